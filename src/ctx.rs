@@ -1,0 +1,276 @@
+//! [`Ctx`]: the immutable context that carries a tracer, a logger and the
+//! current span.
+
+use core::fmt;
+
+use crate::{ErrorStatus, Field, Level, LevelFilter, Logger, Record, Span, SpanIds, ToValue, Tracer};
+
+/// The context that instrumented code takes: a tracer, a logger and the
+/// current span, all chosen at compile time.
+///
+/// A `Ctx` is immutable. [`start_span`](Ctx::start_span) and
+/// [`with_field`](Ctx::with_field) return a new `Ctx` and leave the old one as
+/// it was. It is [`Clone`], and [`Send`] and [`Sync`] when its tracer and logger
+/// are, so it can be moved into threads and async tasks: the parent of a span is
+/// always the span carried by the `Ctx` it was started from, never "the current
+/// span of this thread".
+///
+/// `Ctx<NopTracer, NopLogger>` is zero-sized, and code instrumented with it
+/// compiles to the same instructions as code without instrumentation.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, Logger, MemoryLogger, MemoryTracer, NopLogger, NopTracer, Span, Tracer};
+///
+/// fn sync_pod(ctx: &Ctx<impl Tracer, impl Logger>, pod: &str) -> Result<(), std::io::Error> {
+///     let (ctx, mut span) = ctx.start_span("sync_pod");
+///     let ctx = span.with_field(&ctx, "pod", pod);
+///     ctxtrace::info!(ctx, "syncing {} containers", 2);
+///     let result = Ok(());
+///     span.set_status(&result);
+///     result
+/// }
+///
+/// // Nothing listens: zero-sized, compiles away.
+/// assert_eq!(std::mem::size_of::<Ctx<NopTracer, NopLogger>>(), 0);
+/// sync_pod(&Ctx::new(NopTracer, NopLogger), "web-1").unwrap();
+///
+/// // A test records everything.
+/// let (tracer, logger) = (MemoryTracer::new(), MemoryLogger::new());
+/// sync_pod(&Ctx::new(tracer.clone(), logger.clone()), "web-1").unwrap();
+/// let entry = &logger.entries()[0];
+/// assert_eq!(entry.message(), "syncing 2 containers");
+/// assert_eq!(entry.field("pod").unwrap().to_string(), "web-1");
+/// assert_eq!(entry.field("method").unwrap().to_string(), "sync_pod");
+/// assert_eq!(tracer.spans().find("sync_pod").unwrap().events().count(), 1);
+/// ```
+pub struct Ctx<T: Tracer, L: Logger> {
+    tracer: T,
+    logger: L,
+    span: T::SpanRef,
+}
+
+impl<T: Tracer, L: Logger> Ctx<T, L> {
+    /// The most verbose level that any entry through this `Ctx` type can have:
+    /// the wider of the logger's level and the tracer's event level. Entries
+    /// above it are removed at compile time.
+    pub const MAX_LEVEL: LevelFilter = L::MAX_LEVEL.max(T::MAX_EVENT_LEVEL);
+
+    /// A root context: no current span, so the first span started from it is a
+    /// root span.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, NopLogger, NopTracer};
+    ///
+    /// let ctx = Ctx::new(NopTracer, NopLogger);
+    /// assert_eq!(ctx.span_ids(), None);
+    /// ```
+    #[inline]
+    pub fn new(tracer: T, logger: L) -> Self {
+        Ctx { tracer, logger, span: T::SpanRef::default() }
+    }
+
+    /// A context from its parts, usable in constants.
+    pub(crate) const fn from_parts(tracer: T, logger: L, span: T::SpanRef) -> Self {
+        Ctx { tracer, logger, span }
+    }
+
+    /// The tracer.
+    #[inline]
+    pub fn tracer(&self) -> &T {
+        &self.tracer
+    }
+
+    /// The logger, with every field added so far.
+    #[inline]
+    pub fn logger(&self) -> &L {
+        &self.logger
+    }
+
+    /// The reference to the current span ("no span" in a root context).
+    #[inline]
+    pub fn span_ref(&self) -> &T::SpanRef {
+        &self.span
+    }
+
+    /// The trace and span ids of the current span, if the tracer has ids.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    ///
+    /// let ctx = Ctx::new(MemoryTracer::new(), NopLogger);
+    /// let (child, _span) = ctx.start_span("sync");
+    /// assert!(child.span_ids().is_some());
+    /// ```
+    #[inline]
+    pub fn span_ids(&self) -> Option<SpanIds> {
+        if T::ENABLED { self.tracer.span_ids(&self.span) } else { None }
+    }
+
+    /// Starts a span named `name` as a child of this context's span, and
+    /// returns a context that carries it together with the span itself.
+    ///
+    /// The returned context's logger writes `method = <name>` on every entry.
+    /// The span ends when it is dropped or on [`Span::end`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let root = Ctx::new(tracer.clone(), NopLogger);
+    /// let (ctx, outer) = root.start_span("handle_queue_item");
+    /// let (_ctx, inner) = ctx.start_span("sync_pod");
+    /// drop((inner, outer));
+    /// let spans = tracer.spans();
+    /// let inner = spans.find("sync_pod").unwrap();
+    /// assert_eq!(spans.parent(inner).unwrap().name(), "handle_queue_item");
+    /// ```
+    #[inline]
+    #[must_use = "the span ends as soon as it is dropped"]
+    pub fn start_span(&self, name: &'static str) -> (Self, T::Span) {
+        let span = self.tracer.start_span(&self.span, name);
+        let ctx = Ctx {
+            tracer: self.tracer.clone(),
+            logger: self.logger.with_method(name),
+            span: span.span_ref(),
+        };
+        (ctx, span)
+    }
+
+    /// A context whose logger writes `key = value` on every later entry. The
+    /// span is not touched: use [`Span::with_field`] to set both.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryLogger, NopTracer};
+    ///
+    /// let logger = MemoryLogger::new();
+    /// let ctx = Ctx::new(NopTracer, logger.clone()).with_field("workerId", 3);
+    /// ctxtrace::info!(ctx, "started");
+    /// assert_eq!(logger.entries()[0].field("workerId").unwrap().to_string(), "3");
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn with_field<V: ToValue>(&self, key: &'static str, value: V) -> Self {
+        self.with_logger(self.logger.with_field(key, value.to_value()))
+    }
+
+    /// This context with another logger of the same type.
+    #[inline]
+    #[must_use]
+    pub fn with_logger(&self, logger: L) -> Self {
+        Ctx { tracer: self.tracer.clone(), logger, span: self.span.clone() }
+    }
+
+    /// Runs `f` in a new span named `name` and sets the span's status from the
+    /// result `f` returns. Instrumenting a function then takes one line.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, StatusCode};
+    /// use std::io;
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// let result: Result<(), io::Error> =
+    ///     ctx.in_span("provider.delete_pod", |_ctx| Err(io::ErrorKind::NotFound.into()));
+    /// assert!(result.is_err());
+    /// let spans = tracer.spans();
+    /// let code = spans.find("provider.delete_pod").unwrap().status().code();
+    /// assert_eq!(code, Some(StatusCode::NotFound));
+    /// ```
+    #[inline]
+    pub fn in_span<R, E, F>(&self, name: &'static str, f: F) -> Result<R, E>
+    where
+        E: ErrorStatus,
+        F: FnOnce(&Self) -> Result<R, E>,
+    {
+        let (ctx, mut span) = self.start_span(name);
+        let result = f(&ctx);
+        span.set_status(&result);
+        span.end();
+        result
+    }
+
+    /// Whether an entry at `level` would go anywhere: to the logger, or as an
+    /// event to the tracer. The logging macros call it before they evaluate
+    /// any argument.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, Level, NopLogger, NopTracer};
+    ///
+    /// assert!(!Ctx::new(NopTracer, NopLogger).enabled(Level::Error));
+    /// ```
+    #[inline(always)]
+    pub fn enabled(&self, level: Level) -> bool {
+        Self::MAX_LEVEL.allows(level)
+            && (T::MAX_EVENT_LEVEL.allows(level)
+                || (L::MAX_LEVEL.allows(level) && self.logger.enabled(level)))
+    }
+
+    /// Logs one entry: to the logger if it is enabled for `level`, and as an
+    /// event on the current span. The macros [`info!`](crate::info) and
+    /// friends call it after [`enabled`](Ctx::enabled).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, Field, Level, MemoryLogger, NopTracer};
+    ///
+    /// let logger = MemoryLogger::new();
+    /// let ctx = Ctx::new(NopTracer, logger.clone());
+    /// ctx.log(Level::Warn, format_args!("slow"), &[Field::new("ms", &250)]);
+    /// assert_eq!(logger.entries()[0].level(), Level::Warn);
+    /// ```
+    #[inline]
+    pub fn log(&self, level: Level, message: fmt::Arguments<'_>, fields: &[Field<'_>]) {
+        let record = Record::new(level, message, fields).with_span_ids(self.span_ids());
+        if L::MAX_LEVEL.allows(level) && self.logger.enabled(level) {
+            self.logger.log(&record);
+        }
+        if T::ENABLED && T::MAX_EVENT_LEVEL.allows(level) {
+            self.tracer.add_event(&self.span, &record);
+        }
+    }
+}
+
+impl<T: Tracer, L: Logger> Clone for Ctx<T, L> {
+    #[inline]
+    fn clone(&self) -> Self {
+        Ctx { tracer: self.tracer.clone(), logger: self.logger.clone(), span: self.span.clone() }
+    }
+}
+
+impl<T: Tracer + Copy, L: Logger + Copy> Copy for Ctx<T, L> where T::SpanRef: Copy {}
+
+impl<T: Tracer + Default, L: Logger + Default> Default for Ctx<T, L> {
+    fn default() -> Self {
+        Ctx::new(T::default(), L::default())
+    }
+}
+
+impl<T, L> fmt::Debug for Ctx<T, L>
+where
+    T: Tracer + fmt::Debug,
+    L: Logger + fmt::Debug,
+    T::SpanRef: fmt::Debug,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ctx")
+            .field("tracer", &self.tracer)
+            .field("logger", &self.logger)
+            .field("span", &self.span)
+            .finish()
+    }
+}

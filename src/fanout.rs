@@ -1,0 +1,108 @@
+//! Fan-out: a pair `(A, B)` is a tracer, a span or a logger that sends
+//! everything to both parts.
+//!
+//! ```
+//! use ctxtrace::{Ctx, MemoryLogger, MemoryTracer, NopTracer, NopLogger};
+//!
+//! let (t1, t2) = (MemoryTracer::new(), MemoryTracer::new());
+//! let (l1, l2) = (MemoryLogger::new(), MemoryLogger::new());
+//! let ctx = Ctx::new((t1.clone(), t2.clone()), (l1.clone(), l2.clone()));
+//! let (ctx, span) = ctx.start_span("sync");
+//! ctxtrace::info!(ctx, "both");
+//! drop(span);
+//! assert_eq!((t1.spans().len(), t2.spans().len()), (1, 1));
+//! assert_eq!((l1.entries().len(), l2.entries().len()), (1, 1));
+//!
+//! // Two nops are still nothing.
+//! assert_eq!(std::mem::size_of::<Ctx<(NopTracer, NopTracer), (NopLogger, NopLogger)>>(), 0);
+//! ```
+
+use core::fmt;
+
+use crate::{Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode, Tracer, Value};
+
+/// A pair of tracers starts a span in both. The span ids that loggers see are
+/// the first part's, or the second's when the first has none.
+impl<A: Tracer, B: Tracer> Tracer for (A, B) {
+    type Span = (A::Span, B::Span);
+    type SpanRef = (A::SpanRef, B::SpanRef);
+    const ENABLED: bool = A::ENABLED || B::ENABLED;
+    const MAX_EVENT_LEVEL: LevelFilter = A::MAX_EVENT_LEVEL.max(B::MAX_EVENT_LEVEL);
+
+    #[inline]
+    fn start_span(&self, parent: &Self::SpanRef, name: &'static str) -> Self::Span {
+        (self.0.start_span(&parent.0, name), self.1.start_span(&parent.1, name))
+    }
+
+    #[inline]
+    fn add_event(&self, span: &Self::SpanRef, record: &Record<'_>) {
+        if A::ENABLED && A::MAX_EVENT_LEVEL.allows(record.level()) {
+            self.0.add_event(&span.0, record);
+        }
+        if B::ENABLED && B::MAX_EVENT_LEVEL.allows(record.level()) {
+            self.1.add_event(&span.1, record);
+        }
+    }
+
+    #[inline]
+    fn span_ids(&self, span: &Self::SpanRef) -> Option<SpanIds> {
+        let first = if A::ENABLED { self.0.span_ids(&span.0) } else { None };
+        first.or_else(|| if B::ENABLED { self.1.span_ids(&span.1) } else { None })
+    }
+}
+
+/// A pair of spans sets everything on both; dropping the pair ends both, the
+/// first part first.
+impl<A: Span, B: Span> Span for (A, B) {
+    type Ref = (A::Ref, B::Ref);
+
+    #[inline]
+    fn span_ref(&self) -> Self::Ref {
+        (self.0.span_ref(), self.1.span_ref())
+    }
+
+    #[inline]
+    fn set_attribute(&mut self, key: &'static str, value: Value<'_>) {
+        self.0.set_attribute(key, value);
+        self.1.set_attribute(key, value);
+    }
+
+    #[inline]
+    fn record_status(&mut self, code: StatusCode, message: &dyn fmt::Display) {
+        self.0.record_status(code, message);
+        self.1.record_status(code, message);
+    }
+}
+
+/// A pair of loggers writes each entry to every part that enables its level.
+/// The pair's compile-time level is the wider of the two, and each part's own
+/// compile-time and runtime checks still apply to it.
+impl<A: Logger, B: Logger> Logger for (A, B) {
+    const MAX_LEVEL: LevelFilter = A::MAX_LEVEL.max(B::MAX_LEVEL);
+
+    #[inline]
+    fn enabled(&self, level: Level) -> bool {
+        (A::MAX_LEVEL.allows(level) && self.0.enabled(level)) || (B::MAX_LEVEL.allows(level) && self.1.enabled(level))
+    }
+
+    #[inline]
+    fn with_field(&self, key: &'static str, value: Value<'_>) -> Self {
+        (self.0.with_field(key, value), self.1.with_field(key, value))
+    }
+
+    #[inline]
+    fn with_method(&self, name: &'static str) -> Self {
+        (self.0.with_method(name), self.1.with_method(name))
+    }
+
+    #[inline]
+    fn log(&self, record: &Record<'_>) {
+        let level = record.level();
+        if A::MAX_LEVEL.allows(level) && self.0.enabled(level) {
+            self.0.log(record);
+        }
+        if B::MAX_LEVEL.allows(level) && self.1.enabled(level) {
+            self.1.log(record);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Tracing and logging behind one set of traits, chosen at compile time.
+//!
+//! Code that wants to be observable takes a [`Ctx<T, L>`](Ctx) and calls
+//! [`start_span`](Ctx::start_span), [`Span::with_field`] and [`info!`]. The
+//! program that owns the code chooses the tracer `T` and the logger `L`:
+//! nothing at all ([`NopTracer`], [`NopLogger`]), an in-memory recorder for
+//! tests, or JSON and logfmt lines. There is no global state: the backend is a
+//! type parameter, and `Ctx<NopTracer, NopLogger>` is zero-sized, so
+//! instrumented code compiles to the same instructions as code without it.
+//!
+//! Spans and logs share their data. A field set on a span with
+//! [`Span::with_field`] reaches every later log line under it, and a line
+//! logged under a span becomes an event on that span.
+//!
+//! # Example
+//!
+//! ```
+//! use ctxtrace::{Ctx, Logger, MemoryLogger, MemoryTracer, NopLogger, NopTracer, Span, StatusCode, Tracer};
+//! use std::io;
+//!
+//! fn sync_pod(ctx: &Ctx<impl Tracer, impl Logger>, pod: &str) -> Result<(), io::Error> {
+//!     let (ctx, mut span) = ctx.start_span("sync_pod");
+//!     let ctx = span.with_field(&ctx, "pod", pod);
+//!     ctxtrace::info!(ctx, "syncing {} containers", 2; attempt = 1);
+//!     let result = ctx.in_span("provider.create_pod", |_ctx| {
+//!         Err(io::Error::new(io::ErrorKind::NotFound, "image not found"))
+//!     });
+//!     span.set_status(&result);
+//!     result
+//! }
+//!
+//! // In production with nothing listening, the calls compile away.
+//! let ctx = Ctx::new(NopTracer, NopLogger);
+//! assert!(sync_pod(&ctx, "web-1").is_err());
+//!
+//! // In a test, record what happened and assert it.
+//! let tracer = MemoryTracer::new();
+//! let logger = MemoryLogger::new();
+//! let ctx = Ctx::new(tracer.clone(), logger.clone());
+//! assert!(sync_pod(&ctx, "web-1").is_err());
+//!
+//! let spans = tracer.spans();
+//! let sync = spans.find("sync_pod").unwrap();
+//! let create = spans.children(sync).next().unwrap();
+//! assert_eq!(create.name(), "provider.create_pod");
+//! assert_eq!(create.status().code(), Some(StatusCode::NotFound));
+//! assert_eq!(sync.events().next().unwrap().message(), "syncing 2 containers");
+//! assert_eq!(logger.entries()[0].field("pod").unwrap().to_string(), "web-1");
+//! ```
+//!
+//! # Backends
+//!
+//! - [`NopTracer`], [`NopLogger`]: nothing, at no cost. In the core, with no
+//!   allocator needed.
+//! - [`MemoryTracer`], [`MemoryLogger`]: record spans and entries in memory,
+//!   bounded, for tests and for inspecting a run (`std`).
+//! - A pair `(A, B)` of tracers or loggers fans out to both.
+//!
+//! # Feature flags
+//!
+//! - `std` (default): the memory recorder, the clocks and the writer loggers.
+//!   Without it the crate is `no_std` and needs no allocator.
+//! - `serde`: `Serialize` and `Deserialize` for levels, status codes, and the
+//!   memory recorder's spans and entries.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![forbid(unsafe_code)]
+#![deny(missing_docs, missing_debug_implementations)]
+#![warn(rust_2018_idioms, unreachable_pub)]
+
+mod ctx;
+mod fanout;
+mod level;
+mod logger;
+mod macros;
+mod nop;
+mod status;
+mod tracer;
+mod value;
+
+#[cfg(feature = "std")]
+mod clock;
+#[cfg(feature = "std")]
+mod memory;
+
+pub use ctx::Ctx;
+pub use level::{Level, LevelFilter, ParseLevelError};
+pub use logger::{Logger, Record};
+pub use nop::{NopLogger, NopSpan, NopTracer};
+pub use status::{CodedError, ErrorStatus, Status, StatusCode};
+pub use tracer::{Span, SpanId, SpanIds, TraceId, Tracer};
+pub use value::{Field, ToValue, Value, display, error};
+#[cfg(feature = "std")]
+pub use value::OwnedValue;
+
+#[cfg(feature = "std")]
+pub use clock::{Clock, ManualClock, SystemClock};
+#[cfg(feature = "std")]
+pub use memory::{DEFAULT_CAPACITY, Entry, Event, MemoryLogger, MemorySpan, MemorySpanRef, MemoryTracer, SpanRecord, Spans};

@@ -1,0 +1,164 @@
+//! The [`Logger`] trait and the [`Record`] a logger receives.
+
+use core::fmt;
+
+use crate::{Field, Level, LevelFilter, SpanIds, Value};
+
+/// One log entry, as a logger receives it.
+///
+/// A record borrows everything from the call site: the message is a
+/// [`fmt::Arguments`] that is formatted only by the backend that writes it, and
+/// the fields are the entry's own `key = value` pairs. Fields set earlier on the
+/// [`Ctx`](crate::Ctx) are the logger's own business: each logger keeps them
+/// itself (see [`Logger::with_field`]).
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Field, Level, Record};
+///
+/// let fields = [Field::new("pod", "web-1")];
+/// let record = Record::new(Level::Info, format_args!("synced {} containers", 3), &fields);
+/// assert_eq!(record.level(), Level::Info);
+/// assert_eq!(record.message().to_string(), "synced 3 containers");
+/// assert_eq!(record.fields()[0].key, "pod");
+/// assert_eq!(record.span_ids(), None);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Record<'a> {
+    level: Level,
+    message: fmt::Arguments<'a>,
+    fields: &'a [Field<'a>],
+    span_ids: Option<SpanIds>,
+}
+
+impl<'a> Record<'a> {
+    /// A record with no span ids.
+    #[inline]
+    pub fn new(level: Level, message: fmt::Arguments<'a>, fields: &'a [Field<'a>]) -> Self {
+        Record { level, message, fields, span_ids: None }
+    }
+
+    /// The same record, tagged with the ids of the span it was logged under.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Level, Record, SpanId, SpanIds, TraceId};
+    ///
+    /// let ids = SpanIds { trace_id: TraceId(1), span_id: SpanId(2) };
+    /// let record = Record::new(Level::Info, format_args!("x"), &[]).with_span_ids(Some(ids));
+    /// assert_eq!(record.span_ids(), Some(ids));
+    /// ```
+    #[must_use]
+    #[inline]
+    pub fn with_span_ids(self, span_ids: Option<SpanIds>) -> Self {
+        Record { span_ids, ..self }
+    }
+
+    /// The entry's level.
+    #[inline]
+    pub fn level(&self) -> Level {
+        self.level
+    }
+
+    /// The message, not yet formatted.
+    #[inline]
+    pub fn message(&self) -> fmt::Arguments<'a> {
+        self.message
+    }
+
+    /// The entry's own fields, in the order they were written.
+    #[inline]
+    pub fn fields(&self) -> &'a [Field<'a>] {
+        self.fields
+    }
+
+    /// The trace and span ids of the span the entry was logged under, when the
+    /// tracer has ids (the memory recorder does; the nop tracer does not).
+    #[inline]
+    pub fn span_ids(&self) -> Option<SpanIds> {
+        self.span_ids
+    }
+}
+
+/// A destination for log entries.
+///
+/// A logger is a value inside a [`Ctx`](crate::Ctx). It is immutable: adding a
+/// field returns a new logger, and the old one is unchanged. Cloning is cheap
+/// and clones of a writer logger share one writer.
+///
+/// # Examples
+///
+/// A logger that counts entries:
+///
+/// ```
+/// use ctxtrace::{Ctx, Level, LevelFilter, Logger, NopTracer, Record, Value};
+/// use std::sync::Arc;
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+///
+/// #[derive(Clone, Default)]
+/// struct Counting(Arc<AtomicUsize>);
+///
+/// impl Logger for Counting {
+///     const MAX_LEVEL: LevelFilter = LevelFilter::Info;
+///     fn enabled(&self, _: Level) -> bool { true }
+///     fn with_field(&self, _: &'static str, _: Value<'_>) -> Self { self.clone() }
+///     fn log(&self, _: &Record<'_>) { self.0.fetch_add(1, Ordering::Relaxed); }
+/// }
+///
+/// let logger = Counting::default();
+/// let ctx = Ctx::new(NopTracer, logger.clone());
+/// ctxtrace::info!(ctx, "kept");
+/// ctxtrace::debug!(ctx, "ruled out at compile time");
+/// assert_eq!(logger.0.load(Ordering::Relaxed), 1);
+/// ```
+pub trait Logger: Clone {
+    /// The most verbose level this logger type can ever write.
+    ///
+    /// Entries above it are removed at compile time: their arguments are not
+    /// evaluated and no code is emitted for them.
+    ///
+    /// # For implementors
+    ///
+    /// A logger with a runtime level still states here the most verbose level
+    /// it could be configured to, usually [`LevelFilter::Trace`].
+    const MAX_LEVEL: LevelFilter;
+
+    /// Whether an entry at `level` is written, for levels chosen at start-up.
+    ///
+    /// # For implementors
+    ///
+    /// Keep it cheap: it runs on every entry that [`MAX_LEVEL`](Self::MAX_LEVEL)
+    /// allows, before any argument is formatted.
+    fn enabled(&self, level: Level) -> bool;
+
+    /// A logger that writes `key = value` on every later entry.
+    ///
+    /// # For implementors
+    ///
+    /// Copy the value into your own storage: it is borrowed only for this call.
+    #[must_use]
+    fn with_field(&self, key: &'static str, value: Value<'_>) -> Self;
+
+    /// A logger that writes `method = <name>` on every later entry.
+    /// [`Ctx::start_span`](crate::Ctx::start_span) calls it with the span's name.
+    ///
+    /// # For implementors
+    ///
+    /// The default adds a `method` field with [`with_field`](Self::with_field).
+    /// Override it to keep the name apart, for example to write it in a fixed
+    /// place, or without copying it since it is `'static`.
+    #[must_use]
+    fn with_method(&self, name: &'static str) -> Self {
+        self.with_field("method", Value::Str(name))
+    }
+
+    /// Writes one entry. Called only when [`enabled`](Self::enabled) said yes.
+    ///
+    /// # For implementors
+    ///
+    /// Never panic on the entry's content and never end the process; an I/O
+    /// error is the logger's to count or report, not the caller's.
+    fn log(&self, record: &Record<'_>);
+}

@@ -1,0 +1,161 @@
+//! The logging macros [`trace!`], [`debug!`], [`info!`], [`warn!`] and
+//! [`error!`].
+//!
+//! Each takes the [`Ctx`](crate::Ctx) first, then a format string and its
+//! arguments as [`format!`] does, then, after a `;`, the entry's own fields as
+//! `key = value` pairs separated by commas. A key is an identifier or a string
+//! literal (for keys such as `"k8s.pod"`); a value is anything that implements
+//! [`ToValue`](crate::ToValue).
+
+/// Logs an entry at [`Level::Error`](crate::Level::Error).
+///
+/// The syntax is described in [`info!`](crate::info).
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, Level, MemoryLogger, NopTracer};
+///
+/// let logger = MemoryLogger::new();
+/// let ctx = Ctx::new(NopTracer, logger.clone());
+/// ctxtrace::error!(ctx, "sync failed"; code = "NotFound");
+/// assert_eq!(logger.entries()[0].level(), Level::Error);
+/// ```
+#[macro_export]
+macro_rules! error {
+    ($ctx:expr, $($rest:tt)+) => {
+        $crate::__log!(@split $crate::Level::Error, $ctx, [] $($rest)+)
+    };
+}
+
+/// Logs an entry at [`Level::Warn`](crate::Level::Warn).
+///
+/// The syntax is described in [`info!`](crate::info).
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, Level, MemoryLogger, NopTracer};
+///
+/// let logger = MemoryLogger::new();
+/// let ctx = Ctx::new(NopTracer, logger.clone());
+/// ctxtrace::warn!(ctx, "requeued {} times", 3);
+/// assert_eq!(logger.entries()[0].level(), Level::Warn);
+/// ```
+#[macro_export]
+macro_rules! warn {
+    ($ctx:expr, $($rest:tt)+) => {
+        $crate::__log!(@split $crate::Level::Warn, $ctx, [] $($rest)+)
+    };
+}
+
+/// Logs an entry at [`Level::Info`](crate::Level::Info).
+///
+/// `info!(ctx, "format {}", args; key = value, "dotted.key" = value)`:
+///
+/// - `ctx` is a [`Ctx`](crate::Ctx) or a reference to one;
+/// - the message and its arguments are those of [`format!`], and are
+///   formatted only by a backend that writes them;
+/// - the optional fields after `;` belong to this entry alone: they are not
+///   added to the `Ctx`.
+///
+/// When the `Ctx` type rules the level out at compile time, or its logger and
+/// tracer rule it out at run time, no argument and no field value is
+/// evaluated.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, Level, MemoryLogger, NopTracer};
+///
+/// let logger = MemoryLogger::new();
+/// let ctx = Ctx::new(NopTracer, logger.clone());
+/// let pod = "web-1";
+/// ctxtrace::info!(ctx, "syncing {pod} with {} containers", 2; attempt = 1, "k8s.namespace" = "default");
+/// ctxtrace::info!(ctx, "no fields here");
+///
+/// let entries = logger.entries();
+/// assert_eq!(entries[0].message(), "syncing web-1 with 2 containers");
+/// assert_eq!(entries[0].field("attempt").unwrap().to_string(), "1");
+/// assert_eq!(entries[0].field("k8s.namespace").unwrap().to_string(), "default");
+/// assert!(entries[1].field("attempt").is_none());
+/// ```
+#[macro_export]
+macro_rules! info {
+    ($ctx:expr, $($rest:tt)+) => {
+        $crate::__log!(@split $crate::Level::Info, $ctx, [] $($rest)+)
+    };
+}
+
+/// Logs an entry at [`Level::Debug`](crate::Level::Debug).
+///
+/// The syntax is described in [`info!`](crate::info).
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, MemoryLogger, NopTracer};
+///
+/// let logger = MemoryLogger::new().with_level(ctxtrace::LevelFilter::Info);
+/// let ctx = Ctx::new(NopTracer, logger.clone());
+/// ctxtrace::debug!(ctx, "not written at info");
+/// assert!(logger.entries().is_empty());
+/// ```
+#[macro_export]
+macro_rules! debug {
+    ($ctx:expr, $($rest:tt)+) => {
+        $crate::__log!(@split $crate::Level::Debug, $ctx, [] $($rest)+)
+    };
+}
+
+/// Logs an entry at [`Level::Trace`](crate::Level::Trace).
+///
+/// The syntax is described in [`info!`](crate::info).
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, Level, MemoryLogger, NopTracer};
+///
+/// let logger = MemoryLogger::new();
+/// let ctx = Ctx::new(NopTracer, logger.clone());
+/// ctxtrace::trace!(ctx, "polled"; queue = "pods");
+/// assert_eq!(logger.entries()[0].level(), Level::Trace);
+/// ```
+#[macro_export]
+macro_rules! trace {
+    ($ctx:expr, $($rest:tt)+) => {
+        $crate::__log!(@split $crate::Level::Trace, $ctx, [] $($rest)+)
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __log {
+    // Split the tokens at the first top-level `;`: before it the format
+    // arguments, after it the fields.
+    (@split $level:expr, $ctx:expr, [$($msg:tt)*] ; $($fields:tt)*) => {
+        $crate::__log!(@emit $level, $ctx, [$($msg)*] [$($fields)*])
+    };
+    (@split $level:expr, $ctx:expr, [$($msg:tt)*] $next:tt $($rest:tt)*) => {
+        $crate::__log!(@split $level, $ctx, [$($msg)* $next] $($rest)*)
+    };
+    (@split $level:expr, $ctx:expr, [$($msg:tt)*]) => {
+        $crate::__log!(@emit $level, $ctx, [$($msg)*] [])
+    };
+    (@emit $level:expr, $ctx:expr, [$($msg:tt)*] [$($fields:tt)*]) => {{
+        let __ctx = &$ctx;
+        let __level = $level;
+        if __ctx.enabled(__level) {
+            __ctx.log(__level, ::core::format_args!($($msg)*), &$crate::__log!(@fields [] $($fields)*));
+        }
+    }};
+    // Fields, one `key = value` at a time, into an array expression.
+    (@fields [$($out:tt)*]) => { [$($out)*] };
+    (@fields [$($out:tt)*] $key:ident = $value:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@fields [$($out)* $crate::Field::new(::core::stringify!($key), &$value),] $($($rest)*)?)
+    };
+    (@fields [$($out:tt)*] $key:literal = $value:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@fields [$($out)* $crate::Field::new($key, &$value),] $($($rest)*)?)
+    };
+}

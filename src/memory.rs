@@ -1,0 +1,510 @@
+//! The memory recorder: [`MemoryTracer`] keeps finished spans, and
+//! [`MemoryLogger`] keeps log entries, for tests and for inspecting a run.
+
+use std::collections::VecDeque;
+use std::fmt::{self, Write as _};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use crate::{Clock, Level, Record, Span, SpanId, SpanIds, StatusCode, SystemClock, TraceId, Tracer, Value};
+
+mod logger;
+mod spans;
+
+pub use logger::{Entry, MemoryLogger};
+pub use spans::{Event, SpanRecord, Spans};
+
+/// The number of finished spans a recorder keeps unless told otherwise.
+pub const DEFAULT_CAPACITY: usize = 65_536;
+
+/// Recycled span buffers kept for reuse, at most.
+const POOL_MAX: usize = 1024;
+
+/// A tracer that records finished spans in memory.
+///
+/// It records each span's ids, parent, name, start and end time, attributes,
+/// events (every entry logged through a `Ctx` under it), status and thread.
+/// Read them back with [`spans`](MemoryTracer::spans).
+///
+/// - **Bounded.** It keeps at most [`capacity`](MemoryTracer::capacity) finished
+///   spans (65,536 by default), drops the oldest beyond that and counts the
+///   drops, so an always-on recorder cannot grow without bound.
+/// - **No allocation per span once warm.** A dropped span's buffers are reused
+///   for the next one; strings are copied into one text buffer per span.
+/// - **Deterministic ids.** Span ids count up from 1 in the order spans start,
+///   and so do trace ids of root spans.
+/// - **Isolated.** Each recorder is its own; clones share it. Two recorders in
+///   two parallel tests never see each other's spans.
+///
+/// A span's events are kept while the span is open. An entry logged through a
+/// `Ctx` whose span has already ended is counted in
+/// [`late_events`](MemoryTracer::late_events) and not kept. A `Display` value
+/// formatted into a recorder must not log into the same recorder.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Span};
+///
+/// let tracer = MemoryTracer::with_capacity(2);
+/// let ctx = Ctx::new(tracer.clone(), NopLogger);
+/// for _ in 0..3 {
+///     let (ctx, mut span) = ctx.start_span("tick");
+///     let _ = span.with_field(&ctx, "n", 1);
+/// }
+/// assert_eq!(tracer.spans().len(), 2);
+/// assert_eq!(tracer.dropped(), 1);
+/// ```
+#[derive(Debug)]
+pub struct MemoryTracer<C: Clock = SystemClock> {
+    shared: Arc<Shared<C>>,
+}
+
+impl<C: Clock> Clone for MemoryTracer<C> {
+    fn clone(&self) -> Self {
+        MemoryTracer { shared: Arc::clone(&self.shared) }
+    }
+}
+
+#[derive(Debug)]
+struct Shared<C> {
+    clock: C,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    capacity: usize,
+    next_span: u64,
+    next_trace: u128,
+    /// Event buffers of the spans that are open, by slot.
+    slots: Vec<Slot>,
+    free_slots: Vec<u32>,
+    finished: VecDeque<SpanRecord>,
+    pool: Vec<SpanRecord>,
+    started: u64,
+    dropped: u64,
+    late_events: u64,
+}
+
+#[derive(Debug, Default)]
+struct Slot {
+    generation: u32,
+    events: Events,
+}
+
+/// A span's events: their metadata, fields and text, in three buffers that
+/// are reused from span to span.
+#[derive(Clone, Debug, Default)]
+struct Events {
+    list: Vec<EventMeta>,
+    fields: Vec<Stored>,
+    text: String,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct EventMeta {
+    level: Level,
+    unix_nanos: u64,
+    message: (u32, u32),
+    fields: (u32, u32),
+}
+
+/// A field kept by the recorder: strings point into a text buffer.
+#[derive(Clone, Copy, Debug)]
+struct Stored {
+    key: &'static str,
+    value: StoredValue,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum StoredValue {
+    Str(u32, u32),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Bool(bool),
+}
+
+impl Stored {
+    /// Copies `value`, writing any text into `text`. A `Display` that fails
+    /// keeps what it wrote before failing.
+    fn copy(key: &'static str, value: Value<'_>, text: &mut String) -> Stored {
+        let value = match value {
+            Value::I64(n) => StoredValue::I64(n),
+            Value::U64(n) => StoredValue::U64(n),
+            Value::F64(n) => StoredValue::F64(n),
+            Value::Bool(b) => StoredValue::Bool(b),
+            other => {
+                let (start, end) = write_text(text, format_args!("{other}"));
+                StoredValue::Str(start, end)
+            }
+        };
+        Stored { key, value }
+    }
+
+    fn get<'a>(&self, text: &'a str) -> Value<'a> {
+        match self.value {
+            StoredValue::Str(start, end) => Value::Str(slice(text, (start, end))),
+            StoredValue::I64(n) => Value::I64(n),
+            StoredValue::U64(n) => Value::U64(n),
+            StoredValue::F64(n) => Value::F64(n),
+            StoredValue::Bool(b) => Value::Bool(b),
+        }
+    }
+}
+
+/// Appends formatted text and returns its byte range. Text past 4 GiB in one
+/// span is not kept, so ranges always fit in `u32`.
+fn write_text(text: &mut String, args: fmt::Arguments<'_>) -> (u32, u32) {
+    let start = text.len();
+    if start < u32::MAX as usize / 2 {
+        let _ = text.write_fmt(args);
+    }
+    if text.len() > u32::MAX as usize {
+        text.truncate(start);
+    }
+    (start as u32, text.len() as u32)
+}
+
+fn slice(text: &str, (start, end): (u32, u32)) -> &str {
+    text.get(start as usize..end as usize).unwrap_or("")
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+enum StoredStatus {
+    #[default]
+    Unset,
+    Ok,
+    Error(StatusCode, (u32, u32)),
+}
+
+/// What a live span carries for the `Ctx`: where its events go, and its ids.
+///
+/// It is the [`Tracer::SpanRef`] of [`MemoryTracer`]; `None` is "no span".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemorySpanRef {
+    slot: u32,
+    generation: u32,
+    ids: SpanIds,
+}
+
+impl MemorySpanRef {
+    /// The span's ids.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    ///
+    /// let (ctx, _span) = Ctx::new(MemoryTracer::new(), NopLogger).start_span("a");
+    /// assert_eq!(ctx.span_ref().unwrap().ids().span_id.0, 1);
+    /// ```
+    pub fn ids(&self) -> SpanIds {
+        self.ids
+    }
+}
+
+/// A span of [`MemoryTracer`]. It is recorded when it is dropped or ended.
+#[derive(Debug)]
+pub struct MemorySpan<C: Clock = SystemClock> {
+    tracer: MemoryTracer<C>,
+    slot: u32,
+    generation: u32,
+    record: SpanRecord,
+}
+
+impl MemoryTracer<SystemClock> {
+    /// A recorder with the system clock and the default capacity.
+    pub fn new() -> Self {
+        Self::with_clock(SystemClock::new())
+    }
+
+    /// A recorder with the system clock that keeps at most `capacity`
+    /// finished spans. A capacity of 0 keeps none and counts every span as
+    /// dropped.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self::with_clock_and_capacity(SystemClock::new(), capacity)
+    }
+}
+
+impl Default for MemoryTracer<SystemClock> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<C: Clock> MemoryTracer<C> {
+    /// A recorder with the given clock and the default capacity.
+    pub fn with_clock(clock: C) -> Self {
+        Self::with_clock_and_capacity(clock, DEFAULT_CAPACITY)
+    }
+
+    /// A recorder with the given clock and capacity.
+    pub fn with_clock_and_capacity(clock: C, capacity: usize) -> Self {
+        let inner = Inner {
+            capacity,
+            next_span: 1,
+            next_trace: 1,
+            slots: Vec::new(),
+            free_slots: Vec::new(),
+            finished: VecDeque::new(),
+            pool: Vec::new(),
+            started: 0,
+            dropped: 0,
+            late_events: 0,
+        };
+        MemoryTracer { shared: Arc::new(Shared { clock, inner: Mutex::new(inner) }) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while the lock was held (say, in a user's `Display`) leaves
+        // the data whole: every change is completed before it is published.
+        self.shared.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A snapshot of the finished spans, oldest first.
+    pub fn spans(&self) -> Spans {
+        Spans::new(self.lock().finished.iter().cloned().collect())
+    }
+
+    /// The most finished spans this recorder keeps.
+    pub fn capacity(&self) -> usize {
+        self.lock().capacity
+    }
+
+    /// How many spans were started.
+    pub fn started(&self) -> u64 {
+        self.lock().started
+    }
+
+    /// How many finished spans were dropped because the recorder was full.
+    pub fn dropped(&self) -> u64 {
+        self.lock().dropped
+    }
+
+    /// How many spans are open now.
+    pub fn open(&self) -> usize {
+        let inner = self.lock();
+        inner.slots.len() - inner.free_slots.len()
+    }
+
+    /// How many entries arrived for a span that had already ended, and were
+    /// not kept.
+    pub fn late_events(&self) -> u64 {
+        self.lock().late_events
+    }
+
+    /// The bytes the recorder's buffers hold now, counted by capacity: kept
+    /// spans, recycled buffers and open spans' events. A long run that keeps
+    /// starting spans reaches a plateau here.
+    pub fn memory_bytes(&self) -> usize {
+        let inner = self.lock();
+        let spans = inner.finished.iter().chain(&inner.pool).map(SpanRecord::heap_bytes);
+        let slots = inner.slots.iter().map(|s| s.events.heap_bytes());
+        spans.sum::<usize>()
+            + slots.sum::<usize>()
+            + inner.finished.capacity() * size_of::<SpanRecord>()
+            + inner.pool.capacity() * size_of::<SpanRecord>()
+            + inner.slots.capacity() * size_of::<Slot>()
+    }
+
+    /// Forgets every finished span, and resets the drop counters. Open spans
+    /// are kept and recorded when they end.
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        let finished = std::mem::take(&mut inner.finished);
+        for record in finished {
+            inner.recycle(record);
+        }
+        inner.dropped = 0;
+        inner.late_events = 0;
+    }
+}
+
+impl Inner {
+    fn recycle(&mut self, mut record: SpanRecord) {
+        if self.pool.len() < POOL_MAX {
+            record.reset();
+            self.pool.push(record);
+        }
+    }
+
+    fn finish(&mut self, record: SpanRecord) {
+        if self.capacity == 0 {
+            self.dropped += 1;
+            self.recycle(record);
+            return;
+        }
+        if self.finished.len() >= self.capacity {
+            if let Some(oldest) = self.finished.pop_front() {
+                self.recycle(oldest);
+            }
+            self.dropped += 1;
+        }
+        self.finished.push_back(record);
+    }
+}
+
+impl<C: Clock> Tracer for MemoryTracer<C> {
+    type Span = MemorySpan<C>;
+    type SpanRef = Option<MemorySpanRef>;
+
+    fn start_span(&self, parent: &Option<MemorySpanRef>, name: &'static str) -> MemorySpan<C> {
+        let start = self.shared.clock.now();
+        let thread = thread_number();
+        let mut inner = self.lock();
+        inner.started += 1;
+        let span_id = SpanId(inner.next_span);
+        inner.next_span += 1;
+        let trace_id = match parent {
+            Some(parent) => parent.ids.trace_id,
+            None => {
+                let id = TraceId(inner.next_trace);
+                inner.next_trace += 1;
+                id
+            }
+        };
+        let mut record = inner.pool.pop().unwrap_or_default();
+        let slot = match inner.free_slots.pop() {
+            Some(slot) => slot,
+            None => {
+                inner.slots.push(Slot::default());
+                (inner.slots.len() - 1) as u32
+            }
+        };
+        let live = &mut inner.slots[slot as usize];
+        std::mem::swap(&mut live.events, &mut record.events);
+        let generation = live.generation;
+        drop(inner);
+
+        record.ids = SpanIds { trace_id, span_id };
+        record.parent = parent.map(|p| p.ids.span_id);
+        record.name = name;
+        record.start = start;
+        record.thread = thread;
+        MemorySpan { tracer: self.clone(), slot, generation, record }
+    }
+
+    fn add_event(&self, span: &Option<MemorySpanRef>, record: &Record<'_>) {
+        let Some(span) = span else { return };
+        let unix_nanos = self.shared.clock.now();
+        let mut inner = self.lock();
+        match inner.slots.get_mut(span.slot as usize) {
+            Some(live) if live.generation == span.generation => live.events.push(unix_nanos, record),
+            _ => inner.late_events += 1,
+        }
+    }
+
+    fn span_ids(&self, span: &Option<MemorySpanRef>) -> Option<SpanIds> {
+        span.map(|s| s.ids)
+    }
+}
+
+impl Events {
+    fn push(&mut self, unix_nanos: u64, record: &Record<'_>) {
+        let message = write_text(&mut self.text, record.message());
+        let first = self.fields.len() as u32;
+        for field in record.fields() {
+            let stored = Stored::copy(field.key, field.value, &mut self.text);
+            self.fields.push(stored);
+        }
+        let fields = (first, self.fields.len() as u32);
+        self.list.push(EventMeta { level: record.level(), unix_nanos, message, fields });
+    }
+
+    fn clear(&mut self) {
+        self.list.clear();
+        self.fields.clear();
+        self.text.clear();
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.list.capacity() * size_of::<EventMeta>()
+            + self.fields.capacity() * size_of::<Stored>()
+            + self.text.capacity()
+    }
+}
+
+impl<C: Clock> Span for MemorySpan<C> {
+    type Ref = Option<MemorySpanRef>;
+
+    fn span_ref(&self) -> Option<MemorySpanRef> {
+        Some(MemorySpanRef { slot: self.slot, generation: self.generation, ids: self.record.ids })
+    }
+
+    fn set_attribute(&mut self, key: &'static str, value: Value<'_>) {
+        let record = &mut self.record;
+        let stored = Stored::copy(key, value, &mut record.text);
+        record.attributes.push(stored);
+    }
+
+    fn record_status(&mut self, code: StatusCode, message: &dyn fmt::Display) {
+        let record = &mut self.record;
+        record.status = match code {
+            StatusCode::Ok => StoredStatus::Ok,
+            code => StoredStatus::Error(code, write_text(&mut record.text, format_args!("{message}"))),
+        };
+    }
+}
+
+impl<C: Clock> Drop for MemorySpan<C> {
+    fn drop(&mut self) {
+        if std::thread::panicking() && !matches!(self.record.status, StoredStatus::Error(..)) {
+            self.record_status(StatusCode::Internal, &"panicked while the span was open");
+        }
+        let end = self.tracer.shared.clock.now();
+        self.record.end = end;
+        let mut record = std::mem::take(&mut self.record);
+        let mut inner = self.tracer.lock();
+        if let Some(live) = inner.slots.get_mut(self.slot as usize) {
+            std::mem::swap(&mut live.events, &mut record.events);
+            live.generation = live.generation.wrapping_add(1);
+            inner.free_slots.push(self.slot);
+        }
+        inner.finish(record);
+    }
+}
+
+/// The number of the current thread, as in `ThreadId`'s `Debug` output.
+///
+/// `ThreadId` has no stable accessor for its number; its `Hash` writes that
+/// number as one `u64`, which a capturing hasher reads.
+fn thread_number() -> u64 {
+    #[derive(Default)]
+    struct Capture(u64);
+    impl Hasher for Capture {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for &b in bytes {
+                self.0 = (self.0 << 8) | u64::from(b);
+            }
+        }
+        fn write_u64(&mut self, n: u64) {
+            self.0 = n;
+        }
+    }
+    let mut capture = Capture::default();
+    std::thread::current().id().hash(&mut capture);
+    capture.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thread_number_matches_the_debug_output() {
+        let id = std::thread::current().id();
+        assert_eq!(format!("{id:?}"), format!("ThreadId({})", thread_number()));
+    }
+
+    #[test]
+    fn write_text_returns_the_range_written() {
+        let mut text = String::from("ab");
+        assert_eq!(write_text(&mut text, format_args!("{}", "cde")), (2, 5));
+        assert_eq!(slice(&text, (2, 5)), "cde");
+        assert_eq!(slice(&text, (4, 9)), "");
+    }
+}

@@ -1,0 +1,327 @@
+//! The [`Tracer`] and [`Span`] traits, and span ids.
+
+use core::error::Error;
+use core::fmt;
+
+use crate::{Ctx, ErrorStatus, Field, LevelFilter, Logger, Record, StatusCode, ToValue, Value};
+
+/// A source of spans, chosen at compile time as the `T` of a
+/// [`Ctx<T, L>`](crate::Ctx).
+///
+/// Everything goes through associated types, so there is no dynamic dispatch
+/// on the span path. A tracer is cheap to clone (clones share one backend).
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Tracer};
+///
+/// let tracer = MemoryTracer::new();
+/// let ctx = Ctx::new(tracer.clone(), NopLogger);
+/// let (child, span) = ctx.start_span("sync_pod");
+/// drop(span);
+/// assert_eq!(tracer.spans().len(), 1);
+/// assert!(<MemoryTracer>::ENABLED);
+/// # let _ = child;
+/// ```
+pub trait Tracer: Clone {
+    /// The span this tracer starts.
+    type Span: Span<Ref = Self::SpanRef>;
+
+    /// What a [`Ctx`](crate::Ctx) carries to name its current span: the
+    /// parent of spans started from it, and where its log entries go as events.
+    /// [`Default`] is "no span": a span started from it is a root span.
+    type SpanRef: Clone + Default;
+
+    /// Whether this tracer does anything. `Ctx` skips all tracer work at
+    /// compile time when it is `false`.
+    const ENABLED: bool = true;
+
+    /// The most verbose level whose entries become span events.
+    ///
+    /// # For implementors
+    ///
+    /// The default is [`LevelFilter::Trace`] when the tracer is
+    /// [`ENABLED`](Self::ENABLED), else [`LevelFilter::Off`].
+    const MAX_EVENT_LEVEL: LevelFilter =
+        if Self::ENABLED { LevelFilter::Trace } else { LevelFilter::Off };
+
+    /// Starts a span named `name`, a child of `parent`, or a root span when
+    /// `parent` is the default "no span".
+    ///
+    /// # For implementors
+    ///
+    /// Do not allocate per span if you can avoid it: this is the hot path.
+    fn start_span(&self, parent: &Self::SpanRef, name: &'static str) -> Self::Span;
+
+    /// Records a log entry as an event on the span `span` names. Does nothing
+    /// when `span` is "no span".
+    ///
+    /// # For implementors
+    ///
+    /// Keep the level, the message and every field. A span that has already
+    /// ended may drop the event.
+    fn add_event(&self, span: &Self::SpanRef, record: &Record<'_>);
+
+    /// The trace and span ids of `span`, which loggers write beside each entry.
+    ///
+    /// # For implementors
+    ///
+    /// The default has none.
+    fn span_ids(&self, span: &Self::SpanRef) -> Option<SpanIds> {
+        let _ = span;
+        None
+    }
+}
+
+/// A unit of work in a trace. It ends when it is dropped or on
+/// [`end`](Span::end).
+///
+/// A span dropped while its thread panics ends with an error status. Backends
+/// check this with `std::thread::panicking`, so it needs the `std` feature.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Span, StatusCode};
+///
+/// let tracer = MemoryTracer::new();
+/// let ctx = Ctx::new(tracer.clone(), NopLogger);
+/// let (ctx, mut span) = ctx.start_span("provider.create_pod");
+/// let _ctx = span.with_field(&ctx, "pod", "web-1");
+/// let result: Result<(), std::io::Error> = Err(std::io::ErrorKind::NotFound.into());
+/// span.set_status(&result);
+/// span.end();
+///
+/// let spans = tracer.spans();
+/// let span = spans.find("provider.create_pod").unwrap();
+/// assert_eq!(span.status().code(), Some(StatusCode::NotFound));
+/// assert_eq!(span.attribute("pod").unwrap().as_str(), Some("web-1"));
+/// ```
+pub trait Span {
+    /// The reference a [`Ctx`](crate::Ctx) keeps to this span.
+    type Ref;
+
+    /// A reference to this span, which the `Ctx` of its children carries.
+    ///
+    /// # For implementors
+    ///
+    /// Make it cheap: it is taken once per span.
+    fn span_ref(&self) -> Self::Ref;
+
+    /// Sets an attribute. Setting a key again keeps both values, in order.
+    ///
+    /// # For implementors
+    ///
+    /// Copy the value: it is borrowed only for this call.
+    fn set_attribute(&mut self, key: &'static str, value: Value<'_>);
+
+    /// Sets the status to `code`, with a message for error codes. A later
+    /// status replaces an earlier one.
+    ///
+    /// # For implementors
+    ///
+    /// `message` is formatted only by a backend that keeps it.
+    fn record_status(&mut self, code: StatusCode, message: &dyn fmt::Display);
+
+    /// Ends the span now. Consuming the span means it can end only once.
+    ///
+    /// # For implementors
+    ///
+    /// The default drops the span: put the ending in `Drop`, so that a span
+    /// that is never ended explicitly is recorded too.
+    fn end(self)
+    where
+        Self: Sized,
+    {
+        drop(self)
+    }
+
+    /// Sets an attribute on the span **and** returns a `Ctx` whose logger has
+    /// the field, so every later entry logged through it carries it too. This
+    /// holds with every tracer, the nop tracer included.
+    ///
+    /// `ctx` should be the `Ctx` that [`start_span`](crate::Ctx::start_span)
+    /// returned with this span.
+    #[must_use]
+    fn with_field<T: Tracer, L: Logger, V: ToValue>(
+        &mut self,
+        ctx: &Ctx<T, L>,
+        key: &'static str,
+        value: V,
+    ) -> Ctx<T, L>
+    where
+        Self: Sized,
+    {
+        let value = value.to_value();
+        self.set_attribute(key, value);
+        ctx.with_field(key, value)
+    }
+
+    /// [`with_field`](Span::with_field) for several fields at once.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, Field, MemoryTracer, NopLogger, Span};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let (ctx, mut span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
+    /// let _ctx = span.with_fields(&ctx, &[Field::new("pod", "web-1"), Field::new("attempt", &2)]);
+    /// drop(span);
+    /// assert_eq!(tracer.spans().find("sync").unwrap().attributes().count(), 2);
+    /// ```
+    #[must_use]
+    fn with_fields<T: Tracer, L: Logger>(&mut self, ctx: &Ctx<T, L>, fields: &[Field<'_>]) -> Ctx<T, L>
+    where
+        Self: Sized,
+    {
+        let mut logger = ctx.logger().clone();
+        for field in fields {
+            self.set_attribute(field.key, field.value);
+            logger = logger.with_field(field.key, field.value);
+        }
+        ctx.with_logger(logger)
+    }
+
+    /// Sets the status from a result: `Ok` gives [`StatusCode::Ok`], and
+    /// `Err(e)` gives the code from [`ErrorStatus::status_code`] with the
+    /// error's `Display` as the message.
+    fn set_status<V, E: ErrorStatus>(&mut self, result: &Result<V, E>) {
+        match result {
+            Ok(_) => self.record_status(StatusCode::Ok, &""),
+            Err(e) => self.record_status(error_code(e.status_code()), e),
+        }
+    }
+
+    /// Sets an error status from any error, classified with
+    /// [`StatusCode::classify`]. Use it for errors that do not implement
+    /// [`ErrorStatus`], such as `Box<dyn Error>`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Span, StatusCode};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let (_ctx, mut span) = Ctx::new(tracer.clone(), NopLogger).start_span("load");
+    /// let err: Box<dyn std::error::Error + Send + Sync> =
+    ///     Box::new(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+    /// span.set_error(&*err);
+    /// drop(span);
+    /// let status = tracer.spans().find("load").unwrap().status().code();
+    /// assert_eq!(status, Some(StatusCode::PermissionDenied));
+    /// ```
+    fn set_error(&mut self, err: &(dyn Error + 'static)) {
+        self.record_status(error_code(StatusCode::classify(err)), &err);
+    }
+
+    /// Sets the status to an explicit code and message.
+    fn set_status_code(&mut self, code: StatusCode, message: &str) {
+        self.record_status(code, &message);
+    }
+}
+
+/// An error never gives an ok status: a classifier that answers `Ok` for an
+/// error is read as `Unknown`.
+fn error_code(code: StatusCode) -> StatusCode {
+    if code == StatusCode::Ok { StatusCode::Unknown } else { code }
+}
+
+/// A 128-bit trace id. Written as 32 lower-case hex digits.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(ctxtrace::TraceId(0xab).to_string(), "000000000000000000000000000000ab");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
+pub struct TraceId(pub u128);
+
+/// A 64-bit span id. Written as 16 lower-case hex digits.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(ctxtrace::SpanId(0xab).to_string(), "00000000000000ab");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(transparent))]
+pub struct SpanId(pub u64);
+
+impl TraceId {
+    /// The id as 32 lower-case hex digits, without formatting machinery.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let hex = ctxtrace::TraceId(1).to_hex();
+    /// assert_eq!(&hex[30..], b"01");
+    /// ```
+    pub const fn to_hex(self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        let mut i = 0;
+        while i < 32 {
+            out[i] = HEX[((self.0 >> (124 - 4 * i)) & 0xf) as usize];
+            i += 1;
+        }
+        out
+    }
+}
+
+impl SpanId {
+    /// The id as 16 lower-case hex digits, without formatting machinery.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(&ctxtrace::SpanId(0x1f).to_hex(), b"000000000000001f");
+    /// ```
+    pub const fn to_hex(self) -> [u8; 16] {
+        let mut out = [0u8; 16];
+        let mut i = 0;
+        while i < 16 {
+            out[i] = HEX[((self.0 >> (60 - 4 * i)) & 0xf) as usize];
+            i += 1;
+        }
+        out
+    }
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+impl fmt::Display for TraceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hex = self.to_hex();
+        f.write_str(core::str::from_utf8(&hex).unwrap_or_default())
+    }
+}
+
+impl fmt::Display for SpanId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hex = self.to_hex();
+        f.write_str(core::str::from_utf8(&hex).unwrap_or_default())
+    }
+}
+
+/// The ids of one span: the trace it belongs to and its own id.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{SpanId, SpanIds, TraceId};
+///
+/// let ids = SpanIds { trace_id: TraceId(7), span_id: SpanId(9) };
+/// assert_eq!(ids.span_id.to_string(), "0000000000000009");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SpanIds {
+    /// The trace.
+    pub trace_id: TraceId,
+    /// The span.
+    pub span_id: SpanId,
+}
