@@ -70,6 +70,12 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 mod ctx;
+#[cfg(feature = "std")]
+mod json;
+#[cfg(feature = "std")]
+mod text;
+#[cfg(feature = "std")]
+mod writer;
 mod fanout;
 mod level;
 mod logger;
@@ -96,5 +102,9 @@ pub use value::OwnedValue;
 
 #[cfg(feature = "std")]
 pub use clock::{Clock, ManualClock, SystemClock};
+#[cfg(feature = "std")]
+pub use json::JsonLogger;
+#[cfg(feature = "std")]
+pub use text::TextLogger;
 #[cfg(feature = "std")]
 pub use memory::{DEFAULT_CAPACITY, Entry, Event, MemoryLogger, MemorySpan, MemorySpanRef, MemoryTracer, SpanRecord, Spans};

@@ -1,0 +1,270 @@
+//! [`JsonLogger`]: one JSON object per line, with hand-written escaping.
+
+use std::fmt::{self, Write as _};
+use std::io::Write;
+
+use crate::writer::{Bytes, WriterCore, is_reserved, push_i64, push_rfc3339, push_u64, writer_logger_api};
+use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
+
+/// A logger that writes one JSON object per line.
+///
+/// The keys come in this order: `time` (RFC 3339, UTC, nanoseconds; left out
+/// with [`without_time`](JsonLogger::without_time)), `level`, `msg`; then
+/// `method`, `trace_id` and `span_id` when the entry was logged under a span
+/// (the ids only when the tracer has ids); then the fields of the `Ctx`, then
+/// the entry's own fields.
+///
+/// ```text
+/// {"time":"2026-11-24T10:00:00.123456789Z","level":"info","msg":"syncing pod","method":"sync_pod","trace_id":"…","span_id":"…","pod":"web-1"}
+/// ```
+///
+/// - Integers, finite floats and booleans are JSON numbers and booleans; a
+///   NaN or infinite float is the string `"NaN"`, `"inf"` or `"-inf"`.
+/// - Strings are escaped as RFC 8259 requires, and also DEL and U+2028/U+2029
+///   (for JavaScript readers), so every line is one line and parses back to
+///   the exact strings that were logged. Keys are escaped the same way.
+/// - A field whose key is one of the fixed keys is written as
+///   `fields.<key>`, so no field can forge `level` or `msg`.
+/// - Lines are written whole, with one `write_all` under a lock, so lines
+///   from many threads never interleave, and from a buffer that is reused: a
+///   line allocates nothing once the logger is warm.
+/// - I/O errors are counted in [`errors`](JsonLogger::errors), never
+///   returned to the caller. A writer that blocks blocks the caller too, and
+///   every other thread that logs to it meanwhile: give a slow destination a
+///   buffered or non-blocking writer.
+/// - A `Display` value that panics propagates its panic, as `format!` would;
+///   the line is not written, and the logger goes on working. A `Display`
+///   value must not log to the same logger (that would wait on itself).
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, JsonLogger, NopTracer, Span};
+///
+/// let logger = JsonLogger::new(Vec::new()).without_time();
+/// {
+///     let ctx = Ctx::new(NopTracer, logger.clone());
+///     let (ctx, mut span) = ctx.start_span("sync_pod");
+///     let ctx = span.with_field(&ctx, "pod", "web-1");
+///     ctxtrace::info!(ctx, "syncing {} containers", 2; attempt = 1, ready = false);
+/// }
+/// let out = String::from_utf8(logger.into_writer().unwrap()).unwrap();
+/// assert_eq!(
+///     out,
+///     "{\"level\":\"info\",\"msg\":\"syncing 2 containers\",\"method\":\"sync_pod\",\"pod\":\"web-1\",\"attempt\":1,\"ready\":false}\n"
+/// );
+/// ```
+pub struct JsonLogger<W, C = SystemClock> {
+    core: WriterCore<W, C>,
+}
+
+writer_logger_api!(JsonLogger, r#"{\"level\":\"info\",\"msg\":\"synced\",\"pod\":\"web-1\"}"#);
+
+impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
+    const MAX_LEVEL: LevelFilter = LevelFilter::Trace;
+
+    #[inline]
+    fn enabled(&self, level: Level) -> bool {
+        self.core.level.allows(level)
+    }
+
+    fn with_field(&self, key: &'static str, value: Value<'_>) -> Self {
+        JsonLogger { core: self.core.with_context(|buf| push_field(buf, key, value)) }
+    }
+
+    fn with_method(&self, name: &'static str) -> Self {
+        let mut core = self.core.clone();
+        core.method = Some(name);
+        JsonLogger { core }
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        let time = self.core.now();
+        let core = &self.core;
+        core.sink.emit(|buf, _scratch| {
+            buf.push(b'{');
+            if let Some(time) = time {
+                buf.extend_from_slice(b"\"time\":\"");
+                push_rfc3339(buf, time);
+                buf.extend_from_slice(b"\",");
+            }
+            buf.extend_from_slice(b"\"level\":\"");
+            buf.extend_from_slice(record.level().as_str().as_bytes());
+            buf.extend_from_slice(b"\",\"msg\":");
+            push_message(buf, record.message());
+            if let Some(method) = core.method {
+                buf.extend_from_slice(b",\"method\":");
+                push_str(buf, method);
+            }
+            if let Some(ids) = record.span_ids() {
+                buf.extend_from_slice(b",\"trace_id\":\"");
+                buf.extend_from_slice(&ids.trace_id.to_hex());
+                buf.extend_from_slice(b"\",\"span_id\":\"");
+                buf.extend_from_slice(&ids.span_id.to_hex());
+                buf.push(b'"');
+            }
+            buf.extend_from_slice(core.context());
+            for field in record.fields() {
+                push_field(buf, field.key, field.value);
+            }
+            buf.push(b'}');
+        });
+    }
+}
+
+/// Appends `,"key":value`.
+fn push_field(buf: &mut Vec<u8>, key: &str, value: Value<'_>) {
+    buf.push(b',');
+    if is_reserved(key) {
+        buf.extend_from_slice(b"\"fields.");
+    } else {
+        buf.push(b'"');
+    }
+    escape(buf, key);
+    buf.extend_from_slice(b"\":");
+    push_value(buf, value);
+}
+
+fn push_value(buf: &mut Vec<u8>, value: Value<'_>) {
+    match value {
+        Value::Str(s) => push_str(buf, s),
+        Value::I64(n) => push_i64(buf, n),
+        Value::U64(n) => push_u64(buf, n),
+        // `Debug` writes the shortest text that reads back to the same
+        // float, in a form JSON accepts (`1.0`, `1e-7`, `-0.0`).
+        Value::F64(n) if n.is_finite() => {
+            let _ = write!(Bytes(buf), "{n:?}");
+        }
+        Value::F64(n) => {
+            let _ = write!(Bytes(buf), "\"{n}\"");
+        }
+        Value::Bool(true) => buf.extend_from_slice(b"true"),
+        Value::Bool(false) => buf.extend_from_slice(b"false"),
+        other => {
+            buf.push(b'"');
+            let _ = write!(Escaper(buf), "{other}");
+            buf.push(b'"');
+        }
+    }
+}
+
+fn push_message(buf: &mut Vec<u8>, message: fmt::Arguments<'_>) {
+    match message.as_str() {
+        Some(s) => push_str(buf, s),
+        None => {
+            buf.push(b'"');
+            let _ = Escaper(buf).write_fmt(message);
+            buf.push(b'"');
+        }
+    }
+}
+
+fn push_str(buf: &mut Vec<u8>, s: &str) {
+    buf.push(b'"');
+    escape(buf, s);
+    buf.push(b'"');
+}
+
+/// Escapes text written through `fmt` straight into the line.
+struct Escaper<'a>(&'a mut Vec<u8>);
+
+impl fmt::Write for Escaper<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        escape(self.0, s);
+        Ok(())
+    }
+}
+
+/// What each byte becomes: 0 for itself, `u` for `\u00XX`, another letter for
+/// a two-character escape, `E` for the first byte of a possible U+2028/9.
+static ESCAPE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b'u';
+        b += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0a] = b'n';
+    table[0x0c] = b'f';
+    table[0x0d] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table[0x7f] = b'u';
+    table[0xe2] = b'E';
+    table
+};
+
+/// Appends `s` escaped for the inside of a JSON string.
+fn escape(buf: &mut Vec<u8>, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let kind = ESCAPE[b as usize];
+        if kind == 0 {
+            i += 1;
+            continue;
+        }
+        if kind == b'E' {
+            // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+            let separator = bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9));
+            if !separator {
+                i += 1;
+                continue;
+            }
+            buf.extend_from_slice(&bytes[start..i]);
+            buf.extend_from_slice(if bytes[i + 2] == 0xa8 { b"\\u2028" } else { b"\\u2029" });
+            i += 3;
+            start = i;
+            continue;
+        }
+        buf.extend_from_slice(&bytes[start..i]);
+        if kind == b'u' {
+            buf.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
+        } else {
+            buf.extend_from_slice(&[b'\\', kind]);
+        }
+        i += 1;
+        start = i;
+    }
+    buf.extend_from_slice(&bytes[start..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn escaped(s: &str) -> String {
+        let mut buf = Vec::new();
+        escape(&mut buf, s);
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn escapes_what_rfc_8259_requires_and_the_line_separators() {
+        assert_eq!(escaped("a\"b\\c"), r#"a\"b\\c"#);
+        assert_eq!(escaped("\n\r\t\u{8}\u{c}"), r"\n\r\t\b\f");
+        assert_eq!(escaped("\u{0}\u{1f}\u{7f}"), r"\u0000\u001f\u007f");
+        assert_eq!(escaped("x\u{2028}y\u{2029}z"), r"x\u2028y\u2029z");
+        assert_eq!(escaped("€ and 🦀 stay"), "€ and 🦀 stay");
+        assert_eq!(escaped("\u{2027}\u{202a}"), "\u{2027}\u{202a}");
+    }
+
+    #[test]
+    fn floats_are_json_numbers_or_strings() {
+        let render = |n: f64| {
+            let mut buf = Vec::new();
+            push_value(&mut buf, Value::F64(n));
+            String::from_utf8(buf).unwrap()
+        };
+        assert_eq!(render(1.0), "1.0");
+        assert_eq!(render(-0.0), "-0.0");
+        assert_eq!(render(1e300), "1e300");
+        assert_eq!(render(f64::NAN), "\"NaN\"");
+        assert_eq!(render(f64::NEG_INFINITY), "\"-inf\"");
+    }
+}

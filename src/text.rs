@@ -1,0 +1,255 @@
+//! [`TextLogger`]: one logfmt line per entry.
+
+use std::fmt::{self, Write as _};
+use std::io::Write;
+
+use crate::writer::{Bytes, WriterCore, is_reserved, push_i64, push_rfc3339, push_u64, writer_logger_api};
+use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
+
+/// A logger that writes one logfmt line per entry.
+///
+/// ```text
+/// time=2026-11-24T10:00:00.123456789Z level=info method=sync_pod trace_id=… span_id=… msg="syncing pod" pod=web-1 namespace=default
+/// ```
+///
+/// The keys come in this order: `time` (left out with
+/// [`without_time`](TextLogger::without_time)), `level`, then `method`,
+/// `trace_id` and `span_id` when the entry was logged under a span, then
+/// `msg`, the fields of the `Ctx`, and the entry's own fields.
+///
+/// **Values.** A value is written bare unless it is empty or contains a
+/// space, `=`, `"`, `\`, a control character, or an invisible format
+/// character that could hide or reorder text (U+2028, U+2029, zero-width and
+/// bidirectional controls, U+FEFF). Then it is quoted, and inside the quotes
+/// `"` and `\` are escaped with `\`, newline, return and tab are `\n`, `\r`
+/// and `\t`, and the other characters named above are `\u{XXXX}`. So an entry
+/// is always one line, no value can forge a field, and every value reads back
+/// exactly.
+///
+/// **Keys.** Keys are written bare. Each character of a key that is not an
+/// ASCII letter, digit, or one of `_ . - / @ :` is written as `_`, and an
+/// empty key as `_`, so a key can never break the line's structure. A field
+/// whose key is one of the fixed keys is written as `fields.<key>`.
+///
+/// Writing, locking, errors and panics work as for
+/// [`JsonLogger`](crate::JsonLogger): whole lines with one `write_all`, a
+/// reused buffer, I/O errors counted in [`errors`](TextLogger::errors).
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, NopTracer, Span, TextLogger};
+///
+/// let logger = TextLogger::new(Vec::new()).without_time();
+/// {
+///     let ctx = Ctx::new(NopTracer, logger.clone());
+///     let (ctx, mut span) = ctx.start_span("sync_pod");
+///     let ctx = span.with_field(&ctx, "pod", "web-1");
+///     ctxtrace::info!(ctx, "syncing pod"; reason = "image \"v2\"", attempt = 1);
+/// }
+/// let out = String::from_utf8(logger.into_writer().unwrap()).unwrap();
+/// assert_eq!(
+///     out,
+///     "level=info method=sync_pod msg=\"syncing pod\" pod=web-1 reason=\"image \\\"v2\\\"\" attempt=1\n"
+/// );
+/// ```
+pub struct TextLogger<W, C = SystemClock> {
+    core: WriterCore<W, C>,
+}
+
+writer_logger_api!(TextLogger, "level=info msg=synced pod=web-1");
+
+impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
+    const MAX_LEVEL: LevelFilter = LevelFilter::Trace;
+
+    #[inline]
+    fn enabled(&self, level: Level) -> bool {
+        self.core.level.allows(level)
+    }
+
+    fn with_field(&self, key: &'static str, value: Value<'_>) -> Self {
+        let core = self.core.with_context(|buf| {
+            let mut scratch = Vec::new();
+            push_field(buf, &mut scratch, key, value);
+        });
+        TextLogger { core }
+    }
+
+    fn with_method(&self, name: &'static str) -> Self {
+        let mut core = self.core.clone();
+        core.method = Some(name);
+        TextLogger { core }
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        let time = self.core.now();
+        let core = &self.core;
+        core.sink.emit(|buf, scratch| {
+            if let Some(time) = time {
+                buf.extend_from_slice(b"time=");
+                push_rfc3339(buf, time);
+                buf.push(b' ');
+            }
+            buf.extend_from_slice(b"level=");
+            buf.extend_from_slice(record.level().as_str().as_bytes());
+            if let Some(method) = core.method {
+                buf.extend_from_slice(b" method=");
+                push_str(buf, method);
+            }
+            if let Some(ids) = record.span_ids() {
+                buf.extend_from_slice(b" trace_id=");
+                buf.extend_from_slice(&ids.trace_id.to_hex());
+                buf.extend_from_slice(b" span_id=");
+                buf.extend_from_slice(&ids.span_id.to_hex());
+            }
+            buf.extend_from_slice(b" msg=");
+            match record.message().as_str() {
+                Some(s) => push_str(buf, s),
+                None => push_rendered(buf, scratch, record.message()),
+            }
+            buf.extend_from_slice(core.context());
+            for field in record.fields() {
+                push_field(buf, scratch, field.key, field.value);
+            }
+        });
+    }
+}
+
+/// Appends ` key=value`.
+fn push_field(buf: &mut Vec<u8>, scratch: &mut Vec<u8>, key: &str, value: Value<'_>) {
+    buf.push(b' ');
+    if is_reserved(key) {
+        buf.extend_from_slice(b"fields.");
+    }
+    push_key(buf, key);
+    buf.push(b'=');
+    match value {
+        Value::Str(s) => push_str(buf, s),
+        Value::I64(n) => push_i64(buf, n),
+        Value::U64(n) => push_u64(buf, n),
+        Value::F64(n) => {
+            let _ = write!(Bytes(buf), "{n:?}");
+        }
+        Value::Bool(b) => buf.extend_from_slice(if b { b"true" } else { b"false" }),
+        other => push_rendered(buf, scratch, format_args!("{other}")),
+    }
+}
+
+fn push_key(buf: &mut Vec<u8>, key: &str) {
+    if key.is_empty() {
+        buf.push(b'_');
+    }
+    for c in key.chars() {
+        let plain = c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/' | '@' | ':');
+        buf.push(if plain { c as u8 } else { b'_' });
+    }
+}
+
+/// Renders `args` into `scratch`, then appends it quoted if it needs to be.
+fn push_rendered(buf: &mut Vec<u8>, scratch: &mut Vec<u8>, args: fmt::Arguments<'_>) {
+    scratch.clear();
+    let _ = Bytes(scratch).write_fmt(args);
+    // `fmt::Write` only ever receives whole `str`s.
+    push_str(buf, std::str::from_utf8(scratch).unwrap_or("\u{fffd}"));
+}
+
+/// Appends `s` bare, or quoted and escaped when it needs to be.
+fn push_str(buf: &mut Vec<u8>, s: &str) {
+    if !needs_quotes(s) {
+        buf.extend_from_slice(s.as_bytes());
+        return;
+    }
+    buf.push(b'"');
+    let mut start = 0;
+    for (i, c) in s.char_indices() {
+        let escape: Option<&[u8]> = match c {
+            '"' => Some(b"\\\""),
+            '\\' => Some(b"\\\\"),
+            '\n' => Some(b"\\n"),
+            '\r' => Some(b"\\r"),
+            '\t' => Some(b"\\t"),
+            c if is_hidden(c) => None,
+            _ => continue,
+        };
+        buf.extend_from_slice(&s.as_bytes()[start..i]);
+        match escape {
+            Some(escape) => buf.extend_from_slice(escape),
+            None => {
+                let _ = write!(Bytes(buf), "\\u{{{:x}}}", u32::from(c));
+            }
+        }
+        start = i + c.len_utf8();
+    }
+    buf.extend_from_slice(&s.as_bytes()[start..]);
+    buf.push(b'"');
+}
+
+fn needs_quotes(s: &str) -> bool {
+    let mut non_ascii = false;
+    for b in s.bytes() {
+        if matches!(b, b' ' | b'=' | b'"' | b'\\' | 0x7f) || b < 0x20 {
+            return true;
+        }
+        non_ascii |= b >= 0x80;
+    }
+    s.is_empty() || (non_ascii && s.chars().any(is_hidden))
+}
+
+/// Control characters, and the invisible format characters that can end a
+/// line or hide or reorder text when the line is shown.
+fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{61c}'
+                | '\u{180e}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quoted(s: &str) -> String {
+        let mut buf = Vec::new();
+        push_str(&mut buf, s);
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn plain_values_stay_bare() {
+        assert_eq!(quoted("web-1"), "web-1");
+        assert_eq!(quoted("€🦀"), "€🦀");
+    }
+
+    #[test]
+    fn values_that_could_break_the_line_are_quoted_and_escaped() {
+        assert_eq!(quoted(""), "\"\"");
+        assert_eq!(quoted("a b"), "\"a b\"");
+        assert_eq!(quoted("level=error"), "\"level=error\"");
+        assert_eq!(quoted("say \"hi\"\\"), r#""say \"hi\"\\""#);
+        assert_eq!(quoted("a\nb\tc\r"), r#""a\nb\tc\r""#);
+        assert_eq!(quoted("\u{1b}[31m\u{7f}"), r#""\u{1b}[31m\u{7f}""#);
+        assert_eq!(quoted("x\u{2028}y\u{202e}"), r#""x\u{2028}y\u{202e}""#);
+        assert_eq!(quoted("\u{85}"), r#""\u{85}""#);
+    }
+
+    #[test]
+    fn keys_are_sanitised() {
+        let key = |k: &str| {
+            let mut buf = Vec::new();
+            push_key(&mut buf, k);
+            String::from_utf8(buf).unwrap()
+        };
+        assert_eq!(key("k8s.pod_name"), "k8s.pod_name");
+        assert_eq!(key("a b=c\"d"), "a_b_c_d");
+        assert_eq!(key(""), "_");
+        assert_eq!(key("é"), "_");
+    }
+}

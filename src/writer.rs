@@ -1,0 +1,455 @@
+//! What the writer loggers share: the locked sink with its reused buffer and
+//! error count, the level and time options, and number and time formatting.
+
+use std::io::{self, Write};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+
+/// A line buffer is shrunk back after a line longer than this, so one huge
+/// entry does not pin its memory for the life of the logger.
+const BUF_KEEP: usize = 64 * 1024;
+
+/// A writer behind a lock, with the buffers lines are rendered into.
+#[derive(Debug)]
+pub(crate) struct Sink<W> {
+    state: Mutex<State<W>>,
+    lines: AtomicU64,
+    errors: AtomicU64,
+}
+
+#[derive(Debug)]
+struct State<W> {
+    writer: W,
+    buf: Vec<u8>,
+    scratch: Vec<u8>,
+    /// The last line failed part-way: the next one starts with a newline so
+    /// that it is whole.
+    broken: bool,
+}
+
+impl<W: Write> Sink<W> {
+    pub(crate) fn new(writer: W) -> Self {
+        let state = State { writer, buf: Vec::new(), scratch: Vec::new(), broken: false };
+        Sink { state: Mutex::new(state), lines: AtomicU64::new(0), errors: AtomicU64::new(0) }
+    }
+
+    /// Renders one line with `render` and writes it with one `write_all`,
+    /// under the lock. `render` gets the line buffer and a scratch buffer.
+    ///
+    /// If `render` panics (a user `Display` did), nothing is written, and the
+    /// lock, poisoned by the panic, is taken back by the next line.
+    pub(crate) fn emit(&self, render: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>)) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let State { writer, buf, scratch, broken } = &mut *state;
+        buf.clear();
+        if *broken {
+            buf.push(b'\n');
+        }
+        render(buf, scratch);
+        buf.push(b'\n');
+        match write_whole(writer, buf) {
+            Ok(()) => {
+                *broken = false;
+                self.lines.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(written) => {
+                *broken |= written > 0;
+                self.errors.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        if buf.capacity() > BUF_KEEP {
+            *buf = Vec::new();
+        }
+        if scratch.capacity() > BUF_KEEP {
+            *scratch = Vec::new();
+        }
+    }
+
+    pub(crate) fn flush(&self) -> io::Result<()> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).writer.flush()
+    }
+}
+
+impl<W> Sink<W> {
+    pub(crate) fn lines(&self) -> u64 {
+        self.lines.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn errors(&self) -> u64 {
+        self.errors.load(Ordering::Relaxed)
+    }
+}
+
+/// Writes all of `buf`, retrying on `Interrupted` and after short writes.
+/// On failure, returns how many bytes did reach the writer.
+fn write_whole<W: Write>(writer: &mut W, buf: &[u8]) -> Result<(), usize> {
+    let mut written = 0;
+    while written < buf.len() {
+        match writer.write(&buf[written..]) {
+            Ok(0) => return Err(written),
+            Ok(n) => written += n.min(buf.len() - written),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return Err(written),
+        }
+    }
+    Ok(())
+}
+
+/// Appends the decimal digits of `n`.
+pub(crate) fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[i..]);
+}
+
+/// Appends the decimal digits of `n`, with a sign when negative.
+pub(crate) fn push_i64(buf: &mut Vec<u8>, n: i64) {
+    if n < 0 {
+        buf.push(b'-');
+    }
+    push_u64(buf, n.unsigned_abs());
+}
+
+/// Appends `n` zero-padded to `width` digits (`n` must fit).
+fn push_padded(buf: &mut Vec<u8>, n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut n = n;
+    for slot in digits[20 - width..].iter_mut().rev() {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    buf.extend_from_slice(&digits[20 - width..]);
+}
+
+/// Appends an RFC 3339 UTC timestamp with nanoseconds, such as
+/// `2026-11-24T10:00:00.123456789Z`, computed from the Unix time without a
+/// date library (the civil-from-days algorithm of H. Hinnant).
+pub(crate) fn push_rfc3339(buf: &mut Vec<u8>, unix_nanos: u64) {
+    let secs = unix_nanos / 1_000_000_000;
+    let nanos = unix_nanos % 1_000_000_000;
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    push_padded(buf, year, 4);
+    buf.push(b'-');
+    push_padded(buf, month, 2);
+    buf.push(b'-');
+    push_padded(buf, day, 2);
+    buf.push(b'T');
+    push_padded(buf, rem / 3600, 2);
+    buf.push(b':');
+    push_padded(buf, rem / 60 % 60, 2);
+    buf.push(b':');
+    push_padded(buf, rem % 60, 2);
+    buf.push(b'.');
+    push_padded(buf, nanos, 9);
+    buf.push(b'Z');
+}
+
+/// Year, month and day of the day `days` after 1970-01-01. `u64` nanoseconds
+/// end in 2554, so the year always has four digits.
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}
+
+/// An `fmt::Write` that appends to a byte buffer.
+pub(crate) struct Bytes<'a>(pub(crate) &'a mut Vec<u8>);
+
+impl std::fmt::Write for Bytes<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rfc3339(nanos: u64) -> String {
+        let mut buf = Vec::new();
+        push_rfc3339(&mut buf, nanos);
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn timestamps_match_known_dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000000000Z");
+        assert_eq!(rfc3339(951_782_400_000_000_001), "2000-02-29T00:00:00.000000001Z");
+        assert_eq!(rfc3339(1_795_514_400_123_456_789), "2026-11-24T10:00:00.123456789Z");
+        assert_eq!(rfc3339(u64::MAX), "2554-07-21T23:34:33.709551615Z");
+    }
+
+    #[test]
+    fn integers_format_like_std() {
+        for n in [0i64, 7, -7, 10, 99, i64::MIN, i64::MAX] {
+            let mut buf = Vec::new();
+            push_i64(&mut buf, n);
+            assert_eq!(String::from_utf8(buf).unwrap(), n.to_string());
+        }
+        let mut buf = Vec::new();
+        push_u64(&mut buf, u64::MAX);
+        assert_eq!(buf, u64::MAX.to_string().as_bytes());
+    }
+
+    #[test]
+    fn short_and_interrupted_writes_are_completed() {
+        struct Stutter(Vec<u8>, usize);
+        impl Write for Stutter {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                self.1 += 1;
+                if self.1 % 2 == 0 {
+                    return Err(io::ErrorKind::Interrupted.into());
+                }
+                self.0.push(buf[0]);
+                Ok(1)
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut w = Stutter(Vec::new(), 0);
+        assert_eq!(write_whole(&mut w, b"abc"), Ok(()));
+        assert_eq!(w.0, b"abc");
+    }
+}
+
+/// The part of a writer logger that is the same for every line format: the
+/// shared sink, the clock, the fields of the `Ctx` rendered once in the
+/// logger's format, the span name, and the options.
+pub(crate) struct WriterCore<W, C> {
+    pub(crate) sink: std::sync::Arc<Sink<W>>,
+    pub(crate) clock: C,
+    /// The `Ctx`'s fields, rendered as the format writes them after the fixed
+    /// keys; `None` when there are none.
+    pub(crate) context: Option<std::sync::Arc<str>>,
+    pub(crate) method: Option<&'static str>,
+    pub(crate) level: crate::LevelFilter,
+    pub(crate) time: bool,
+}
+
+impl<W, C: Clone> Clone for WriterCore<W, C> {
+    fn clone(&self) -> Self {
+        WriterCore {
+            sink: std::sync::Arc::clone(&self.sink),
+            clock: self.clock.clone(),
+            context: self.context.clone(),
+            method: self.method,
+            level: self.level,
+            time: self.time,
+        }
+    }
+}
+
+impl<W: Write, C: crate::Clock> WriterCore<W, C> {
+    pub(crate) fn new(writer: W, clock: C) -> Self {
+        WriterCore {
+            sink: std::sync::Arc::new(Sink::new(writer)),
+            clock,
+            context: None,
+            method: None,
+            level: crate::LevelFilter::Trace,
+            time: true,
+        }
+    }
+
+    /// A copy whose context has one more field, appended by `render`.
+    pub(crate) fn with_context(&self, render: impl FnOnce(&mut Vec<u8>)) -> Self {
+        let mut bytes = self.context.as_deref().unwrap_or("").as_bytes().to_vec();
+        render(&mut bytes);
+        // The formats write only whole UTF-8 strings and ASCII escapes.
+        let context = String::from_utf8(bytes).unwrap_or_default();
+        WriterCore { context: Some(context.into()), ..self.clone() }
+    }
+
+    /// The time for a line, read before the sink is locked.
+    #[inline]
+    pub(crate) fn now(&self) -> Option<u64> {
+        self.time.then(|| self.clock.now())
+    }
+
+    pub(crate) fn context(&self) -> &[u8] {
+        self.context.as_deref().unwrap_or("").as_bytes()
+    }
+}
+
+impl<W, C> std::fmt::Debug for WriterCore<W, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriterLogger")
+            .field("level", &self.level)
+            .field("time", &self.time)
+            .field("method", &self.method)
+            .field("context", &self.context)
+            .field("lines", &self.sink.lines())
+            .field("errors", &self.sink.errors())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Keys the writers use for their fixed fields. A field with one of these keys
+/// is written as `fields.<key>`, so that no field can pass for a fixed one.
+pub(crate) fn is_reserved(key: &str) -> bool {
+    matches!(key, "time" | "level" | "msg" | "method" | "trace_id" | "span_id")
+}
+
+/// The builder methods and counters that `TextLogger` and `JsonLogger` share.
+macro_rules! writer_logger_api {
+    ($name:ident, $example_line:literal) => {
+        impl<W: std::io::Write + Send> $name<W, $crate::SystemClock> {
+            /// A logger that writes to `writer`, at every level, with the time.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("use ctxtrace::{Ctx, NopTracer, ", stringify!($name), "};")]
+            ///
+            #[doc = concat!("let logger = ", stringify!($name), "::new(Vec::new()).without_time();")]
+            /// let ctx = Ctx::new(NopTracer, logger.clone()).with_field("pod", "web-1");
+            /// ctxtrace::info!(ctx, "synced");
+            /// drop(ctx); // the last clone gives the writer back
+            /// let out = logger.into_writer().unwrap();
+            #[doc = concat!("assert_eq!(String::from_utf8(out).unwrap(), \"", $example_line, "\\n\");")]
+            /// ```
+            pub fn new(writer: W) -> Self {
+                Self::with_clock(writer, $crate::SystemClock::new())
+            }
+        }
+
+        impl<W: std::io::Write + Send, C: $crate::Clock> $name<W, C> {
+            /// A logger that takes its time stamps from `clock`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("use ctxtrace::{Ctx, ManualClock, NopTracer, ", stringify!($name), "};")]
+            ///
+            #[doc = concat!("let logger = ", stringify!($name), "::with_clock(Vec::new(), ManualClock::new(0));")]
+            /// ctxtrace::info!(Ctx::new(NopTracer, logger.clone()), "x");
+            /// let out = String::from_utf8(logger.into_writer().unwrap()).unwrap();
+            /// assert!(out.contains("1970-01-01T00:00:00.000000000Z"));
+            /// ```
+            pub fn with_clock(writer: W, clock: C) -> Self {
+                $name { core: $crate::writer::WriterCore::new(writer, clock) }
+            }
+
+            /// The same logger, writing only entries that `level` allows. This
+            /// runtime level comes on top of the compile-time one.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("use ctxtrace::{Ctx, LevelFilter, NopTracer, ", stringify!($name), "};")]
+            ///
+            #[doc = concat!("let logger = ", stringify!($name), "::new(Vec::new()).with_level(LevelFilter::Warn);")]
+            /// let ctx = Ctx::new(NopTracer, logger.clone());
+            /// ctxtrace::info!(ctx, "dropped");
+            /// ctxtrace::warn!(ctx, "kept");
+            /// assert_eq!(logger.lines(), 1);
+            /// ```
+            #[must_use]
+            pub fn with_level(mut self, level: $crate::LevelFilter) -> Self {
+                self.core.level = level;
+                self
+            }
+
+            /// The same logger, writing no time stamp: for tests and golden
+            /// files.
+            #[must_use]
+            pub fn without_time(mut self) -> Self {
+                self.core.time = false;
+                self
+            }
+
+            /// The runtime level.
+            pub fn level(&self) -> $crate::LevelFilter {
+                self.core.level
+            }
+
+            /// How many lines were written whole, by this logger and its clones.
+            pub fn lines(&self) -> u64 {
+                self.core.sink.lines()
+            }
+
+            /// How many lines failed to be written because the writer returned
+            /// an error (after retrying `Interrupted` and completing short
+            /// writes), by this logger and its clones.
+            ///
+            /// An I/O error never reaches the caller: it is counted here. A
+            /// line that failed part-way is followed by a newline before the
+            /// next line, so later lines stay whole.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("use ctxtrace::{Ctx, NopTracer, ", stringify!($name), "};")]
+            ///
+            /// struct Full;
+            /// impl std::io::Write for Full {
+            ///     fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            ///         Err(std::io::ErrorKind::StorageFull.into())
+            ///     }
+            ///     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
+            /// }
+            ///
+            #[doc = concat!("let logger = ", stringify!($name), "::new(Full);")]
+            /// ctxtrace::error!(Ctx::new(NopTracer, logger.clone()), "disk full");
+            /// assert_eq!((logger.lines(), logger.errors()), (0, 1));
+            /// ```
+            pub fn errors(&self) -> u64 {
+                self.core.sink.errors()
+            }
+
+            /// Flushes the writer.
+            ///
+            /// # Errors
+            ///
+            /// The writer's flush error.
+            pub fn flush(&self) -> std::io::Result<()> {
+                self.core.sink.flush()
+            }
+
+            /// The writer back, if this is the last clone of the logger (else
+            /// `None`). Useful in tests that log into a `Vec<u8>`.
+            pub fn into_writer(self) -> Option<W> {
+                $crate::writer::into_writer(self.core.sink)
+            }
+        }
+
+        impl<W, C: Clone> Clone for $name<W, C> {
+            fn clone(&self) -> Self {
+                $name { core: self.core.clone() }
+            }
+        }
+
+        impl<W, C> std::fmt::Debug for $name<W, C> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_tuple(stringify!($name)).field(&self.core).finish()
+            }
+        }
+    };
+}
+
+pub(crate) use writer_logger_api;
+
+/// The writer inside a sink, if no other logger shares it.
+pub(crate) fn into_writer<W>(sink: std::sync::Arc<Sink<W>>) -> Option<W> {
+    let sink = std::sync::Arc::into_inner(sink)?;
+    Some(sink.state.into_inner().unwrap_or_else(PoisonError::into_inner).writer)
+}
