@@ -96,7 +96,7 @@ pub use logger::{Logger, Record};
 pub use nop::{NopLogger, NopSpan, NopTracer};
 pub use status::{CodedError, ErrorStatus, Status, StatusCode};
 pub use tracer::{Span, SpanId, SpanIds, TraceId, Tracer};
-pub use value::{Field, ToValue, Value, display, error};
+pub use value::{Field, Redacted, ToValue, Value, display, error};
 #[cfg(feature = "std")]
 pub use value::OwnedValue;
 

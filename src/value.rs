@@ -473,3 +473,48 @@ impl ToValue for OwnedValue {
 fn serialize_f64<S: serde::Serializer>(n: &f64, s: S) -> Result<S::Ok, S::Error> {
     if n.is_finite() { s.serialize_f64(*n) } else { s.collect_str(n) }
 }
+
+/// A secret as a field value: every backend renders it as `[redacted]`.
+///
+/// The wrapped value is never formatted by this crate: text and JSON lines,
+/// the memory recorder, serde output and the adapters all see the string
+/// `[redacted]`, and so do `Debug` and `Display`.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, MemoryLogger, NopTracer, Redacted, ToValue, Value};
+///
+/// let token = Redacted("s3cr3t");
+/// assert_eq!(token.to_value(), Value::Str("[redacted]"));
+/// assert_eq!(format!("{token} {token:?}"), "[redacted] [redacted]");
+///
+/// let logger = MemoryLogger::new();
+/// ctxtrace::info!(Ctx::new(NopTracer, logger.clone()), "login"; token = token);
+/// assert_eq!(logger.entries()[0].field("token").unwrap().to_string(), "[redacted]");
+/// ```
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Redacted<T>(pub T);
+
+impl<T> Redacted<T> {
+    /// What every backend writes in place of the value.
+    pub const TEXT: &'static str = "[redacted]";
+}
+
+impl<T> ToValue for Redacted<T> {
+    fn to_value(&self) -> Value<'_> {
+        Value::Str(Self::TEXT)
+    }
+}
+
+impl<T> fmt::Debug for Redacted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(Self::TEXT)
+    }
+}
+
+impl<T> fmt::Display for Redacted<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(Self::TEXT)
+    }
+}

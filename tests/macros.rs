@@ -1,0 +1,199 @@
+//! The logging macros: per-entry fields, key forms, trailing commas, format
+//! arguments, and arguments that are not evaluated when a level is ruled out.
+#![cfg(feature = "std")]
+
+mod common;
+
+use common::{Counter, CountingDisplay, recorder, side_effect};
+use ctxtrace::{Ctx, Level, LevelFilter, Logger, MemoryLogger, NopLogger, NopTracer, Record, Value};
+
+fn memory_ctx() -> (Ctx<NopTracer, MemoryLogger>, MemoryLogger) {
+    let logger = MemoryLogger::new();
+    (Ctx::new(NopTracer, logger.clone()), logger)
+}
+
+#[test]
+fn every_level_has_its_macro() {
+    let (ctx, logger) = memory_ctx();
+    ctxtrace::error!(ctx, "e");
+    ctxtrace::warn!(ctx, "w");
+    ctxtrace::info!(ctx, "i");
+    ctxtrace::debug!(ctx, "d");
+    ctxtrace::trace!(ctx, "t");
+    let seen: Vec<(Level, String)> = logger.entries().iter().map(|e| (e.level(), e.message().to_string())).collect();
+    let want: Vec<(Level, String)> = [
+        (Level::Error, "e"),
+        (Level::Warn, "w"),
+        (Level::Info, "i"),
+        (Level::Debug, "d"),
+        (Level::Trace, "t"),
+    ]
+    .into_iter()
+    .map(|(l, m)| (l, m.to_string()))
+    .collect();
+    assert_eq!(seen, want);
+}
+
+#[test]
+fn entry_fields_reach_only_that_entry() {
+    let rec = recorder();
+    let (ctx, span) = rec.ctx.start_span("sync_pod");
+    ctxtrace::info!(ctx, "first"; attempt = 1);
+    ctxtrace::info!(ctx, "second");
+    drop(span);
+
+    let entries = rec.logger.entries();
+    assert_eq!(entries[0].field("attempt").unwrap().to_string(), "1");
+    assert!(entries[1].field("attempt").is_none());
+    // Not on the span either, only on the first event.
+    let spans = rec.tracer.spans();
+    let sync = spans.find("sync_pod").unwrap();
+    assert_eq!(sync.attribute("attempt"), None);
+    let events: Vec<_> = sync.events().collect();
+    assert_eq!(events[0].field("attempt"), Some(Value::I64(1)));
+    assert_eq!(events[1].field("attempt"), None);
+}
+
+#[test]
+fn keys_are_identifiers_or_string_literals() {
+    let (ctx, logger) = memory_ctx();
+    let name = String::from("web-1");
+    ctxtrace::info!(ctx, "keys"; pod = name, "k8s.namespace" = "default", ready = true, "ratio" = 0.5);
+    let entry = &logger.entries()[0];
+    let fields: Vec<(&str, String)> = entry.fields().map(|(k, v)| (k, v.to_string())).collect();
+    assert_eq!(
+        fields,
+        [
+            ("pod", "web-1".to_string()),
+            ("k8s.namespace", "default".to_string()),
+            ("ready", "true".to_string()),
+            ("ratio", "0.5".to_string()),
+        ]
+    );
+    // The field borrowed `name`; it is still ours.
+    assert_eq!(name, "web-1");
+}
+
+#[test]
+fn trailing_commas_are_accepted() {
+    let (ctx, logger) = memory_ctx();
+    let n = 3;
+    ctxtrace::info!(ctx, "plain",);
+    ctxtrace::info!(ctx, "args {} {}", n, "x",);
+    ctxtrace::info!(ctx, "fields"; a = 1,);
+    ctxtrace::info!(ctx, "both {}", n,; a = 1, "b" = 2,);
+    let entries = logger.entries();
+    let messages: Vec<&str> = entries.iter().map(|e| e.message()).collect();
+    assert_eq!(messages, ["plain", "args 3 x", "fields", "both 3"]);
+    assert_eq!(entries[2].fields().len(), 1);
+    assert_eq!(entries[3].field("b").unwrap().to_string(), "2");
+}
+
+#[test]
+fn format_arguments_work_as_in_format() {
+    let (ctx, logger) = memory_ctx();
+    let pod = "web-1";
+    let containers = 2;
+    ctxtrace::info!(ctx, "syncing {pod} with {containers} containers");
+    ctxtrace::info!(ctx, "{1} before {0}", "zero", "one");
+    ctxtrace::info!(ctx, "{pod:>8}|{:03}|{:.2}|{n}", 7, 1.5, n = containers * 10);
+    ctxtrace::info!(ctx, "{{braces}} {:?}", "quoted");
+    let messages: Vec<String> = logger.entries().iter().map(|e| e.message().to_string()).collect();
+    assert_eq!(
+        messages,
+        ["syncing web-1 with 2 containers", "one before zero", "   web-1|007|1.50|20", "{braces} \"quoted\""]
+    );
+}
+
+#[test]
+fn ctx_can_be_passed_by_value_or_by_reference() {
+    let (ctx, logger) = memory_ctx();
+    let by_ref = &ctx;
+    ctxtrace::info!(ctx, "value");
+    ctxtrace::info!(&ctx, "reference");
+    ctxtrace::info!(by_ref, "binding");
+    ctxtrace::info!(&by_ref, "double reference");
+    // The macro only borrows: the ctx is still usable, and a temporary works.
+    ctxtrace::info!(ctx.with_field("tmp", 1), "temporary");
+    drop(ctx);
+    let entries = logger.entries();
+    let messages: Vec<&str> = entries.iter().map(|e| e.message()).collect();
+    assert_eq!(messages, ["value", "reference", "binding", "double reference", "temporary"]);
+    assert_eq!(entries[4].field("tmp").unwrap().to_string(), "1");
+}
+
+#[test]
+fn an_enabled_level_evaluates_each_argument_once() {
+    let (ctx, logger) = memory_ctx();
+    let shown = CountingDisplay::new("shown");
+    let field = CountingDisplay::new("field");
+    let calls = Counter::new();
+    ctxtrace::info!(ctx, "{} {}", shown, side_effect(&calls, 5); f = ctxtrace::display(&field), n = side_effect(&calls, 6));
+    assert_eq!((shown.count(), field.count(), calls.get()), (1, 1, 2));
+    let entry = &logger.entries()[0];
+    assert_eq!(entry.message(), "shown 5");
+    assert_eq!(entry.field("f").unwrap().to_string(), "field");
+    assert_eq!(entry.field("n").unwrap().to_string(), "6");
+}
+
+#[test]
+fn a_level_ruled_out_at_compile_time_evaluates_nothing() {
+    let ctx = Ctx::new(NopTracer, NopLogger);
+    let shown = CountingDisplay::new("shown");
+    let field = CountingDisplay::new("field");
+    let calls = Counter::new();
+    ctxtrace::error!(ctx, "{} {}", shown, side_effect(&calls, 1); f = ctxtrace::display(&field), n = side_effect(&calls, 2));
+    ctxtrace::info!(&ctx, "{shown}"; n = side_effect(&calls, 3));
+    ctxtrace::trace!(ctx, "{}", side_effect(&calls, 4));
+    assert_eq!((shown.count(), field.count(), calls.get()), (0, 0, 0));
+    assert!(!ctx.enabled(Level::Error));
+    assert_eq!(Ctx::<NopTracer, NopLogger>::MAX_LEVEL, LevelFilter::Off);
+}
+
+/// A logger whose type allows at most `Info`, and that counts what it gets.
+#[derive(Clone, Debug, Default)]
+struct InfoOnly(Counter);
+
+impl Logger for InfoOnly {
+    const MAX_LEVEL: LevelFilter = LevelFilter::Info;
+    fn enabled(&self, _: Level) -> bool {
+        true
+    }
+    fn with_field(&self, _: &'static str, _: Value<'_>) -> Self {
+        self.clone()
+    }
+    fn log(&self, _: &Record<'_>) {
+        self.0.bump();
+    }
+}
+
+#[test]
+fn a_level_above_the_logger_type_maximum_evaluates_nothing() {
+    let logger = InfoOnly::default();
+    let ctx = Ctx::new(NopTracer, logger.clone());
+    let shown = CountingDisplay::new("shown");
+    let calls = Counter::new();
+    ctxtrace::debug!(ctx, "{shown}"; n = side_effect(&calls, 1));
+    ctxtrace::trace!(ctx, "{shown}"; n = side_effect(&calls, 1));
+    assert_eq!((shown.count(), calls.get(), logger.0.get()), (0, 0, 0));
+    ctxtrace::info!(ctx, "{}", side_effect(&calls, 1));
+    assert_eq!((calls.get(), logger.0.get()), (1, 1));
+}
+
+#[test]
+fn a_level_ruled_out_at_run_time_evaluates_nothing() {
+    let logger = MemoryLogger::new().with_level(LevelFilter::Info);
+    let ctx = Ctx::new(NopTracer, logger.clone());
+    let shown = CountingDisplay::new("shown");
+    let field = CountingDisplay::new("field");
+    let calls = Counter::new();
+    ctxtrace::debug!(ctx, "{} {}", shown, side_effect(&calls, 1); f = ctxtrace::display(&field), n = side_effect(&calls, 2));
+    ctxtrace::trace!(&ctx, "{shown}"; n = side_effect(&calls, 3));
+    assert_eq!((shown.count(), field.count(), calls.get()), (0, 0, 0));
+    assert!(logger.entries().is_empty());
+
+    // The same ctx lets an info line through, and evaluates it once.
+    ctxtrace::info!(ctx, "{shown}"; n = side_effect(&calls, 4));
+    assert_eq!((shown.count(), calls.get()), (1, 1));
+    assert_eq!(logger.entries().len(), 1);
+}
