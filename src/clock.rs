@@ -50,8 +50,13 @@ pub struct SystemClock {
 impl SystemClock {
     /// A clock anchored to the wall-clock time now.
     pub fn new() -> Self {
-        let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
-        SystemClock { base: Instant::now(), base_unix_nanos: saturating_nanos(since_epoch) }
+        let since_epoch = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO);
+        SystemClock {
+            base: Instant::now(),
+            base_unix_nanos: saturating_nanos(since_epoch),
+        }
     }
 }
 
@@ -64,7 +69,8 @@ impl Default for SystemClock {
 impl Clock for SystemClock {
     #[inline]
     fn now(&self) -> u64 {
-        self.base_unix_nanos.saturating_add(saturating_nanos(self.base.elapsed()))
+        self.base_unix_nanos
+            .saturating_add(saturating_nanos(self.base.elapsed()))
     }
 }
 
@@ -96,7 +102,9 @@ pub struct ManualClock {
 impl ManualClock {
     /// A clock that reads `unix_nanos` until it is moved.
     pub fn new(unix_nanos: u64) -> Self {
-        ManualClock { nanos: Arc::new(AtomicU64::new(unix_nanos)) }
+        ManualClock {
+            nanos: Arc::new(AtomicU64::new(unix_nanos)),
+        }
     }
 
     /// Sets the time, forwards or backwards.
@@ -109,7 +117,9 @@ impl ManualClock {
         let by = saturating_nanos(by);
         let _ = self
             .nanos
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| Some(n.saturating_add(by)));
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                Some(n.saturating_add(by))
+            });
     }
 }
 

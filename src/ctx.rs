@@ -3,7 +3,9 @@
 
 use core::fmt;
 
-use crate::{ErrorStatus, Field, Level, LevelFilter, Logger, Record, Span, SpanIds, ToValue, Tracer};
+use crate::{
+    ErrorStatus, Field, Level, LevelFilter, Logger, Record, Span, SpanIds, ToValue, Tracer,
+};
 
 /// The context that instrumented code takes: a tracer, a logger and the
 /// current span, all chosen at compile time.
@@ -70,12 +72,20 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
     /// ```
     #[inline]
     pub fn new(tracer: T, logger: L) -> Self {
-        Ctx { tracer, logger, span: T::SpanRef::default() }
+        Ctx {
+            tracer,
+            logger,
+            span: T::SpanRef::default(),
+        }
     }
 
     /// A context from its parts, usable in constants.
     pub(crate) const fn from_parts(tracer: T, logger: L, span: T::SpanRef) -> Self {
-        Ctx { tracer, logger, span }
+        Ctx {
+            tracer,
+            logger,
+            span,
+        }
     }
 
     /// The tracer.
@@ -109,7 +119,11 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
     /// ```
     #[inline]
     pub fn span_ids(&self) -> Option<SpanIds> {
-        if T::ENABLED { self.tracer.span_ids(&self.span) } else { None }
+        if T::ENABLED {
+            self.tracer.span_ids(&self.span)
+        } else {
+            None
+        }
     }
 
     /// Starts a span named `name` as a child of this context's span, and
@@ -167,7 +181,11 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
     #[inline]
     #[must_use]
     pub fn with_logger(&self, logger: L) -> Self {
-        Ctx { tracer: self.tracer.clone(), logger, span: self.span.clone() }
+        Ctx {
+            tracer: self.tracer.clone(),
+            logger,
+            span: self.span.clone(),
+        }
     }
 
     /// Runs `f` in a new span named `name` and sets the span's status from the
@@ -248,7 +266,11 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
 impl<T: Tracer, L: Logger> Clone for Ctx<T, L> {
     #[inline]
     fn clone(&self) -> Self {
-        Ctx { tracer: self.tracer.clone(), logger: self.logger.clone(), span: self.span.clone() }
+        Ctx {
+            tracer: self.tracer.clone(),
+            logger: self.logger.clone(),
+            span: self.span.clone(),
+        }
     }
 }
 

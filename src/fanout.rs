@@ -17,9 +17,12 @@
 //! assert_eq!(std::mem::size_of::<Ctx<(NopTracer, NopTracer), (NopLogger, NopLogger)>>(), 0);
 //! ```
 
+use core::error::Error;
 use core::fmt;
 
-use crate::{Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode, Tracer, Value};
+use crate::{
+    ErrorStatus, Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode, Tracer, Value,
+};
 
 /// A pair of tracers starts a span in both. The span ids that loggers see are
 /// the first part's, or the second's when the first has none.
@@ -31,7 +34,10 @@ impl<A: Tracer, B: Tracer> Tracer for (A, B) {
 
     #[inline]
     fn start_span(&self, parent: &Self::SpanRef, name: &'static str) -> Self::Span {
-        (self.0.start_span(&parent.0, name), self.1.start_span(&parent.1, name))
+        (
+            self.0.start_span(&parent.0, name),
+            self.1.start_span(&parent.1, name),
+        )
     }
 
     #[inline]
@@ -46,8 +52,18 @@ impl<A: Tracer, B: Tracer> Tracer for (A, B) {
 
     #[inline]
     fn span_ids(&self, span: &Self::SpanRef) -> Option<SpanIds> {
-        let first = if A::ENABLED { self.0.span_ids(&span.0) } else { None };
-        first.or_else(|| if B::ENABLED { self.1.span_ids(&span.1) } else { None })
+        let first = if A::ENABLED {
+            self.0.span_ids(&span.0)
+        } else {
+            None
+        };
+        first.or_else(|| {
+            if B::ENABLED {
+                self.1.span_ids(&span.1)
+            } else {
+                None
+            }
+        })
     }
 }
 
@@ -72,6 +88,20 @@ impl<A: Span, B: Span> Span for (A, B) {
         self.0.record_status(code, message);
         self.1.record_status(code, message);
     }
+
+    // Each part sets its status its own way, so a part that does nothing
+    // (the nop span) does not pay for the error's classification.
+    #[inline]
+    fn set_status<V, E: ErrorStatus>(&mut self, result: &Result<V, E>) {
+        self.0.set_status(result);
+        self.1.set_status(result);
+    }
+
+    #[inline]
+    fn set_error(&mut self, err: &(dyn Error + 'static)) {
+        self.0.set_error(err);
+        self.1.set_error(err);
+    }
 }
 
 /// A pair of loggers writes each entry to every part that enables its level.
@@ -82,7 +112,8 @@ impl<A: Logger, B: Logger> Logger for (A, B) {
 
     #[inline]
     fn enabled(&self, level: Level) -> bool {
-        (A::MAX_LEVEL.allows(level) && self.0.enabled(level)) || (B::MAX_LEVEL.allows(level) && self.1.enabled(level))
+        (A::MAX_LEVEL.allows(level) && self.0.enabled(level))
+            || (B::MAX_LEVEL.allows(level) && self.1.enabled(level))
     }
 
     #[inline]

@@ -3,7 +3,9 @@
 use std::fmt::{self, Write as _};
 use std::io::Write;
 
-use crate::writer::{Bytes, WriterCore, is_reserved, push_i64, push_rfc3339, push_u64, writer_logger_api};
+use crate::writer::{
+    Bytes, WriterCore, is_reserved, push_i64, push_rfc3339, push_u64, writer_logger_api,
+};
 use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 
 /// A logger that writes one JSON object per line.
@@ -58,7 +60,10 @@ pub struct JsonLogger<W, C = SystemClock> {
     core: WriterCore<W, C>,
 }
 
-writer_logger_api!(JsonLogger, r#"{\"level\":\"info\",\"msg\":\"synced\",\"pod\":\"web-1\"}"#);
+writer_logger_api!(
+    JsonLogger,
+    r#"{\"level\":\"info\",\"msg\":\"synced\",\"pod\":\"web-1\"}"#
+);
 
 impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
     const MAX_LEVEL: LevelFilter = LevelFilter::Trace;
@@ -69,7 +74,9 @@ impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
     }
 
     fn with_field(&self, key: &'static str, value: Value<'_>) -> Self {
-        JsonLogger { core: self.core.with_context(|buf| push_field(buf, key, value)) }
+        JsonLogger {
+            core: self.core.with_context(|buf| push_field(buf, key, value)),
+        }
     }
 
     fn with_method(&self, name: &'static str) -> Self {
@@ -211,20 +218,32 @@ fn escape(buf: &mut Vec<u8>, s: &str) {
         }
         if kind == b'E' {
             // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
-            let separator = bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9));
+            let separator =
+                bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9));
             if !separator {
                 i += 1;
                 continue;
             }
             buf.extend_from_slice(&bytes[start..i]);
-            buf.extend_from_slice(if bytes[i + 2] == 0xa8 { b"\\u2028" } else { b"\\u2029" });
+            buf.extend_from_slice(if bytes[i + 2] == 0xa8 {
+                b"\\u2028"
+            } else {
+                b"\\u2029"
+            });
             i += 3;
             start = i;
             continue;
         }
         buf.extend_from_slice(&bytes[start..i]);
         if kind == b'u' {
-            buf.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
+            buf.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ]);
         } else {
             buf.extend_from_slice(&[b'\\', kind]);
         }

@@ -204,7 +204,11 @@ impl LevelFilter {
     /// ```
     #[inline(always)]
     pub const fn max(self, other: LevelFilter) -> LevelFilter {
-        if self as u8 >= other as u8 { self } else { other }
+        if self as u8 >= other as u8 {
+            self
+        } else {
+            other
+        }
     }
 
     /// The less verbose of two filters.
@@ -218,7 +222,11 @@ impl LevelFilter {
     /// ```
     #[inline(always)]
     pub const fn min(self, other: LevelFilter) -> LevelFilter {
-        if self as u8 <= other as u8 { self } else { other }
+        if self as u8 <= other as u8 {
+            self
+        } else {
+            other
+        }
     }
 
     /// The most verbose level this filter allows, or `None` for `Off`.

@@ -70,17 +70,12 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 mod ctx;
-#[cfg(feature = "std")]
-mod json;
-#[cfg(feature = "std")]
-mod text;
-#[cfg(feature = "std")]
-mod writer;
 mod fanout;
 mod level;
 mod logger;
 mod macros;
 mod nop;
+mod serde;
 mod status;
 mod tracer;
 mod value;
@@ -88,7 +83,13 @@ mod value;
 #[cfg(feature = "std")]
 mod clock;
 #[cfg(feature = "std")]
+mod json;
+#[cfg(feature = "std")]
 mod memory;
+#[cfg(feature = "std")]
+mod text;
+#[cfg(feature = "std")]
+mod writer;
 
 pub use ctx::Ctx;
 pub use level::{Level, LevelFilter, ParseLevelError};
@@ -97,14 +98,22 @@ pub use nop::{NopLogger, NopSpan, NopTracer};
 pub use status::{CodedError, ErrorStatus, Status, StatusCode};
 pub use tracer::{Span, SpanId, SpanIds, TraceId, Tracer};
 pub use value::{Field, Redacted, ToValue, Value, display, error};
-#[cfg(feature = "std")]
-pub use value::OwnedValue;
 
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use clock::{Clock, ManualClock, SystemClock};
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use json::JsonLogger;
 #[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use memory::{
+    DEFAULT_CAPACITY, Entry, Event, EventData, MemoryLogger, MemorySpan, MemorySpanRef,
+    MemoryTracer, OwnedStatus, SpanData, SpanRecord, Spans,
+};
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use text::TextLogger;
 #[cfg(feature = "std")]
-pub use memory::{DEFAULT_CAPACITY, Entry, Event, MemoryLogger, MemorySpan, MemorySpanRef, MemoryTracer, SpanRecord, Spans};
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use value::OwnedValue;

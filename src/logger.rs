@@ -36,7 +36,12 @@ impl<'a> Record<'a> {
     /// A record with no span ids.
     #[inline]
     pub fn new(level: Level, message: fmt::Arguments<'a>, fields: &'a [Field<'a>]) -> Self {
-        Record { level, message, fields, span_ids: None }
+        Record {
+            level,
+            message,
+            fields,
+            span_ids: None,
+        }
     }
 
     /// The same record, tagged with the ids of the span it was logged under.

@@ -1,15 +1,19 @@
 //! The memory recorder: [`MemoryTracer`] keeps finished spans, and
 //! [`MemoryLogger`] keeps log entries, for tests and for inspecting a run.
 
+use crate::{
+    Clock, Level, Record, Span, SpanId, SpanIds, StatusCode, SystemClock, TraceId, Tracer, Value,
+};
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use crate::{Clock, Level, Record, Span, SpanId, SpanIds, StatusCode, SystemClock, TraceId, Tracer, Value};
 
+mod data;
 mod logger;
 mod spans;
 
+pub use data::{EventData, OwnedStatus, SpanData};
 pub use logger::{Entry, MemoryLogger};
 pub use spans::{Event, SpanRecord, Spans};
 
@@ -61,7 +65,9 @@ pub struct MemoryTracer<C: Clock = SystemClock> {
 
 impl<C: Clock> Clone for MemoryTracer<C> {
     fn clone(&self) -> Self {
-        MemoryTracer { shared: Arc::clone(&self.shared) }
+        MemoryTracer {
+            shared: Arc::clone(&self.shared),
+        }
     }
 }
 
@@ -253,13 +259,21 @@ impl<C: Clock> MemoryTracer<C> {
             dropped: 0,
             late_events: 0,
         };
-        MemoryTracer { shared: Arc::new(Shared { clock, inner: Mutex::new(inner) }) }
+        MemoryTracer {
+            shared: Arc::new(Shared {
+                clock,
+                inner: Mutex::new(inner),
+            }),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while the lock was held (say, in a user's `Display`) leaves
         // the data whole: every change is completed before it is published.
-        self.shared.inner.lock().unwrap_or_else(PoisonError::into_inner)
+        self.shared
+            .inner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// A snapshot of the finished spans, oldest first.
@@ -299,7 +313,11 @@ impl<C: Clock> MemoryTracer<C> {
     /// starting spans reaches a plateau here.
     pub fn memory_bytes(&self) -> usize {
         let inner = self.lock();
-        let spans = inner.finished.iter().chain(&inner.pool).map(SpanRecord::heap_bytes);
+        let spans = inner
+            .finished
+            .iter()
+            .chain(&inner.pool)
+            .map(SpanRecord::heap_bytes);
         let slots = inner.slots.iter().map(|s| s.events.heap_bytes());
         spans.sum::<usize>()
             + slots.sum::<usize>()
@@ -382,7 +400,12 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
         record.name = name;
         record.start = start;
         record.thread = thread;
-        MemorySpan { tracer: self.clone(), slot, generation, record }
+        MemorySpan {
+            tracer: self.clone(),
+            slot,
+            generation,
+            record,
+        }
     }
 
     fn add_event(&self, span: &Option<MemorySpanRef>, record: &Record<'_>) {
@@ -390,7 +413,9 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
         let unix_nanos = self.shared.clock.now();
         let mut inner = self.lock();
         match inner.slots.get_mut(span.slot as usize) {
-            Some(live) if live.generation == span.generation => live.events.push(unix_nanos, record),
+            Some(live) if live.generation == span.generation => {
+                live.events.push(unix_nanos, record)
+            }
             _ => inner.late_events += 1,
         }
     }
@@ -409,7 +434,12 @@ impl Events {
             self.fields.push(stored);
         }
         let fields = (first, self.fields.len() as u32);
-        self.list.push(EventMeta { level: record.level(), unix_nanos, message, fields });
+        self.list.push(EventMeta {
+            level: record.level(),
+            unix_nanos,
+            message,
+            fields,
+        });
     }
 
     fn clear(&mut self) {
@@ -429,7 +459,11 @@ impl<C: Clock> Span for MemorySpan<C> {
     type Ref = Option<MemorySpanRef>;
 
     fn span_ref(&self) -> Option<MemorySpanRef> {
-        Some(MemorySpanRef { slot: self.slot, generation: self.generation, ids: self.record.ids })
+        Some(MemorySpanRef {
+            slot: self.slot,
+            generation: self.generation,
+            ids: self.record.ids,
+        })
     }
 
     fn set_attribute(&mut self, key: &'static str, value: Value<'_>) {
@@ -442,7 +476,10 @@ impl<C: Clock> Span for MemorySpan<C> {
         let record = &mut self.record;
         record.status = match code {
             StatusCode::Ok => StoredStatus::Ok,
-            code => StoredStatus::Error(code, write_text(&mut record.text, format_args!("{message}"))),
+            code => StoredStatus::Error(
+                code,
+                write_text(&mut record.text, format_args!("{message}")),
+            ),
         };
     }
 }

@@ -1,9 +1,10 @@
 //! The nop backend: [`NopTracer`], [`NopSpan`] and [`NopLogger`], which do
 //! nothing and compile away.
 
+use core::error::Error;
 use core::fmt;
 
-use crate::{Level, LevelFilter, Logger, Record, Span, StatusCode, Tracer, Value};
+use crate::{ErrorStatus, Level, LevelFilter, Logger, Record, Span, StatusCode, Tracer, Value};
 
 /// A tracer that records nothing. Zero-sized; every call compiles away.
 ///
@@ -75,6 +76,16 @@ impl Span for NopSpan {
 
     #[inline(always)]
     fn record_status(&mut self, _code: StatusCode, _message: &dyn fmt::Display) {}
+
+    /// Does nothing, and does not classify the error either: the default
+    /// would call [`ErrorStatus::status_code`], which the compiler cannot
+    /// remove since it walks the error chain through `dyn Error`.
+    #[inline(always)]
+    fn set_status<V, E: ErrorStatus>(&mut self, _result: &Result<V, E>) {}
+
+    /// Does nothing, and does not classify the error either.
+    #[inline(always)]
+    fn set_error(&mut self, _err: &(dyn Error + 'static)) {}
 }
 
 /// A logger that writes nothing. Zero-sized; its level is

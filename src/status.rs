@@ -80,7 +80,11 @@ impl StatusCode {
 
     /// The code with this number, or `None` past 16.
     pub const fn from_u8(n: u8) -> Option<StatusCode> {
-        if (n as usize) < Self::ALL.len() { Some(Self::ALL[n as usize]) } else { None }
+        if (n as usize) < Self::ALL.len() {
+            Some(Self::ALL[n as usize])
+        } else {
+            None
+        }
     }
 
     /// The code's name in upper camel case, as gRPC spells it.
@@ -121,6 +125,9 @@ impl StatusCode {
     ///   code passes on to the next link;
     /// - if no link names a code, the result is `Unknown`.
     ///
+    /// An `io::Error` made from another error (`io::Error::other(e)`) is
+    /// followed by `e` itself, which its `source()` would skip.
+    ///
     /// The walk stops after 64 links, so a cyclic chain cannot hang it.
     ///
     /// # Examples
@@ -141,10 +148,24 @@ impl StatusCode {
             if let Some(code) = link_code(e) {
                 return code;
             }
-            link = e.source();
+            link = next_link(e);
         }
         StatusCode::Unknown
     }
+}
+
+/// The link after `e`: its `source()`, except that an `io::Error` wrapping an
+/// error of its own (`io::Error::other(e)`) is followed by that error, which
+/// the `io::Error`'s `source()` skips (it answers the wrapped error's source).
+fn next_link<'a>(e: &'a (dyn Error + 'static)) -> Option<&'a (dyn Error + 'static)> {
+    #[cfg(feature = "std")]
+    if let Some(inner) = e
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+    {
+        return Some(inner);
+    }
+    e.source()
 }
 
 /// The code that one link of an error chain names by itself, if any.
@@ -193,7 +214,9 @@ impl fmt::Display for StatusCode {
 /// The status of a span: not set, ok, or an error with a code and a message.
 ///
 /// A backend that keeps a status hands it back borrowed from its own storage,
-/// so `Status` needs no allocator.
+/// so `Status` needs no allocator. With the `serde` feature it serializes as
+/// `{"status":"error","code":"NotFound","message":"…"}`; deserialize into the
+/// owned `OwnedStatus`, which has the same shape.
 ///
 /// # Examples
 ///
@@ -208,7 +231,7 @@ impl fmt::Display for StatusCode {
 /// assert_eq!(Status::Unset.code(), None);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 #[cfg_attr(feature = "serde", serde(tag = "status", rename_all = "lowercase"))]
 pub enum Status<'a> {
     /// No status was set.

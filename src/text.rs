@@ -3,7 +3,9 @@
 use std::fmt::{self, Write as _};
 use std::io::Write;
 
-use crate::writer::{Bytes, WriterCore, is_reserved, push_i64, push_rfc3339, push_u64, writer_logger_api};
+use crate::writer::{
+    Bytes, WriterCore, is_reserved, push_i64, push_rfc3339, push_u64, writer_logger_api,
+};
 use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 
 /// A logger that writes one logfmt line per entry.

@@ -43,8 +43,11 @@ pub trait Tracer: Clone {
     ///
     /// The default is [`LevelFilter::Trace`] when the tracer is
     /// [`ENABLED`](Self::ENABLED), else [`LevelFilter::Off`].
-    const MAX_EVENT_LEVEL: LevelFilter =
-        if Self::ENABLED { LevelFilter::Trace } else { LevelFilter::Off };
+    const MAX_EVENT_LEVEL: LevelFilter = if Self::ENABLED {
+        LevelFilter::Trace
+    } else {
+        LevelFilter::Off
+    };
 
     /// Starts a span named `name`, a child of `parent`, or a root span when
     /// `parent` is the default "no span".
@@ -172,7 +175,11 @@ pub trait Span {
     /// assert_eq!(tracer.spans().find("sync").unwrap().attributes().count(), 2);
     /// ```
     #[must_use]
-    fn with_fields<T: Tracer, L: Logger>(&mut self, ctx: &Ctx<T, L>, fields: &[Field<'_>]) -> Ctx<T, L>
+    fn with_fields<T: Tracer, L: Logger>(
+        &mut self,
+        ctx: &Ctx<T, L>,
+        fields: &[Field<'_>],
+    ) -> Ctx<T, L>
     where
         Self: Sized,
     {
@@ -225,7 +232,11 @@ pub trait Span {
 /// An error never gives an ok status: a classifier that answers `Ok` for an
 /// error is read as `Unknown`.
 fn error_code(code: StatusCode) -> StatusCode {
-    if code == StatusCode::Ok { StatusCode::Unknown } else { code }
+    if code == StatusCode::Ok {
+        StatusCode::Unknown
+    } else {
+        code
+    }
 }
 
 /// A 128-bit trace id. Written as 32 lower-case hex digits.

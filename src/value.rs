@@ -100,7 +100,10 @@ impl fmt::Debug for Value<'_> {
             Value::U64(n) => f.debug_tuple("U64").field(&n).finish(),
             Value::F64(n) => f.debug_tuple("F64").field(&n).finish(),
             Value::Bool(b) => f.debug_tuple("Bool").field(&b).finish(),
-            Value::Display(d) => f.debug_tuple("Display").field(&format_args!("{d}")).finish(),
+            Value::Display(d) => f
+                .debug_tuple("Display")
+                .field(&format_args!("{d}"))
+                .finish(),
             Value::Error(e) => f.debug_tuple("Error").field(&format_args!("{e}")).finish(),
         }
     }
@@ -120,9 +123,10 @@ impl PartialEq for Value<'_> {
             (Value::U64(a), Value::U64(b)) => a == b,
             (Value::F64(a), Value::F64(b)) => a == b || (a.is_nan() && b.is_nan()),
             (Value::Bool(a), Value::Bool(b)) => a == b,
-            (a @ (Value::Display(_) | Value::Error(_)), b @ (Value::Display(_) | Value::Error(_))) => {
-                fmt_eq(&a, &b)
-            }
+            (
+                a @ (Value::Display(_) | Value::Error(_)),
+                b @ (Value::Display(_) | Value::Error(_)),
+            ) => fmt_eq(&a, &b),
             _ => false,
         }
     }
@@ -141,14 +145,23 @@ fn fmt_eq(a: &dyn fmt::Display, b: &dyn fmt::Display) -> bool {
     }
     impl fmt::Write for Pieces<'_> {
         fn write_str(&mut self, piece: &str) -> fmt::Result {
-            let mut window = Window { skip: self.offset, want: piece, pos: 0, equal: true };
+            let mut window = Window {
+                skip: self.offset,
+                want: piece,
+                pos: 0,
+                equal: true,
+            };
             let _ = fmt::write(&mut window, format_args!("{}", self.other));
             self.equal &= window.equal && window.pos == piece.len();
             self.offset += piece.len();
             Ok(())
         }
     }
-    let mut pieces = Pieces { other: b, offset: 0, equal: true };
+    let mut pieces = Pieces {
+        other: b,
+        offset: 0,
+        equal: true,
+    };
     let _ = fmt::write(&mut pieces, format_args!("{a}"));
     let mut total = Counter(0);
     let _ = fmt::write(&mut total, format_args!("{b}"));
@@ -380,7 +393,10 @@ impl<'a> Field<'a> {
     /// A field from a key and anything that is a [`ToValue`].
     #[inline]
     pub fn new<V: ToValue + ?Sized>(key: &'static str, value: &'a V) -> Self {
-        Field { key, value: value.to_value() }
+        Field {
+            key,
+            value: value.to_value(),
+        }
     }
 }
 
@@ -412,7 +428,10 @@ pub enum OwnedValue {
     /// A signed integer.
     I64(i64),
     /// A float. Serialized as a string when it is not finite.
-    #[cfg_attr(feature = "serde", serde(serialize_with = "crate::value::serialize_f64"))]
+    #[cfg_attr(
+        feature = "serde",
+        serde(serialize_with = "crate::value::serialize_f64")
+    )]
     F64(f64),
     /// A string, or a rendered `Display` value or error.
     Str(std::string::String),
@@ -471,7 +490,11 @@ impl ToValue for OwnedValue {
 
 #[cfg(all(feature = "std", feature = "serde"))]
 fn serialize_f64<S: serde::Serializer>(n: &f64, s: S) -> Result<S::Ok, S::Error> {
-    if n.is_finite() { s.serialize_f64(*n) } else { s.collect_str(n) }
+    if n.is_finite() {
+        s.serialize_f64(*n)
+    } else {
+        s.collect_str(n)
+    }
 }
 
 /// A secret as a field value: every backend renders it as `[redacted]`.

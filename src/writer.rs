@@ -29,8 +29,17 @@ struct State<W> {
 
 impl<W: Write> Sink<W> {
     pub(crate) fn new(writer: W) -> Self {
-        let state = State { writer, buf: Vec::new(), scratch: Vec::new(), broken: false };
-        Sink { state: Mutex::new(state), lines: AtomicU64::new(0), errors: AtomicU64::new(0) }
+        let state = State {
+            writer,
+            buf: Vec::new(),
+            scratch: Vec::new(),
+            broken: false,
+        };
+        Sink {
+            state: Mutex::new(state),
+            lines: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
+        }
     }
 
     /// Renders one line with `render` and writes it with one `write_all`,
@@ -40,7 +49,12 @@ impl<W: Write> Sink<W> {
     /// lock, poisoned by the panic, is taken back by the next line.
     pub(crate) fn emit(&self, render: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>)) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let State { writer, buf, scratch, broken } = &mut *state;
+        let State {
+            writer,
+            buf,
+            scratch,
+            broken,
+        } = &mut *state;
         buf.clear();
         if *broken {
             buf.push(b'\n');
@@ -66,7 +80,11 @@ impl<W: Write> Sink<W> {
     }
 
     pub(crate) fn flush(&self) -> io::Result<()> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner).writer.flush()
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .writer
+            .flush()
     }
 }
 
@@ -192,8 +210,14 @@ mod tests {
     #[test]
     fn timestamps_match_known_dates() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000000000Z");
-        assert_eq!(rfc3339(951_782_400_000_000_001), "2000-02-29T00:00:00.000000001Z");
-        assert_eq!(rfc3339(1_795_514_400_123_456_789), "2026-11-24T10:00:00.123456789Z");
+        assert_eq!(
+            rfc3339(951_782_400_000_000_001),
+            "2000-02-29T00:00:00.000000001Z"
+        );
+        assert_eq!(
+            rfc3339(1_795_514_400_123_456_789),
+            "2026-11-24T10:00:00.123456789Z"
+        );
         assert_eq!(rfc3339(u64::MAX), "2554-07-21T23:34:33.709551615Z");
     }
 
@@ -276,7 +300,10 @@ impl<W: Write, C: crate::Clock> WriterCore<W, C> {
         render(&mut bytes);
         // The formats write only whole UTF-8 strings and ASCII escapes.
         let context = String::from_utf8(bytes).unwrap_or_default();
-        WriterCore { context: Some(context.into()), ..self.clone() }
+        WriterCore {
+            context: Some(context.into()),
+            ..self.clone()
+        }
     }
 
     /// The time for a line, read before the sink is locked.
@@ -306,7 +333,10 @@ impl<W, C> std::fmt::Debug for WriterCore<W, C> {
 /// Keys the writers use for their fixed fields. A field with one of these keys
 /// is written as `fields.<key>`, so that no field can pass for a fixed one.
 pub(crate) fn is_reserved(key: &str) -> bool {
-    matches!(key, "time" | "level" | "msg" | "method" | "trace_id" | "span_id")
+    matches!(
+        key,
+        "time" | "level" | "msg" | "method" | "trace_id" | "span_id"
+    )
 }
 
 /// The builder methods and counters that `TextLogger` and `JsonLogger` share.
@@ -451,5 +481,10 @@ pub(crate) use writer_logger_api;
 /// The writer inside a sink, if no other logger shares it.
 pub(crate) fn into_writer<W>(sink: std::sync::Arc<Sink<W>>) -> Option<W> {
     let sink = std::sync::Arc::into_inner(sink)?;
-    Some(sink.state.into_inner().unwrap_or_else(PoisonError::into_inner).writer)
+    Some(
+        sink.state
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+            .writer,
+    )
 }

@@ -49,7 +49,7 @@ struct Store {
 pub struct Entry {
     level: Level,
     message: String,
-    fields: Vec<(&'static str, OwnedValue)>,
+    pub(crate) fields: Vec<(&'static str, OwnedValue)>,
     span_ids: Option<SpanIds>,
 }
 
@@ -72,7 +72,11 @@ impl Entry {
     /// The value of the field `key`; the last one when it was given twice,
     /// so an entry's own field wins over the `Ctx`'s.
     pub fn field(&self, key: &str) -> Option<&OwnedValue> {
-        self.fields.iter().rev().find(|(k, _)| *k == key).map(|(_, v)| v)
+        self.fields
+            .iter()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
     }
 
     /// The ids of the span the entry was logged under, if the tracer has ids.
@@ -89,8 +93,16 @@ impl MemoryLogger {
 
     /// A logger whose store keeps at most `capacity` entries.
     pub fn with_capacity(capacity: usize) -> Self {
-        let store = Store { entries: VecDeque::new(), capacity, dropped: 0 };
-        MemoryLogger { store: Arc::new(Mutex::new(store)), fields: Arc::default(), level: LevelFilter::Trace }
+        let store = Store {
+            entries: VecDeque::new(),
+            capacity,
+            dropped: 0,
+        };
+        MemoryLogger {
+            store: Arc::new(Mutex::new(store)),
+            fields: Arc::default(),
+            level: LevelFilter::Trace,
+        }
     }
 
     /// The same logger, writing only entries that `level` allows.
@@ -139,7 +151,11 @@ impl Logger for MemoryLogger {
         let mut fields = Vec::with_capacity(self.fields.len() + 1);
         fields.extend(self.fields.iter().cloned());
         fields.push((key, OwnedValue::from(value)));
-        MemoryLogger { store: Arc::clone(&self.store), fields: Arc::new(fields), level: self.level }
+        MemoryLogger {
+            store: Arc::clone(&self.store),
+            fields: Arc::new(fields),
+            level: self.level,
+        }
     }
 
     fn log(&self, record: &Record<'_>) {
@@ -149,8 +165,18 @@ impl Logger for MemoryLogger {
         let _ = message.write_fmt(record.message());
         let mut fields = Vec::with_capacity(self.fields.len() + record.fields().len());
         fields.extend(self.fields.iter().cloned());
-        fields.extend(record.fields().iter().map(|f| (f.key, OwnedValue::from(f.value))));
-        let entry = Entry { level: record.level(), message, fields, span_ids: record.span_ids() };
+        fields.extend(
+            record
+                .fields()
+                .iter()
+                .map(|f| (f.key, OwnedValue::from(f.value))),
+        );
+        let entry = Entry {
+            level: record.level(),
+            message,
+            fields,
+            span_ids: record.span_ids(),
+        };
 
         let mut store = self.store();
         if store.capacity == 0 {

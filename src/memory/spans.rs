@@ -51,7 +51,9 @@ impl SpanRecord {
     }
 
     pub(super) fn heap_bytes(&self) -> usize {
-        self.attributes.capacity() * size_of::<Stored>() + self.text.capacity() + self.events.heap_bytes()
+        self.attributes.capacity() * size_of::<Stored>()
+            + self.text.capacity()
+            + self.events.heap_bytes()
     }
 
     /// The span's own id.
@@ -101,19 +103,29 @@ impl SpanRecord {
     }
 
     /// The attributes, in the order they were set.
-    pub fn attributes(&self) -> impl DoubleEndedIterator<Item = (&'static str, Value<'_>)> + ExactSizeIterator<Item = (&'static str, Value<'_>)> + '_ {
+    pub fn attributes(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = (&'static str, Value<'_>)>
+    + ExactSizeIterator<Item = (&'static str, Value<'_>)>
+    + '_ {
         self.attributes.iter().map(|a| (a.key, a.get(&self.text)))
     }
 
     /// The value last set for `key`.
     pub fn attribute(&self, key: &str) -> Option<Value<'_>> {
-        self.attributes().rev().find(|(k, _)| *k == key).map(|(_, v)| v)
+        self.attributes()
+            .rev()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
     }
 
     /// The events: one for each entry logged through a `Ctx` under the span,
     /// in order.
     pub fn events(&self) -> impl ExactSizeIterator<Item = Event<'_>> + '_ {
-        self.events.list.iter().map(|meta| Event { meta: *meta, events: &self.events })
+        self.events.list.iter().map(|meta| Event {
+            meta: *meta,
+            events: &self.events,
+        })
     }
 
     /// The status.
@@ -121,7 +133,10 @@ impl SpanRecord {
         match self.status {
             StoredStatus::Unset => Status::Unset,
             StoredStatus::Ok => Status::Ok,
-            StoredStatus::Error(code, range) => Status::Error { code, message: slice(&self.text, range) },
+            StoredStatus::Error(code, range) => Status::Error {
+                code,
+                message: slice(&self.text, range),
+            },
         }
     }
 }
@@ -150,10 +165,17 @@ impl<'a> Event<'a> {
     }
 
     /// The entry's own fields, in order.
-    pub fn fields(&self) -> impl DoubleEndedIterator<Item = (&'static str, Value<'a>)> + ExactSizeIterator<Item = (&'static str, Value<'a>)> + 'a {
+    pub fn fields(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = (&'static str, Value<'a>)>
+    + ExactSizeIterator<Item = (&'static str, Value<'a>)>
+    + 'a {
         let (start, end) = self.meta.fields;
         let events = self.events;
-        let stored = events.fields.get(start as usize..end as usize).unwrap_or(&[]);
+        let stored = events
+            .fields
+            .get(start as usize..end as usize)
+            .unwrap_or(&[]);
         stored.iter().map(move |f| (f.key, f.get(&events.text)))
     }
 
@@ -194,7 +216,11 @@ pub struct Spans {
 
 impl Spans {
     pub(super) fn new(spans: Vec<SpanRecord>) -> Self {
-        let by_id = spans.iter().enumerate().map(|(i, s)| (s.ids.span_id, i)).collect();
+        let by_id = spans
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.ids.span_id, i))
+            .collect();
         Spans { spans, by_id }
     }
 
@@ -234,7 +260,10 @@ impl Spans {
     }
 
     /// The span's parent, grandparent and so on, nearest first.
-    pub fn ancestors<'a>(&'a self, span: &'a SpanRecord) -> impl Iterator<Item = &'a SpanRecord> + 'a {
+    pub fn ancestors<'a>(
+        &'a self,
+        span: &'a SpanRecord,
+    ) -> impl Iterator<Item = &'a SpanRecord> + 'a {
         let mut next = self.parent(span);
         std::iter::from_fn(move || {
             let this = next?;
@@ -245,9 +274,15 @@ impl Spans {
     }
 
     /// The span's children, in the order they started.
-    pub fn children<'a>(&'a self, span: &'a SpanRecord) -> impl Iterator<Item = &'a SpanRecord> + 'a {
-        let mut children: Vec<&SpanRecord> =
-            self.spans.iter().filter(|s| s.parent == Some(span.ids.span_id)).collect();
+    pub fn children<'a>(
+        &'a self,
+        span: &'a SpanRecord,
+    ) -> impl Iterator<Item = &'a SpanRecord> + 'a {
+        let mut children: Vec<&SpanRecord> = self
+            .spans
+            .iter()
+            .filter(|s| s.parent == Some(span.ids.span_id))
+            .collect();
         children.sort_by_key(|s| s.ids.span_id);
         children.into_iter()
     }
@@ -255,7 +290,11 @@ impl Spans {
     /// The spans whose parent is not in this snapshot: real roots, and spans
     /// whose parent was dropped or has not ended.
     pub fn roots(&self) -> impl Iterator<Item = &SpanRecord> + '_ {
-        let mut roots: Vec<&SpanRecord> = self.spans.iter().filter(|s| self.parent(s).is_none()).collect();
+        let mut roots: Vec<&SpanRecord> = self
+            .spans
+            .iter()
+            .filter(|s| self.parent(s).is_none())
+            .collect();
         roots.sort_by_key(|s| s.ids.span_id);
         roots.into_iter()
     }
@@ -293,7 +332,13 @@ impl Spans {
         index
     }
 
-    fn render_into(&self, out: &mut String, span: &SpanRecord, depth: usize, children: &HashMap<SpanId, Vec<usize>>) {
+    fn render_into(
+        &self,
+        out: &mut String,
+        span: &SpanRecord,
+        depth: usize,
+        children: &HashMap<SpanId, Vec<usize>>,
+    ) {
         use fmt::Write as _;
         // Spans form a tree by construction; the depth bound only guards a
         // snapshot assembled by hand.
@@ -318,7 +363,11 @@ impl Spans {
             }
             out.push('\n');
         }
-        for &child in children.get(&span.ids.span_id).map(Vec::as_slice).unwrap_or(&[]) {
+        for &child in children
+            .get(&span.ids.span_id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
             self.render_into(out, &self.spans[child], depth + 1, children);
         }
     }

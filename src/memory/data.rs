@@ -1,0 +1,172 @@
+//! Owned copies of recorded spans and events: [`SpanData`], [`EventData`],
+//! [`OwnedStatus`]. With the `serde` feature they serialize and deserialize,
+//! so a run's spans can be written out as JSON or compared to a golden file.
+
+use super::spans::{Event, SpanRecord};
+use crate::{Level, OwnedValue, SpanId, Status, StatusCode, TraceId};
+
+/// An owned copy of a recorded span, with every field public.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, MemoryTracer, NopLogger, OwnedStatus, OwnedValue, Span};
+///
+/// let tracer = MemoryTracer::new();
+/// let (ctx, mut span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync_pod");
+/// let _ = span.with_field(&ctx, "pod", "web-1");
+/// span.set_status::<(), std::io::Error>(&Ok(()));
+/// drop(span);
+///
+/// let data = tracer.spans().find("sync_pod").unwrap().to_data();
+/// assert_eq!(data.name, "sync_pod");
+/// assert_eq!(data.attributes, [("pod".to_string(), OwnedValue::Str("web-1".into()))]);
+/// assert_eq!(data.status, OwnedStatus::Ok);
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SpanData {
+    /// The trace id.
+    pub trace_id: TraceId,
+    /// The span id.
+    pub span_id: SpanId,
+    /// The parent's id; `None` for a root span.
+    pub parent_id: Option<SpanId>,
+    /// The name.
+    pub name: String,
+    /// Start time, in nanoseconds since the Unix epoch.
+    pub start_unix_nanos: u64,
+    /// End time, in nanoseconds since the Unix epoch.
+    pub end_unix_nanos: u64,
+    /// The number of the thread the span started on.
+    pub thread: u64,
+    /// The attributes, in the order they were set.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde::fields"))]
+    pub attributes: Vec<(String, OwnedValue)>,
+    /// The events, in order.
+    pub events: Vec<EventData>,
+    /// The status.
+    pub status: OwnedStatus,
+}
+
+/// An owned copy of a span event.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, Level, MemoryTracer, NopLogger};
+///
+/// let tracer = MemoryTracer::new();
+/// let (ctx, span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync_pod");
+/// ctxtrace::warn!(ctx, "slow"; ms = 250);
+/// drop(span);
+/// let data = tracer.spans().find("sync_pod").unwrap().to_data();
+/// assert_eq!((data.events[0].level, data.events[0].message.as_str()), (Level::Warn, "slow"));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct EventData {
+    /// The level.
+    pub level: Level,
+    /// When it was logged, in nanoseconds since the Unix epoch.
+    pub unix_nanos: u64,
+    /// The formatted message.
+    pub message: String,
+    /// The entry's own fields, in order.
+    #[cfg_attr(feature = "serde", serde(with = "crate::serde::fields"))]
+    pub fields: Vec<(String, OwnedValue)>,
+}
+
+/// An owned [`Status`].
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{OwnedStatus, Status, StatusCode};
+///
+/// let status = Status::Error { code: StatusCode::NotFound, message: "gone" };
+/// let owned = OwnedStatus::from(status);
+/// assert_eq!(owned.as_status(), status);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(tag = "status", rename_all = "lowercase"))]
+pub enum OwnedStatus {
+    /// No status was set.
+    #[default]
+    Unset,
+    /// The operation succeeded.
+    Ok,
+    /// The operation failed.
+    Error {
+        /// The code.
+        code: StatusCode,
+        /// The message.
+        message: String,
+    },
+}
+
+impl OwnedStatus {
+    /// Borrows it as a [`Status`].
+    pub fn as_status(&self) -> Status<'_> {
+        match self {
+            OwnedStatus::Unset => Status::Unset,
+            OwnedStatus::Ok => Status::Ok,
+            OwnedStatus::Error { code, message } => Status::Error {
+                code: *code,
+                message,
+            },
+        }
+    }
+}
+
+impl From<Status<'_>> for OwnedStatus {
+    fn from(status: Status<'_>) -> Self {
+        match status {
+            Status::Unset => OwnedStatus::Unset,
+            Status::Ok => OwnedStatus::Ok,
+            Status::Error { code, message } => OwnedStatus::Error {
+                code,
+                message: message.into(),
+            },
+        }
+    }
+}
+
+fn owned_fields<'a>(
+    fields: impl Iterator<Item = (&'static str, crate::Value<'a>)>,
+) -> Vec<(String, OwnedValue)> {
+    fields
+        .map(|(k, v)| (k.to_string(), OwnedValue::from(v)))
+        .collect()
+}
+
+impl SpanRecord {
+    /// An owned copy, with every field public.
+    pub fn to_data(&self) -> SpanData {
+        SpanData {
+            trace_id: self.trace_id(),
+            span_id: self.span_id(),
+            parent_id: self.parent_id(),
+            name: self.name().to_string(),
+            start_unix_nanos: self.start_unix_nanos(),
+            end_unix_nanos: self.end_unix_nanos(),
+            thread: self.thread(),
+            attributes: owned_fields(self.attributes()),
+            events: self.events().map(|e| e.to_data()).collect(),
+            status: self.status().into(),
+        }
+    }
+}
+
+impl Event<'_> {
+    /// An owned copy.
+    pub fn to_data(&self) -> EventData {
+        EventData {
+            level: self.level(),
+            unix_nanos: self.unix_nanos(),
+            message: self.message().to_string(),
+            fields: owned_fields(self.fields()),
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The `serde` feature: levels, statuses, values, and recorded spans as JSON.
+#![cfg(all(feature = "serde", feature = "std"))]
+
+use std::time::Duration;
+
+use ctxtrace::{
+    Ctx, Level, LevelFilter, ManualClock, MemoryLogger, MemoryTracer, OwnedStatus, OwnedValue,
+    Redacted, Span, SpanData, Status, StatusCode,
+};
+
+fn traced_run() -> MemoryTracer<ManualClock> {
+    let clock = ManualClock::new(1_795_514_400_000_000_000);
+    let tracer = MemoryTracer::with_clock(clock.clone());
+    let ctx = Ctx::new(tracer.clone(), MemoryLogger::new());
+    let (ctx, mut root) = ctx.start_span("handleQueueItem");
+    let ctx = root.with_field(&ctx, "key", "default/web-1");
+    let (ctx, mut sync) = ctx.start_span("syncPodInProvider");
+    let ctx = sync.with_field(&ctx, "name", "web \"1\"\n");
+    let ctx = sync.with_field(&ctx, "attempt", 3u32);
+    let ctx = sync.with_field(&ctx, "ratio", 0.25);
+    let ctx = sync.with_field(&ctx, "offset", -7);
+    let ctx = sync.with_field(&ctx, "ready", true);
+    let ctx = sync.with_field(&ctx, "token", Redacted("hunter2"));
+    clock.advance(Duration::from_micros(15));
+    ctxtrace::warn!(ctx, "requeue {}", 1; reason = "NotFound", delay_ms = 250);
+    let (_, mut create) = ctx.start_span("provider.CreatePod");
+    create.set_status_code(StatusCode::NotFound, "pod \"web-1\" not found");
+    clock.advance(Duration::from_micros(5));
+    create.end();
+    sync.set_status::<(), std::io::Error>(&Ok(()));
+    sync.end();
+    root.end();
+    tracer
+}
+
+#[test]
+fn a_recorded_span_tree_round_trips_through_json() {
+    let spans = traced_run().spans();
+    let json = serde_json::to_string_pretty(&spans).unwrap();
+    let back: Vec<SpanData> = serde_json::from_str(&json).unwrap();
+    let expected: Vec<SpanData> = spans.iter().map(|s| s.to_data()).collect();
+    assert_eq!(back, expected);
+    assert_eq!(back.len(), 3);
+
+    let create = back
+        .iter()
+        .find(|s| s.name == "provider.CreatePod")
+        .unwrap();
+    let sync = back.iter().find(|s| s.name == "syncPodInProvider").unwrap();
+    assert_eq!(create.parent_id, Some(sync.span_id));
+    assert_eq!(create.trace_id, sync.trace_id);
+    assert_eq!(
+        create.status,
+        OwnedStatus::Error {
+            code: StatusCode::NotFound,
+            message: "pod \"web-1\" not found".into()
+        }
+    );
+    assert_eq!(sync.end_unix_nanos - sync.start_unix_nanos, 20_000);
+    assert_eq!(sync.events[0].message, "requeue 1");
+    assert_eq!(
+        sync.events[0].fields[1],
+        ("delay_ms".to_string(), OwnedValue::I64(250))
+    );
+}
+
+#[test]
+fn span_json_has_the_documented_shape() {
+    let spans = traced_run().spans();
+    let value = serde_json::to_value(spans.find("syncPodInProvider").unwrap()).unwrap();
+    assert_eq!(value["name"], "syncPodInProvider");
+    assert_eq!(value["span_id"], 2);
+    assert_eq!(value["parent_id"], 1);
+    assert_eq!(value["attributes"]["name"], "web \"1\"\n");
+    assert_eq!(value["attributes"]["attempt"], 3);
+    assert_eq!(value["attributes"]["ratio"], 0.25);
+    assert_eq!(value["attributes"]["offset"], -7);
+    assert_eq!(value["attributes"]["ready"], true);
+    assert_eq!(value["attributes"]["token"], "[redacted]");
+    assert_eq!(value["status"], serde_json::json!({"status": "ok"}));
+    assert_eq!(value["events"][0]["level"], "warn");
+    assert_eq!(value["events"][0]["fields"]["reason"], "NotFound");
+}
+
+#[test]
+fn attribute_order_and_repeated_keys_survive() {
+    let tracer = MemoryTracer::new();
+    let (ctx, mut span) = Ctx::new(tracer.clone(), ctxtrace::NopLogger).start_span("s");
+    let _ = span.with_field(&ctx, "z", 1);
+    let _ = span.with_field(&ctx, "a", 2);
+    let _ = span.with_field(&ctx, "z", 3);
+    drop(span);
+    let json = serde_json::to_string(&tracer.spans()).unwrap();
+    assert!(
+        json.contains(r#""attributes":{"z":1,"a":2,"z":3}"#),
+        "{json}"
+    );
+    let back: Vec<SpanData> = serde_json::from_str(&json).unwrap();
+    let keys: Vec<&str> = back[0].attributes.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["z", "a", "z"]);
+}
+
+#[test]
+fn levels_and_codes_round_trip() {
+    for level in Level::ALL {
+        let json = serde_json::to_string(&level).unwrap();
+        assert_eq!(json, format!("\"{level}\""));
+        assert_eq!(serde_json::from_str::<Level>(&json).unwrap(), level);
+    }
+    for filter in [LevelFilter::Off, LevelFilter::Error, LevelFilter::Trace] {
+        let json = serde_json::to_string(&filter).unwrap();
+        assert_eq!(serde_json::from_str::<LevelFilter>(&json).unwrap(), filter);
+    }
+    for code in StatusCode::ALL {
+        let json = serde_json::to_string(&code).unwrap();
+        assert_eq!(json, format!("\"{code}\""));
+        assert_eq!(serde_json::from_str::<StatusCode>(&json).unwrap(), code);
+    }
+}
+
+#[test]
+fn a_borrowed_status_serializes_like_the_owned_one() {
+    let status = Status::Error {
+        code: StatusCode::Internal,
+        message: "boom",
+    };
+    let json = serde_json::to_string(&status).unwrap();
+    assert_eq!(
+        json,
+        r#"{"status":"error","code":"Internal","message":"boom"}"#
+    );
+    let owned: OwnedStatus = serde_json::from_str(&json).unwrap();
+    assert_eq!(owned.as_status(), status);
+    assert_eq!(
+        serde_json::to_string(&Status::Unset).unwrap(),
+        r#"{"status":"unset"}"#
+    );
+}
+
+#[test]
+fn owned_values_keep_their_kind_and_non_finite_floats_become_strings() {
+    let values = [
+        OwnedValue::Str("x".into()),
+        OwnedValue::I64(i64::MIN),
+        OwnedValue::U64(u64::MAX),
+        OwnedValue::F64(-0.5),
+        OwnedValue::Bool(false),
+    ];
+    for value in &values {
+        let json = serde_json::to_string(value).unwrap();
+        assert_eq!(
+            &serde_json::from_str::<OwnedValue>(&json).unwrap(),
+            value,
+            "{json}"
+        );
+    }
+    assert_eq!(
+        serde_json::to_string(&OwnedValue::F64(f64::NAN)).unwrap(),
+        "\"NaN\""
+    );
+    assert_eq!(
+        serde_json::to_string(&OwnedValue::F64(f64::INFINITY)).unwrap(),
+        "\"inf\""
+    );
+}
+
+#[test]
+fn memory_logger_entries_serialize_with_their_fields_in_order() {
+    let logger = MemoryLogger::new();
+    let ctx = Ctx::new(ctxtrace::NopTracer, logger.clone()).with_field("workerId", 2);
+    ctxtrace::info!(ctx, "picked"; key = "default/web-1");
+    let json = serde_json::to_string(&logger.entries()[0]).unwrap();
+    assert_eq!(
+        json,
+        r#"{"level":"info","message":"picked","span_ids":null,"fields":{"workerId":2,"key":"default/web-1"}}"#
+    );
+}
