@@ -71,6 +71,7 @@ impl<A: Tracer, B: Tracer> Tracer for (A, B) {
 /// first part first.
 impl<A: Span, B: Span> Span for (A, B) {
     type Ref = (A::Ref, B::Ref);
+    const RECORDING: bool = A::RECORDING || B::RECORDING;
 
     #[inline]
     fn span_ref(&self) -> Self::Ref {

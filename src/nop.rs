@@ -65,6 +65,7 @@ impl Tracer for NopTracer {
 
 impl Span for NopSpan {
     type Ref = NopSpan;
+    const RECORDING: bool = false;
 
     #[inline(always)]
     fn span_ref(&self) -> NopSpan {

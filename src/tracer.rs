@@ -105,6 +105,12 @@ pub trait Span {
     /// The reference a [`Ctx`](crate::Ctx) keeps to this span.
     type Ref;
 
+    /// Whether this span keeps anything. When it is `false`, the provided
+    /// methods skip their own work too, such as classifying an error for
+    /// [`set_status`](Span::set_status), so a nop span costs nothing even on
+    /// the error path.
+    const RECORDING: bool = true;
+
     /// A reference to this span, which the `Ctx` of its children carries.
     ///
     /// # For implementors
@@ -195,6 +201,9 @@ pub trait Span {
     /// `Err(e)` gives the code from [`ErrorStatus::status_code`] with the
     /// error's `Display` as the message.
     fn set_status<V, E: ErrorStatus>(&mut self, result: &Result<V, E>) {
+        if !Self::RECORDING {
+            return;
+        }
         match result {
             Ok(_) => self.record_status(StatusCode::Ok, &""),
             Err(e) => self.record_status(error_code(e.status_code()), e),
@@ -220,6 +229,9 @@ pub trait Span {
     /// assert_eq!(status, Some(StatusCode::PermissionDenied));
     /// ```
     fn set_error(&mut self, err: &(dyn Error + 'static)) {
+        if !Self::RECORDING {
+            return;
+        }
         self.record_status(error_code(StatusCode::classify(err)), &err);
     }
 
