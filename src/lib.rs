@@ -91,6 +91,11 @@ mod text;
 #[cfg(feature = "std")]
 mod writer;
 
+/// The README's examples, run as doctests.
+#[cfg(all(doctest, feature = "std"))]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 pub use ctx::Ctx;
 pub use level::{Level, LevelFilter, ParseLevelError};
 pub use logger::{Logger, Record};
