@@ -49,6 +49,17 @@ pub struct SystemClock {
 
 impl SystemClock {
     /// A clock anchored to the wall-clock time now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Clock, SystemClock};
+    /// use std::time::{SystemTime, UNIX_EPOCH};
+    ///
+    /// let before = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos() as u64;
+    /// let clock = SystemClock::new();
+    /// assert!(clock.now() >= before);
+    /// ```
     pub fn new() -> Self {
         let since_epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -101,18 +112,49 @@ pub struct ManualClock {
 
 impl ManualClock {
     /// A clock that reads `unix_nanos` until it is moved.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Clock, ManualClock};
+    ///
+    /// let clock = ManualClock::new(42);
+    /// assert_eq!((clock.now(), clock.now()), (42, 42));
+    /// ```
     pub fn new(unix_nanos: u64) -> Self {
         ManualClock {
             nanos: Arc::new(AtomicU64::new(unix_nanos)),
         }
     }
 
-    /// Sets the time, forwards or backwards.
+    /// Sets the time, forwards or backwards. Clones see the new time too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Clock, ManualClock};
+    ///
+    /// let clock = ManualClock::new(1_000);
+    /// let shared = clock.clone();
+    /// clock.set(10);
+    /// assert_eq!(shared.now(), 10);
+    /// ```
     pub fn set(&self, unix_nanos: u64) {
         self.nanos.store(unix_nanos, Ordering::SeqCst);
     }
 
     /// Moves the time forwards, saturating at `u64::MAX`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Clock, ManualClock};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new(u64::MAX - 1);
+    /// clock.advance(Duration::from_secs(1));
+    /// assert_eq!(clock.now(), u64::MAX);
+    /// ```
     pub fn advance(&self, by: Duration) {
         let by = saturating_nanos(by);
         let _ = self

@@ -57,6 +57,17 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
     /// The most verbose level that any entry through this `Ctx` type can have:
     /// the wider of the logger's level and the tracer's event level. Entries
     /// above it are removed at compile time.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, LevelFilter, MemoryLogger, MemoryTracer, NopLogger, NopTracer};
+    ///
+    /// assert_eq!(Ctx::<NopTracer, NopLogger>::MAX_LEVEL, LevelFilter::Off);
+    /// assert_eq!(Ctx::<NopTracer, MemoryLogger>::MAX_LEVEL, LevelFilter::Trace);
+    /// // The tracer alone is enough: entries become span events.
+    /// assert_eq!(Ctx::<MemoryTracer, NopLogger>::MAX_LEVEL, LevelFilter::Trace);
+    /// ```
     pub const MAX_LEVEL: LevelFilter = L::MAX_LEVEL.max(T::MAX_EVENT_LEVEL);
 
     /// A root context: no current span, so the first span started from it is a
@@ -89,18 +100,50 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
     }
 
     /// The tracer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    ///
+    /// let ctx = Ctx::new(MemoryTracer::new(), NopLogger);
+    /// drop(ctx.start_span("sync"));
+    /// assert_eq!(ctx.tracer().spans().len(), 1);
+    /// ```
     #[inline]
     pub fn tracer(&self) -> &T {
         &self.tracer
     }
 
     /// The logger, with every field added so far.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, Level, Logger, MemoryLogger, NopTracer, Record};
+    ///
+    /// let ctx = Ctx::new(NopTracer, MemoryLogger::new()).with_field("pod", "web-1");
+    /// ctx.logger().log(&Record::new(Level::Info, format_args!("direct"), &[]));
+    /// let entries = ctx.logger().entries();
+    /// assert_eq!(entries[0].field("pod").unwrap().to_string(), "web-1");
+    /// ```
     #[inline]
     pub fn logger(&self) -> &L {
         &self.logger
     }
 
     /// The reference to the current span ("no span" in a root context).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Span};
+    ///
+    /// let root = Ctx::new(MemoryTracer::new(), NopLogger);
+    /// assert_eq!(*root.span_ref(), None);
+    /// let (ctx, span) = root.start_span("sync");
+    /// assert_eq!(*ctx.span_ref(), span.span_ref());
+    /// ```
     #[inline]
     pub fn span_ref(&self) -> &T::SpanRef {
         &self.span
@@ -158,6 +201,35 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
         (ctx, span)
     }
 
+    /// This context with another current span: spans started from it are its
+    /// children and its entries are events on it. Use it to continue a trace
+    /// from a span reference that arrived from elsewhere, for example a
+    /// remote parent that an adapter's tracer built.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let root = Ctx::new(tracer.clone(), NopLogger);
+    /// let (parent, span) = root.start_span("handleQueueItem");
+    /// let (_, child) = root.with_span_ref(*parent.span_ref()).start_span("syncPod");
+    /// drop((child, span));
+    /// let spans = tracer.spans();
+    /// let child = spans.find("syncPod").unwrap();
+    /// assert_eq!(spans.parent(child).unwrap().name(), "handleQueueItem");
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn with_span_ref(&self, span: T::SpanRef) -> Self {
+        Ctx {
+            tracer: self.tracer.clone(),
+            logger: self.logger.clone(),
+            span,
+        }
+    }
+
     /// A context whose logger writes `key = value` on every later entry. The
     /// span is not touched: use [`Span::with_field`] to set both.
     ///
@@ -177,7 +249,21 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
         self.with_logger(self.logger.with_field(key, value.to_value()))
     }
 
-    /// This context with another logger of the same type.
+    /// This context with another logger of the same type. The tracer and the
+    /// current span stay as they were.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, LevelFilter, MemoryLogger, NopTracer};
+    ///
+    /// let logger = MemoryLogger::new();
+    /// let ctx = Ctx::new(NopTracer, logger.clone());
+    /// let quiet = ctx.with_logger(ctx.logger().clone().with_level(LevelFilter::Warn));
+    /// ctxtrace::info!(quiet, "left out");
+    /// ctxtrace::warn!(quiet, "kept");
+    /// assert_eq!(logger.entries().len(), 1);
+    /// ```
     #[inline]
     #[must_use]
     pub fn with_logger(&self, logger: L) -> Self {

@@ -22,11 +22,16 @@ use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 ///
 /// - Integers, finite floats and booleans are JSON numbers and booleans; a
 ///   NaN or infinite float is the string `"NaN"`, `"inf"` or `"-inf"`.
-/// - Strings are escaped as RFC 8259 requires, and also DEL and U+2028/U+2029
-///   (for JavaScript readers), so every line is one line and parses back to
-///   the exact strings that were logged. Keys are escaped the same way.
+/// - Strings are escaped as RFC 8259 requires, and also DEL, the C1 controls
+///   U+0080–U+009F (NEL ends a line for Unicode-aware readers, CSI starts a
+///   terminal escape) and U+2028/U+2029 (for JavaScript readers), so every
+///   line is one line and parses back to the exact strings that were logged.
+///   Keys are escaped the same way.
 /// - A field whose key is one of the fixed keys is written as
 ///   `fields.<key>`, so no field can forge `level` or `msg`.
+/// - Keys are not repeated: setting a key on the `Ctx` again replaces its
+///   earlier value, and an entry's own field replaces a `Ctx` field with the
+///   same key.
 /// - Lines are written whole, with one `write_all` under a lock, so lines
 ///   from many threads never interleave, and from a buffer that is reused: a
 ///   line allocates nothing once the logger is warm.
@@ -75,7 +80,9 @@ impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
 
     fn with_field(&self, key: &'static str, value: Value<'_>) -> Self {
         JsonLogger {
-            core: self.core.with_context(|buf| push_field(buf, key, value)),
+            core: self
+                .core
+                .with_context(key, |buf| push_field(buf, key, value)),
         }
     }
 
@@ -110,7 +117,7 @@ impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
                 buf.extend_from_slice(&ids.span_id.to_hex());
                 buf.push(b'"');
             }
-            buf.extend_from_slice(core.context());
+            core.push_context(buf, record.fields());
             for field in record.fields() {
                 push_field(buf, field.key, field.value);
             }
@@ -183,7 +190,8 @@ impl fmt::Write for Escaper<'_> {
 }
 
 /// What each byte becomes: 0 for itself, `u` for `\u00XX`, another letter for
-/// a two-character escape, `E` for the first byte of a possible U+2028/9.
+/// a two-character escape, `C` for the first byte of a possible C1 control,
+/// `E` for the first byte of a possible U+2028/9.
 static ESCAPE: [u8; 256] = {
     let mut table = [0u8; 256];
     let mut b = 0;
@@ -199,6 +207,7 @@ static ESCAPE: [u8; 256] = {
     table[b'"' as usize] = b'"';
     table[b'\\' as usize] = b'\\';
     table[0x7f] = b'u';
+    table[0xc2] = b'C';
     table[0xe2] = b'E';
     table
 };
@@ -214,6 +223,25 @@ fn escape(buf: &mut Vec<u8>, s: &str) {
         let kind = ESCAPE[b as usize];
         if kind == 0 {
             i += 1;
+            continue;
+        }
+        if kind == b'C' {
+            // U+0080..=U+009F are C2 80..=C2 9F: `\u0080`..=`\u009f`.
+            let Some(&low @ 0x80..=0x9f) = bytes.get(i + 1) else {
+                i += 1;
+                continue;
+            };
+            buf.extend_from_slice(&bytes[start..i]);
+            buf.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(low >> 4)],
+                HEX[usize::from(low & 0xf)],
+            ]);
+            i += 2;
+            start = i;
             continue;
         }
         if kind == b'E' {
@@ -271,6 +299,11 @@ mod tests {
         assert_eq!(escaped("x\u{2028}y\u{2029}z"), r"x\u2028y\u2029z");
         assert_eq!(escaped("€ and 🦀 stay"), "€ and 🦀 stay");
         assert_eq!(escaped("\u{2027}\u{202a}"), "\u{2027}\u{202a}");
+        assert_eq!(
+            escaped("\u{80}\u{85}\u{9b}\u{9f}"),
+            r"\u0080\u0085\u009b\u009f"
+        );
+        assert_eq!(escaped("\u{a0}é\u{ff}"), "\u{a0}é\u{ff}");
     }
 
     #[test]

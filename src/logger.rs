@@ -33,7 +33,18 @@ pub struct Record<'a> {
 }
 
 impl<'a> Record<'a> {
-    /// A record with no span ids.
+    /// A record with no span ids. [`Ctx::log`](crate::Ctx::log) builds one for
+    /// each entry; a backend's tests can build their own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Field, Level, Record};
+    ///
+    /// let fields = [Field::new("attempt", &2)];
+    /// let record = Record::new(Level::Warn, format_args!("retrying"), &fields);
+    /// assert_eq!(record.span_ids(), None);
+    /// ```
     #[inline]
     pub fn new(level: Level, message: fmt::Arguments<'a>, fields: &'a [Field<'a>]) -> Self {
         Record {
@@ -62,18 +73,48 @@ impl<'a> Record<'a> {
     }
 
     /// The entry's level.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Level, Record};
+    ///
+    /// let record = Record::new(Level::Debug, format_args!("x"), &[]);
+    /// assert_eq!(record.level(), Level::Debug);
+    /// ```
     #[inline]
     pub fn level(&self) -> Level {
         self.level
     }
 
     /// The message, not yet formatted.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Level, Record};
+    ///
+    /// let record = Record::new(Level::Info, format_args!("synced {} containers", 2), &[]);
+    /// assert_eq!(record.message().to_string(), "synced 2 containers");
+    /// ```
     #[inline]
     pub fn message(&self) -> fmt::Arguments<'a> {
         self.message
     }
 
     /// The entry's own fields, in the order they were written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Field, Level, Record, Value};
+    ///
+    /// let fields = [Field::new("pod", "web-1"), Field::new("attempt", &2)];
+    /// let record = Record::new(Level::Info, format_args!("x"), &fields);
+    /// let keys: Vec<&str> = record.fields().iter().map(|f| f.key).collect();
+    /// assert_eq!(keys, ["pod", "attempt"]);
+    /// assert_eq!(record.fields()[1].value, Value::I64(2));
+    /// ```
     #[inline]
     pub fn fields(&self) -> &'a [Field<'a>] {
         self.fields
@@ -81,6 +122,20 @@ impl<'a> Record<'a> {
 
     /// The trace and span ids of the span the entry was logged under, when the
     /// tracer has ids (the memory recorder does; the nop tracer does not).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, Level, MemoryTracer, NopLogger, NopTracer, Record};
+    ///
+    /// let (ctx, _span) = Ctx::new(MemoryTracer::new(), NopLogger).start_span("sync");
+    /// let record = Record::new(Level::Info, format_args!("x"), &[]).with_span_ids(ctx.span_ids());
+    /// assert_eq!(record.span_ids().unwrap().span_id.0, 1);
+    ///
+    /// let nop = Ctx::new(NopTracer, NopLogger);
+    /// let record = Record::new(Level::Info, format_args!("x"), &[]).with_span_ids(nop.span_ids());
+    /// assert_eq!(record.span_ids(), None);
+    /// ```
     #[inline]
     pub fn span_ids(&self) -> Option<SpanIds> {
         self.span_ids

@@ -17,7 +17,17 @@ pub use data::{EventData, OwnedStatus, SpanData};
 pub use logger::{Entry, MemoryLogger};
 pub use spans::{Event, SpanRecord, Spans};
 
-/// The number of finished spans a recorder keeps unless told otherwise.
+/// The number of finished spans a recorder keeps unless told otherwise, and
+/// the number of entries a [`MemoryLogger`] keeps.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{DEFAULT_CAPACITY, MemoryTracer};
+///
+/// assert_eq!(MemoryTracer::new().capacity(), DEFAULT_CAPACITY);
+/// assert_eq!(DEFAULT_CAPACITY, 65_536);
+/// ```
 pub const DEFAULT_CAPACITY: usize = 65_536;
 
 /// Recycled span buffers kept for reuse, at most.
@@ -187,6 +197,17 @@ enum StoredStatus {
 /// What a live span carries for the `Ctx`: where its events go, and its ids.
 ///
 /// It is the [`Tracer::SpanRef`] of [`MemoryTracer`]; `None` is "no span".
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+///
+/// let root = Ctx::new(MemoryTracer::new(), NopLogger);
+/// let (ctx, _span) = root.start_span("sync");
+/// assert!(root.span_ref().is_none());
+/// assert_eq!(ctx.span_ref().map(|r| r.ids()), ctx.span_ids());
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemorySpanRef {
     slot: u32,
@@ -211,6 +232,18 @@ impl MemorySpanRef {
 }
 
 /// A span of [`MemoryTracer`]. It is recorded when it is dropped or ended.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Span};
+///
+/// let tracer = MemoryTracer::new();
+/// let (_ctx, span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
+/// assert!(tracer.spans().is_empty());
+/// span.end();
+/// assert_eq!(tracer.spans().len(), 1);
+/// ```
 #[derive(Debug)]
 pub struct MemorySpan<C: Clock = SystemClock> {
     tracer: MemoryTracer<C>,
@@ -220,7 +253,17 @@ pub struct MemorySpan<C: Clock = SystemClock> {
 }
 
 impl MemoryTracer<SystemClock> {
-    /// A recorder with the system clock and the default capacity.
+    /// A recorder with the system clock and the default capacity
+    /// ([`DEFAULT_CAPACITY`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::MemoryTracer;
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// assert!(tracer.spans().is_empty());
+    /// ```
     pub fn new() -> Self {
         Self::with_clock(SystemClock::new())
     }
@@ -228,6 +271,16 @@ impl MemoryTracer<SystemClock> {
     /// A recorder with the system clock that keeps at most `capacity`
     /// finished spans. A capacity of 0 keeps none and counts every span as
     /// dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    ///
+    /// let tracer = MemoryTracer::with_capacity(0);
+    /// drop(Ctx::new(tracer.clone(), NopLogger).start_span("sync"));
+    /// assert_eq!((tracer.spans().len(), tracer.dropped()), (0, 1));
+    /// ```
     pub fn with_capacity(capacity: usize) -> Self {
         Self::with_clock_and_capacity(SystemClock::new(), capacity)
     }
@@ -241,11 +294,35 @@ impl Default for MemoryTracer<SystemClock> {
 
 impl<C: Clock> MemoryTracer<C> {
     /// A recorder with the given clock and the default capacity.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, ManualClock, MemoryTracer, NopLogger};
+    ///
+    /// let clock = ManualClock::new(5_000);
+    /// let tracer = MemoryTracer::with_clock(clock.clone());
+    /// let (_ctx, span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
+    /// clock.set(7_000);
+    /// drop(span);
+    /// let spans = tracer.spans();
+    /// let span = spans.find("sync").unwrap();
+    /// assert_eq!((span.start_unix_nanos(), span.end_unix_nanos()), (5_000, 7_000));
+    /// ```
     pub fn with_clock(clock: C) -> Self {
         Self::with_clock_and_capacity(clock, DEFAULT_CAPACITY)
     }
 
     /// A recorder with the given clock and capacity.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{ManualClock, MemoryTracer};
+    ///
+    /// let tracer = MemoryTracer::with_clock_and_capacity(ManualClock::new(0), 16);
+    /// assert_eq!(tracer.capacity(), 16);
+    /// ```
     pub fn with_clock_and_capacity(clock: C, capacity: usize) -> Self {
         let inner = Inner {
             capacity,
@@ -276,27 +353,89 @@ impl<C: Clock> MemoryTracer<C> {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A snapshot of the finished spans, oldest first.
+    /// A snapshot of the finished spans, oldest first. Spans that end later
+    /// are not added to it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// drop(ctx.start_span("first"));
+    /// let snapshot = tracer.spans();
+    /// drop(ctx.start_span("second"));
+    /// assert_eq!(snapshot.len(), 1);
+    /// let names: Vec<&str> = tracer.spans().iter().map(|s| s.name()).collect();
+    /// assert_eq!(names, ["first", "second"]);
+    /// ```
     pub fn spans(&self) -> Spans {
         Spans::new(self.lock().finished.iter().cloned().collect())
     }
 
     /// The most finished spans this recorder keeps.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::MemoryTracer;
+    ///
+    /// assert_eq!(MemoryTracer::with_capacity(100).capacity(), 100);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.lock().capacity
     }
 
     /// How many spans were started.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// let (_a, _b) = (ctx.start_span("a"), ctx.start_span("b"));
+    /// assert_eq!(tracer.started(), 2);
+    /// ```
     pub fn started(&self) -> u64 {
         self.lock().started
     }
 
     /// How many finished spans were dropped because the recorder was full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    ///
+    /// let tracer = MemoryTracer::with_capacity(1);
+    /// let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// drop(ctx.start_span("old"));
+    /// drop(ctx.start_span("new"));
+    /// assert_eq!(tracer.dropped(), 1);
+    /// assert_eq!(tracer.spans().iter().next().unwrap().name(), "new");
+    /// ```
     pub fn dropped(&self) -> u64 {
         self.lock().dropped
     }
 
     /// How many spans are open now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let (ctx, outer) = Ctx::new(tracer.clone(), NopLogger).start_span("outer");
+    /// let (_ctx, inner) = ctx.start_span("inner");
+    /// assert_eq!(tracer.open(), 2);
+    /// drop(inner);
+    /// assert_eq!(tracer.open(), 1);
+    /// # drop(outer);
+    /// ```
     pub fn open(&self) -> usize {
         let inner = self.lock();
         inner.slots.len() - inner.free_slots.len()
@@ -304,6 +443,19 @@ impl<C: Clock> MemoryTracer<C> {
 
     /// How many entries arrived for a span that had already ended, and were
     /// not kept.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let (ctx, span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
+    /// drop(span);
+    /// ctxtrace::info!(ctx, "too late");
+    /// assert_eq!(tracer.late_events(), 1);
+    /// assert_eq!(tracer.spans().find("sync").unwrap().events().len(), 0);
+    /// ```
     pub fn late_events(&self) -> u64 {
         self.lock().late_events
     }
@@ -311,6 +463,27 @@ impl<C: Clock> MemoryTracer<C> {
     /// The bytes the recorder's buffers hold now, counted by capacity: kept
     /// spans, recycled buffers and open spans' events. A long run that keeps
     /// starting spans reaches a plateau here.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Span};
+    ///
+    /// let tracer = MemoryTracer::with_capacity(4);
+    /// let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// let run = |n: usize| {
+    ///     for _ in 0..n {
+    ///         let (ctx, mut span) = ctx.start_span("tick");
+    ///         let ctx = span.with_field(&ctx, "pod", "web-1");
+    ///         ctxtrace::info!(ctx, "tock");
+    ///     }
+    /// };
+    /// run(100);
+    /// let warm = tracer.memory_bytes();
+    /// assert!(warm > 0);
+    /// run(1_000);
+    /// assert_eq!(tracer.memory_bytes(), warm);
+    /// ```
     pub fn memory_bytes(&self) -> usize {
         let inner = self.lock();
         let spans = inner
@@ -327,7 +500,23 @@ impl<C: Clock> MemoryTracer<C> {
     }
 
     /// Forgets every finished span, and resets the drop counters. Open spans
-    /// are kept and recorded when they end.
+    /// are kept and recorded when they end. [`started`](MemoryTracer::started)
+    /// is not reset.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    ///
+    /// let tracer = MemoryTracer::with_capacity(1);
+    /// let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// let (_, open) = ctx.start_span("open");
+    /// drop((ctx.start_span("a"), ctx.start_span("b")));
+    /// tracer.clear();
+    /// assert_eq!((tracer.spans().len(), tracer.dropped(), tracer.started()), (0, 0, 3));
+    /// drop(open);
+    /// assert_eq!(tracer.spans().find("open").unwrap().name(), "open");
+    /// ```
     pub fn clear(&self) {
         let mut inner = self.lock();
         let finished = std::mem::take(&mut inner.finished);

@@ -1,10 +1,9 @@
 //! The nop backend: [`NopTracer`], [`NopSpan`] and [`NopLogger`], which do
 //! nothing and compile away.
 
-use core::error::Error;
 use core::fmt;
 
-use crate::{ErrorStatus, Level, LevelFilter, Logger, Record, Span, StatusCode, Tracer, Value};
+use crate::{Level, LevelFilter, Logger, Record, Span, StatusCode, Tracer, Value};
 
 /// A tracer that records nothing. Zero-sized; every call compiles away.
 ///
@@ -21,7 +20,17 @@ use crate::{ErrorStatus, Level, LevelFilter, Logger, Record, Span, StatusCode, T
 pub struct NopTracer;
 
 impl NopTracer {
-    /// The nop tracer.
+    /// The nop tracer. A `const fn`, so it can build constants.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{NopTracer, Tracer};
+    ///
+    /// const TRACER: NopTracer = NopTracer::new();
+    /// assert_eq!(TRACER, NopTracer::default());
+    /// assert!(!NopTracer::ENABLED);
+    /// ```
     pub const fn new() -> Self {
         NopTracer
     }
@@ -43,7 +52,17 @@ impl NopTracer {
 pub struct NopSpan;
 
 impl NopSpan {
-    /// The nop span.
+    /// The nop span. A `const fn`, so it can build constants.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{NopSpan, Span};
+    ///
+    /// const SPAN: NopSpan = NopSpan::new();
+    /// assert_eq!(SPAN.span_ref(), NopSpan);
+    /// assert!(!NopSpan::RECORDING);
+    /// ```
     pub const fn new() -> Self {
         NopSpan
     }
@@ -77,16 +96,6 @@ impl Span for NopSpan {
 
     #[inline(always)]
     fn record_status(&mut self, _code: StatusCode, _message: &dyn fmt::Display) {}
-
-    /// Does nothing, and does not classify the error either: the default
-    /// would call [`ErrorStatus::status_code`], which the compiler cannot
-    /// remove since it walks the error chain through `dyn Error`.
-    #[inline(always)]
-    fn set_status<V, E: ErrorStatus>(&mut self, _result: &Result<V, E>) {}
-
-    /// Does nothing, and does not classify the error either.
-    #[inline(always)]
-    fn set_error(&mut self, _err: &(dyn Error + 'static)) {}
 }
 
 /// A logger that writes nothing. Zero-sized; its level is
@@ -105,7 +114,16 @@ impl Span for NopSpan {
 pub struct NopLogger;
 
 impl NopLogger {
-    /// The nop logger.
+    /// The nop logger. A `const fn`, so it can build constants.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Level, Logger, NopLogger};
+    ///
+    /// const LOGGER: NopLogger = NopLogger::new();
+    /// assert!(!LOGGER.enabled(Level::Error));
+    /// ```
     pub const fn new() -> Self {
         NopLogger
     }
@@ -134,6 +152,18 @@ impl Logger for NopLogger {
 }
 
 impl crate::Ctx<NopTracer, NopLogger> {
-    /// The context that does nothing, as a constant.
+    /// The context that does nothing, as a constant: usable in a `static` or
+    /// a `const` where [`Ctx::new`](crate::Ctx::new) is not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, Level, NopLogger, NopTracer};
+    ///
+    /// static CTX: Ctx<NopTracer, NopLogger> = Ctx::NOP;
+    /// ctxtrace::error!(CTX, "never written");
+    /// assert!(!CTX.enabled(Level::Error));
+    /// assert_eq!(CTX.span_ids(), None);
+    /// ```
     pub const NOP: Self = crate::Ctx::from_parts(NopTracer, NopLogger, NopSpan);
 }

@@ -57,7 +57,16 @@ pub enum StatusCode {
 }
 
 impl StatusCode {
-    /// All 17 codes, in numeric order.
+    /// All 17 codes, in numeric order, so a code's number is its index.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::StatusCode;
+    ///
+    /// assert_eq!(StatusCode::ALL.len(), 17);
+    /// assert!(StatusCode::ALL.iter().enumerate().all(|(i, &code)| code as usize == i));
+    /// ```
     pub const ALL: [StatusCode; 17] = [
         StatusCode::Ok,
         StatusCode::Cancelled,
@@ -78,7 +87,18 @@ impl StatusCode {
         StatusCode::Unauthenticated,
     ];
 
-    /// The code with this number, or `None` past 16.
+    /// The code with this number, or `None` past 16. The inverse of
+    /// `code as u8`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::StatusCode;
+    ///
+    /// assert_eq!(StatusCode::from_u8(14), Some(StatusCode::Unavailable));
+    /// assert_eq!(StatusCode::from_u8(StatusCode::DataLoss as u8), Some(StatusCode::DataLoss));
+    /// assert_eq!(StatusCode::from_u8(255), None);
+    /// ```
     pub const fn from_u8(n: u8) -> Option<StatusCode> {
         if (n as usize) < Self::ALL.len() {
             Some(Self::ALL[n as usize])
@@ -87,7 +107,17 @@ impl StatusCode {
         }
     }
 
-    /// The code's name in upper camel case, as gRPC spells it.
+    /// The code's name in upper camel case, as gRPC spells it. The
+    /// [`Display`](fmt::Display) output is the same.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::StatusCode;
+    ///
+    /// assert_eq!(StatusCode::DeadlineExceeded.as_str(), "DeadlineExceeded");
+    /// assert_eq!(StatusCode::Ok.to_string(), StatusCode::Ok.as_str());
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             StatusCode::Ok => "Ok",
@@ -250,6 +280,16 @@ pub enum Status<'a> {
 
 impl Status<'_> {
     /// The status code: `None` when unset, `Ok` when ok.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Status, StatusCode};
+    ///
+    /// let status = Status::Error { code: StatusCode::Internal, message: "" };
+    /// assert_eq!(status.code(), Some(StatusCode::Internal));
+    /// assert_eq!(Status::Unset.code(), None);
+    /// ```
     pub const fn code(&self) -> Option<StatusCode> {
         match *self {
             Status::Unset => None,
@@ -259,6 +299,16 @@ impl Status<'_> {
     }
 
     /// Whether this is an error status.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Status, StatusCode};
+    ///
+    /// assert!(Status::Error { code: StatusCode::Aborted, message: "conflict" }.is_error());
+    /// assert!(!Status::Ok.is_error());
+    /// assert!(!Status::Unset.is_error());
+    /// ```
     pub const fn is_error(&self) -> bool {
         matches!(self, Status::Error { .. })
     }
@@ -269,7 +319,7 @@ impl fmt::Display for Status<'_> {
         match *self {
             Status::Unset => f.write_str("Unset"),
             Status::Ok => f.write_str("Ok"),
-            Status::Error { code, message } if message.is_empty() => write!(f, "{code}"),
+            Status::Error { code, message: "" } => write!(f, "{code}"),
             Status::Error { code, message } => write!(f, "{code}: {message}"),
         }
     }
@@ -297,12 +347,31 @@ pub struct CodedError {
 }
 
 impl CodedError {
-    /// An error with a code and a static message.
+    /// An error with a code and a static message. A `const fn`, so errors
+    /// can be constants.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{CodedError, StatusCode};
+    ///
+    /// const CORDONED: CodedError = CodedError::new(StatusCode::FailedPrecondition, "cordoned");
+    /// assert_eq!(CORDONED.to_string(), "cordoned");
+    /// ```
     pub const fn new(code: StatusCode, message: &'static str) -> Self {
         CodedError { code, message }
     }
 
     /// The code.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{CodedError, StatusCode};
+    ///
+    /// let err = CodedError::new(StatusCode::ResourceExhausted, "quota exceeded");
+    /// assert_eq!(err.code(), StatusCode::ResourceExhausted);
+    /// ```
     pub const fn code(&self) -> StatusCode {
         self.code
     }

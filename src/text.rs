@@ -31,7 +31,10 @@ use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 /// **Keys.** Keys are written bare. Each character of a key that is not an
 /// ASCII letter, digit, or one of `_ . - / @ :` is written as `_`, and an
 /// empty key as `_`, so a key can never break the line's structure. A field
-/// whose key is one of the fixed keys is written as `fields.<key>`.
+/// whose key is, once sanitised, one of the fixed keys is written as
+/// `fields.<key>` (so `trace id` is written `fields.trace_id`). Setting a
+/// key on the `Ctx` again replaces its earlier value, and an entry's own field
+/// replaces a `Ctx` field with the same key.
 ///
 /// Writing, locking, errors and panics work as for
 /// [`JsonLogger`](crate::JsonLogger): whole lines with one `write_all`, a
@@ -70,7 +73,7 @@ impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
     }
 
     fn with_field(&self, key: &'static str, value: Value<'_>) -> Self {
-        let core = self.core.with_context(|buf| {
+        let core = self.core.with_context(key, |buf| {
             let mut scratch = Vec::new();
             push_field(buf, &mut scratch, key, value);
         });
@@ -109,7 +112,7 @@ impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
                 Some(s) => push_str(buf, s),
                 None => push_rendered(buf, scratch, record.message()),
             }
-            buf.extend_from_slice(core.context());
+            core.push_context(buf, record.fields());
             for field in record.fields() {
                 push_field(buf, scratch, field.key, field.value);
             }
@@ -120,10 +123,15 @@ impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
 /// Appends ` key=value`.
 fn push_field(buf: &mut Vec<u8>, scratch: &mut Vec<u8>, key: &str, value: Value<'_>) {
     buf.push(b' ');
-    if is_reserved(key) {
-        buf.extend_from_slice(b"fields.");
-    }
+    let start = buf.len();
     push_key(buf, key);
+    // Checked on the sanitised key, so that `trace id` (written `trace_id`)
+    // cannot pass for a fixed key either.
+    if is_reserved(std::str::from_utf8(&buf[start..]).unwrap_or("")) {
+        buf.truncate(start);
+        buf.extend_from_slice(b"fields.");
+        push_key(buf, key);
+    }
     buf.push(b'=');
     match value {
         Value::Str(s) => push_str(buf, s),

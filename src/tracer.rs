@@ -31,10 +31,19 @@ pub trait Tracer: Clone {
     /// What a [`Ctx`](crate::Ctx) carries to name its current span: the
     /// parent of spans started from it, and where its log entries go as events.
     /// [`Default`] is "no span": a span started from it is a root span.
-    type SpanRef: Clone + Default;
+    ///
+    /// It is `Send + Sync`, so that a `Ctx` is `Send` and `Sync` whenever its
+    /// tracer and logger are, as generic code expects.
+    type SpanRef: Clone + Default + Send + Sync;
 
-    /// Whether this tracer does anything. `Ctx` skips all tracer work at
-    /// compile time when it is `false`.
+    /// Whether this tracer does anything. When it is `false`, `Ctx` skips
+    /// events and span ids at compile time; spans are still started through
+    /// [`start_span`](Tracer::start_span), which should then do nothing.
+    ///
+    /// # For implementors
+    ///
+    /// Leave it `true` unless the tracer does nothing at all, as
+    /// [`NopTracer`](crate::NopTracer) does.
     const ENABLED: bool = true;
 
     /// The most verbose level whose entries become span events.
@@ -109,7 +118,33 @@ pub trait Span {
     /// methods skip their own work too, such as classifying an error for
     /// [`set_status`](Span::set_status), so a nop span costs nothing even on
     /// the error path.
+    ///
+    /// # For implementors
+    ///
+    /// Leave it `true` unless the span keeps nothing at all, as
+    /// [`NopSpan`](crate::NopSpan) does.
     const RECORDING: bool = true;
+
+    /// Whether this span keeps anything, decided at run time: a sampled-out
+    /// span of a real tracing system says `false`. The provided methods skip
+    /// their own work, such as classifying an error, when it is `false`.
+    ///
+    /// # For implementors
+    ///
+    /// The default is [`RECORDING`](Span::RECORDING). Override it when the
+    /// answer is only known per span; keep it cheap.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{NopSpan, Span};
+    ///
+    /// assert!(!NopSpan::new().is_recording());
+    /// ```
+    #[inline]
+    fn is_recording(&self) -> bool {
+        Self::RECORDING
+    }
 
     /// A reference to this span, which the `Ctx` of its children carries.
     ///
@@ -139,6 +174,18 @@ pub trait Span {
     ///
     /// The default drops the span: put the ending in `Drop`, so that a span
     /// that is never ended explicitly is recorded too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Span};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let (_ctx, span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
+    /// assert_eq!(tracer.open(), 1);
+    /// span.end();
+    /// assert_eq!((tracer.open(), tracer.spans().len()), (0, 1));
+    /// ```
     fn end(self)
     where
         Self: Sized,
@@ -152,6 +199,27 @@ pub trait Span {
     ///
     /// `ctx` should be the `Ctx` that [`start_span`](crate::Ctx::start_span)
     /// returned with this span.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryLogger, MemoryTracer, Span, Value};
+    ///
+    /// let (tracer, logger) = (MemoryTracer::new(), MemoryLogger::new());
+    /// let (ctx, mut span) = Ctx::new(tracer.clone(), logger.clone()).start_span("sync_pod");
+    /// let ctx = span.with_field(&ctx, "pod", "web-1");
+    /// ctxtrace::info!(ctx, "synced");
+    /// drop(span);
+    /// let spans = tracer.spans();
+    /// assert_eq!(spans.find("sync_pod").unwrap().attribute("pod"), Some(Value::Str("web-1")));
+    /// assert_eq!(logger.entries()[0].field("pod").unwrap().to_string(), "web-1");
+    /// ```
+    ///
+    /// # For implementors
+    ///
+    /// The default calls [`set_attribute`](Span::set_attribute) and
+    /// [`Ctx::with_field`](crate::Ctx::with_field); there is no need to
+    /// override it.
     #[must_use]
     fn with_field<T: Tracer, L: Logger, V: ToValue>(
         &mut self,
@@ -180,6 +248,12 @@ pub trait Span {
     /// drop(span);
     /// assert_eq!(tracer.spans().find("sync").unwrap().attributes().count(), 2);
     /// ```
+    ///
+    /// # For implementors
+    ///
+    /// The default calls [`set_attribute`](Span::set_attribute) and the
+    /// logger's [`with_field`](Logger::with_field) for each field; there is no
+    /// need to override it.
     #[must_use]
     fn with_fields<T: Tracer, L: Logger>(
         &mut self,
@@ -199,9 +273,36 @@ pub trait Span {
 
     /// Sets the status from a result: `Ok` gives [`StatusCode::Ok`], and
     /// `Err(e)` gives the code from [`ErrorStatus::status_code`] with the
-    /// error's `Display` as the message.
+    /// error's `Display` as the message. An error never gives an ok status:
+    /// a `status_code` of `Ok` is recorded as [`StatusCode::Unknown`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Span, Status, StatusCode};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// let (_, mut ok) = ctx.start_span("ok");
+    /// ok.set_status(&"7".parse::<u8>());
+    /// let (_, mut failed) = ctx.start_span("failed");
+    /// failed.set_status(&"web".parse::<u8>());
+    /// drop((ok, failed));
+    ///
+    /// let spans = tracer.spans();
+    /// assert_eq!(spans.find("ok").unwrap().status(), Status::Ok);
+    /// let message = "invalid digit found in string";
+    /// let status = Status::Error { code: StatusCode::Unknown, message };
+    /// assert_eq!(spans.find("failed").unwrap().status(), status);
+    /// ```
+    ///
+    /// # For implementors
+    ///
+    /// The default returns at once when [`RECORDING`](Span::RECORDING) is
+    /// `false`, and otherwise calls [`record_status`](Span::record_status):
+    /// implement that one instead.
     fn set_status<V, E: ErrorStatus>(&mut self, result: &Result<V, E>) {
-        if !Self::RECORDING {
+        if !self.is_recording() {
             return;
         }
         match result {
@@ -228,14 +329,38 @@ pub trait Span {
     /// let status = tracer.spans().find("load").unwrap().status().code();
     /// assert_eq!(status, Some(StatusCode::PermissionDenied));
     /// ```
+    ///
+    /// # For implementors
+    ///
+    /// The default returns at once when [`RECORDING`](Span::RECORDING) is
+    /// `false`, and otherwise calls [`record_status`](Span::record_status):
+    /// implement that one instead.
     fn set_error(&mut self, err: &(dyn Error + 'static)) {
-        if !Self::RECORDING {
+        if !self.is_recording() {
             return;
         }
         self.record_status(error_code(StatusCode::classify(err)), &err);
     }
 
     /// Sets the status to an explicit code and message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Span, StatusCode};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let (_ctx, mut span) = Ctx::new(tracer.clone(), NopLogger).start_span("admit");
+    /// span.set_status_code(StatusCode::FailedPrecondition, "node is cordoned");
+    /// drop(span);
+    /// let status = tracer.spans().find("admit").unwrap().status().to_string();
+    /// assert_eq!(status, "FailedPrecondition: node is cordoned");
+    /// ```
+    ///
+    /// # For implementors
+    ///
+    /// The default calls [`record_status`](Span::record_status): implement
+    /// that one instead.
     fn set_status_code(&mut self, code: StatusCode, message: &str) {
         self.record_status(code, &message);
     }

@@ -390,7 +390,18 @@ pub struct Field<'a> {
 }
 
 impl<'a> Field<'a> {
-    /// A field from a key and anything that is a [`ToValue`].
+    /// A field from a key and anything that is a [`ToValue`]. The value is
+    /// borrowed, not copied.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Field, Value};
+    ///
+    /// let pod: &str = "web-1";
+    /// let field = Field::new("pod", pod);
+    /// assert_eq!(field.value, Value::Str("web-1"));
+    /// ```
     #[inline]
     pub fn new<V: ToValue + ?Sized>(key: &'static str, value: &'a V) -> Self {
         Field {
@@ -439,7 +450,17 @@ pub enum OwnedValue {
 
 #[cfg(feature = "std")]
 impl OwnedValue {
-    /// Borrows the value.
+    /// Borrows the value as a [`Value`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{OwnedValue, Value};
+    ///
+    /// let owned = OwnedValue::Str("web-1".to_string());
+    /// assert_eq!(owned.as_value(), Value::Str("web-1"));
+    /// assert_eq!(OwnedValue::Bool(true).as_value(), Value::Bool(true));
+    /// ```
     pub fn as_value(&self) -> Value<'_> {
         match *self {
             OwnedValue::Bool(b) => Value::Bool(b),
@@ -521,6 +542,15 @@ pub struct Redacted<T>(pub T);
 
 impl<T> Redacted<T> {
     /// What every backend writes in place of the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::Redacted;
+    ///
+    /// assert_eq!(Redacted::<&str>::TEXT, "[redacted]");
+    /// assert_eq!(Redacted("hunter2").to_string(), Redacted::<&str>::TEXT);
+    /// ```
     pub const TEXT: &'static str = "[redacted]";
 }
 

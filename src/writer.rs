@@ -67,7 +67,12 @@ impl<W: Write> Sink<W> {
                 self.lines.fetch_add(1, Ordering::Relaxed);
             }
             Err(written) => {
-                *broken |= written > 0;
+                // Broken if the writer now ends part-way through a line. When
+                // only the mending newline got out, the writer is at the start
+                // of a line, and another newline would leave an empty one.
+                if written > 0 {
+                    *broken = buf[written - 1] != b'\n';
+                }
                 self.errors.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -197,64 +202,6 @@ impl std::fmt::Write for Bytes<'_> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rfc3339(nanos: u64) -> String {
-        let mut buf = Vec::new();
-        push_rfc3339(&mut buf, nanos);
-        String::from_utf8(buf).unwrap()
-    }
-
-    #[test]
-    fn timestamps_match_known_dates() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000000000Z");
-        assert_eq!(
-            rfc3339(951_782_400_000_000_001),
-            "2000-02-29T00:00:00.000000001Z"
-        );
-        assert_eq!(
-            rfc3339(1_795_514_400_123_456_789),
-            "2026-11-24T10:00:00.123456789Z"
-        );
-        assert_eq!(rfc3339(u64::MAX), "2554-07-21T23:34:33.709551615Z");
-    }
-
-    #[test]
-    fn integers_format_like_std() {
-        for n in [0i64, 7, -7, 10, 99, i64::MIN, i64::MAX] {
-            let mut buf = Vec::new();
-            push_i64(&mut buf, n);
-            assert_eq!(String::from_utf8(buf).unwrap(), n.to_string());
-        }
-        let mut buf = Vec::new();
-        push_u64(&mut buf, u64::MAX);
-        assert_eq!(buf, u64::MAX.to_string().as_bytes());
-    }
-
-    #[test]
-    fn short_and_interrupted_writes_are_completed() {
-        struct Stutter(Vec<u8>, usize);
-        impl Write for Stutter {
-            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-                self.1 += 1;
-                if self.1 % 2 == 0 {
-                    return Err(io::ErrorKind::Interrupted.into());
-                }
-                self.0.push(buf[0]);
-                Ok(1)
-            }
-            fn flush(&mut self) -> io::Result<()> {
-                Ok(())
-            }
-        }
-        let mut w = Stutter(Vec::new(), 0);
-        assert_eq!(write_whole(&mut w, b"abc"), Ok(()));
-        assert_eq!(w.0, b"abc");
-    }
-}
-
 /// The part of a writer logger that is the same for every line format: the
 /// shared sink, the clock, the fields of the `Ctx` rendered once in the
 /// logger's format, the span name, and the options.
@@ -263,7 +210,7 @@ pub(crate) struct WriterCore<W, C> {
     pub(crate) clock: C,
     /// The `Ctx`'s fields, rendered as the format writes them after the fixed
     /// keys; `None` when there are none.
-    pub(crate) context: Option<std::sync::Arc<str>>,
+    pub(crate) context: Option<std::sync::Arc<Context>>,
     pub(crate) method: Option<&'static str>,
     pub(crate) level: crate::LevelFilter,
     pub(crate) time: bool,
@@ -294,14 +241,19 @@ impl<W: Write, C: crate::Clock> WriterCore<W, C> {
         }
     }
 
-    /// A copy whose context has one more field, appended by `render`.
-    pub(crate) fn with_context(&self, render: impl FnOnce(&mut Vec<u8>)) -> Self {
-        let mut bytes = self.context.as_deref().unwrap_or("").as_bytes().to_vec();
-        render(&mut bytes);
-        // The formats write only whole UTF-8 strings and ASCII escapes.
-        let context = String::from_utf8(bytes).unwrap_or_default();
+    /// A copy whose context has the field `key`, rendered by `render`, in
+    /// place of any earlier field with that key.
+    pub(crate) fn with_context(
+        &self,
+        key: &'static str,
+        render: impl FnOnce(&mut Vec<u8>),
+    ) -> Self {
+        let context = match &self.context {
+            Some(context) => context.with(key, render),
+            None => Context::default().with(key, render),
+        };
         WriterCore {
-            context: Some(context.into()),
+            context: Some(std::sync::Arc::new(context)),
             ..self.clone()
         }
     }
@@ -312,8 +264,53 @@ impl<W: Write, C: crate::Clock> WriterCore<W, C> {
         self.time.then(|| self.clock.now())
     }
 
-    pub(crate) fn context(&self) -> &[u8] {
-        self.context.as_deref().unwrap_or("").as_bytes()
+    /// Appends the context's fields, leaving out those that the entry sets
+    /// itself: an entry's own field wins over the `Ctx`'s.
+    pub(crate) fn push_context(&self, buf: &mut Vec<u8>, entry: &[crate::Field<'_>]) {
+        if let Some(context) = &self.context {
+            context.push(buf, entry);
+        }
+    }
+}
+
+/// The fields of a `Ctx`, rendered once in a writer's format, with where each
+/// one ends so that one can be replaced or left out.
+#[derive(Debug, Default)]
+pub(crate) struct Context {
+    text: Vec<u8>,
+    ends: Vec<(&'static str, usize)>,
+}
+
+impl Context {
+    fn with(&self, key: &'static str, render: impl FnOnce(&mut Vec<u8>)) -> Context {
+        let mut text = Vec::with_capacity(self.text.len() + 32);
+        let mut ends = Vec::with_capacity(self.ends.len() + 1);
+        let mut start = 0;
+        for &(k, end) in &self.ends {
+            if k != key {
+                text.extend_from_slice(&self.text[start..end]);
+                ends.push((k, text.len()));
+            }
+            start = end;
+        }
+        render(&mut text);
+        ends.push((key, text.len()));
+        Context { text, ends }
+    }
+
+    fn push(&self, buf: &mut Vec<u8>, entry: &[crate::Field<'_>]) {
+        let overridden = |k: &str| entry.iter().any(|f| f.key == k);
+        if entry.is_empty() || !self.ends.iter().any(|&(k, _)| overridden(k)) {
+            buf.extend_from_slice(&self.text);
+            return;
+        }
+        let mut start = 0;
+        for &(k, end) in &self.ends {
+            if !overridden(k) {
+                buf.extend_from_slice(&self.text[start..end]);
+            }
+            start = end;
+        }
     }
 }
 
@@ -323,7 +320,13 @@ impl<W, C> std::fmt::Debug for WriterCore<W, C> {
             .field("level", &self.level)
             .field("time", &self.time)
             .field("method", &self.method)
-            .field("context", &self.context)
+            .field(
+                "context",
+                &self
+                    .context
+                    .as_deref()
+                    .map(|c| String::from_utf8_lossy(&c.text)),
+            )
             .field("lines", &self.sink.lines())
             .field("errors", &self.sink.errors())
             .finish_non_exhaustive()
@@ -401,18 +404,53 @@ macro_rules! writer_logger_api {
 
             /// The same logger, writing no time stamp: for tests and golden
             /// files.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("use ctxtrace::{Ctx, NopTracer, ", stringify!($name), "};")]
+            ///
+            #[doc = concat!("let logger = ", stringify!($name), "::new(Vec::new())")]
+            ///     .without_time();
+            /// ctxtrace::info!(Ctx::new(NopTracer, logger.clone()), "synced");
+            /// let out = String::from_utf8(logger.into_writer().unwrap()).unwrap();
+            /// assert!(!out.contains("time"));
+            /// ```
             #[must_use]
             pub fn without_time(mut self) -> Self {
                 self.core.time = false;
                 self
             }
 
-            /// The runtime level.
+            /// The runtime level: [`LevelFilter::Trace`](crate::LevelFilter::Trace)
+            /// unless set with [`with_level`](Self::with_level).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("use ctxtrace::{LevelFilter, ", stringify!($name), "};")]
+            ///
+            #[doc = concat!("let logger = ", stringify!($name), "::new(std::io::sink());")]
+            /// assert_eq!(logger.level(), LevelFilter::Trace);
+            /// assert_eq!(logger.with_level(LevelFilter::Error).level(), LevelFilter::Error);
+            /// ```
             pub fn level(&self) -> $crate::LevelFilter {
                 self.core.level
             }
 
             /// How many lines were written whole, by this logger and its clones.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("use ctxtrace::{Ctx, NopTracer, ", stringify!($name), "};")]
+            ///
+            #[doc = concat!("let logger = ", stringify!($name), "::new(std::io::sink());")]
+            /// let ctx = Ctx::new(NopTracer, logger.clone());
+            /// ctxtrace::info!(ctx, "one");
+            /// ctxtrace::info!(ctx, "two");
+            /// assert_eq!(logger.lines(), 2);
+            /// ```
             pub fn lines(&self) -> u64 {
                 self.core.sink.lines()
             }
@@ -451,12 +489,38 @@ macro_rules! writer_logger_api {
             /// # Errors
             ///
             /// The writer's flush error.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("use ctxtrace::{Ctx, NopTracer, ", stringify!($name), "};")]
+            ///
+            /// let buffered = std::io::BufWriter::new(Vec::new());
+            #[doc = concat!("let logger = ", stringify!($name), "::new(buffered);")]
+            /// ctxtrace::info!(Ctx::new(NopTracer, logger.clone()), "buffered");
+            /// logger.flush().unwrap();
+            /// let writer = logger.into_writer().unwrap();
+            /// assert!(writer.buffer().is_empty());
+            /// assert!(!writer.get_ref().is_empty());
+            /// ```
             pub fn flush(&self) -> std::io::Result<()> {
                 self.core.sink.flush()
             }
 
             /// The writer back, if this is the last clone of the logger (else
             /// `None`). Useful in tests that log into a `Vec<u8>`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("use ctxtrace::{Ctx, NopTracer, ", stringify!($name), "};")]
+            ///
+            #[doc = concat!("let logger = ", stringify!($name), "::new(Vec::new());")]
+            /// let clone = logger.clone();
+            /// assert!(logger.into_writer().is_none()); // `clone` still shares the writer
+            /// ctxtrace::info!(Ctx::new(NopTracer, clone.clone()), "x");
+            /// assert!(!clone.into_writer().unwrap().is_empty());
+            /// ```
             pub fn into_writer(self) -> Option<W> {
                 $crate::writer::into_writer(self.core.sink)
             }
@@ -487,4 +551,83 @@ pub(crate) fn into_writer<W>(sink: std::sync::Arc<Sink<W>>) -> Option<W> {
             .unwrap_or_else(PoisonError::into_inner)
             .writer,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered(context: &Context, entry: &[crate::Field<'_>]) -> String {
+        let mut buf = Vec::new();
+        context.push(&mut buf, entry);
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn a_context_field_set_again_replaces_the_earlier_one_in_place_of_order() {
+        let push =
+            |text: &'static str| move |buf: &mut Vec<u8>| buf.extend_from_slice(text.as_bytes());
+        let context = Context::default()
+            .with("a", push(" a=1"))
+            .with("b", push(" b=2"))
+            .with("a", push(" a=3"));
+        assert_eq!(rendered(&context, &[]), " b=2 a=3");
+        let entry = [crate::Field::new("b", &0)];
+        assert_eq!(rendered(&context, &entry), " a=3");
+        let unrelated = [crate::Field::new("c", &0)];
+        assert_eq!(rendered(&context, &unrelated), " b=2 a=3");
+    }
+
+    fn rfc3339(nanos: u64) -> String {
+        let mut buf = Vec::new();
+        push_rfc3339(&mut buf, nanos);
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn timestamps_match_known_dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00.000000000Z");
+        assert_eq!(
+            rfc3339(951_782_400_000_000_001),
+            "2000-02-29T00:00:00.000000001Z"
+        );
+        assert_eq!(
+            rfc3339(1_795_514_400_123_456_789),
+            "2026-11-24T10:00:00.123456789Z"
+        );
+        assert_eq!(rfc3339(u64::MAX), "2554-07-21T23:34:33.709551615Z");
+    }
+
+    #[test]
+    fn integers_format_like_std() {
+        for n in [0i64, 7, -7, 10, 99, i64::MIN, i64::MAX] {
+            let mut buf = Vec::new();
+            push_i64(&mut buf, n);
+            assert_eq!(String::from_utf8(buf).unwrap(), n.to_string());
+        }
+        let mut buf = Vec::new();
+        push_u64(&mut buf, u64::MAX);
+        assert_eq!(buf, u64::MAX.to_string().as_bytes());
+    }
+
+    #[test]
+    fn short_and_interrupted_writes_are_completed() {
+        struct Stutter(Vec<u8>, usize);
+        impl Write for Stutter {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                self.1 += 1;
+                if self.1 % 2 == 0 {
+                    return Err(io::ErrorKind::Interrupted.into());
+                }
+                self.0.push(buf[0]);
+                Ok(1)
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut w = Stutter(Vec::new(), 0);
+        assert_eq!(write_whole(&mut w, b"abc"), Ok(()));
+        assert_eq!(w.0, b"abc");
+    }
 }

@@ -108,6 +108,17 @@ pub enum OwnedStatus {
 
 impl OwnedStatus {
     /// Borrows it as a [`Status`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{OwnedStatus, Status, StatusCode};
+    ///
+    /// let owned = OwnedStatus::Error { code: StatusCode::Aborted, message: "conflict".into() };
+    /// let borrowed = Status::Error { code: StatusCode::Aborted, message: "conflict" };
+    /// assert_eq!(owned.as_status(), borrowed);
+    /// assert_eq!(OwnedStatus::Unset.as_status(), Status::Unset);
+    /// ```
     pub fn as_status(&self) -> Status<'_> {
         match self {
             OwnedStatus::Unset => Status::Unset,
@@ -142,7 +153,22 @@ fn owned_fields<'a>(
 }
 
 impl SpanRecord {
-    /// An owned copy, with every field public.
+    /// An owned copy, with every field public: a [`SpanData`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let (ctx, outer) = Ctx::new(tracer.clone(), NopLogger).start_span("outer");
+    /// drop((ctx.start_span("inner"), outer));
+    /// let spans = tracer.spans();
+    /// let inner = spans.find("inner").unwrap();
+    /// let data = inner.to_data();
+    /// assert_eq!(data.name, "inner");
+    /// assert_eq!((data.span_id, data.parent_id), (inner.span_id(), inner.parent_id()));
+    /// ```
     pub fn to_data(&self) -> SpanData {
         SpanData {
             trace_id: self.trace_id(),
@@ -160,7 +186,22 @@ impl SpanRecord {
 }
 
 impl Event<'_> {
-    /// An owned copy.
+    /// An owned copy: an [`EventData`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, Level, MemoryTracer, NopLogger, OwnedValue};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let (ctx, span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
+    /// ctxtrace::debug!(ctx, "pulled"; image = "nginx");
+    /// drop(span);
+    /// let spans = tracer.spans();
+    /// let data = spans.find("sync").unwrap().events().next().unwrap().to_data();
+    /// assert_eq!((data.level, data.message.as_str()), (Level::Debug, "pulled"));
+    /// assert_eq!(data.fields, [("image".to_string(), OwnedValue::Str("nginx".into()))]);
+    /// ```
     pub fn to_data(&self) -> EventData {
         EventData {
             level: self.level(),

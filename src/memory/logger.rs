@@ -11,7 +11,9 @@ use crate::{Level, LevelFilter, Logger, OwnedValue, Record, SpanIds, Value};
 ///
 /// Each [`Entry`] keeps its level, message, the ids of the span it was logged
 /// under, and its fields: first those added to the `Ctx` (`method` and span
-/// fields included), then the entry's own. Clones share one store; a new
+/// fields included), then the entry's own. A key set on the `Ctx` again
+/// replaces its earlier value, and an entry's own field replaces a `Ctx` field
+/// with the same key. Clones share one store; a new
 /// `MemoryLogger` is a store of its own, so parallel tests never mix. The
 /// store is bounded (65,536 entries by default), dropping the oldest.
 ///
@@ -44,7 +46,21 @@ struct Store {
     dropped: u64,
 }
 
-/// One entry kept by a [`MemoryLogger`].
+/// One entry kept by a [`MemoryLogger`], as [`entries`](MemoryLogger::entries)
+/// returns it: the message is formatted and every value is copied.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, Level, MemoryLogger, NopTracer};
+///
+/// let logger = MemoryLogger::new();
+/// let ctx = Ctx::new(NopTracer, logger.clone()).with_field("node", "n1");
+/// ctxtrace::error!(ctx, "evicted {}", "web-1"; reason = "memory");
+/// let entry = &logger.entries()[0];
+/// assert_eq!((entry.level(), entry.message()), (Level::Error, "evicted web-1"));
+/// assert_eq!(entry.fields().len(), 2);
+/// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
     level: Level,
@@ -55,22 +71,69 @@ pub struct Entry {
 
 impl Entry {
     /// The level.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, Level, MemoryLogger, NopTracer};
+    ///
+    /// let logger = MemoryLogger::new();
+    /// ctxtrace::debug!(Ctx::new(NopTracer, logger.clone()), "x");
+    /// assert_eq!(logger.entries()[0].level(), Level::Debug);
+    /// ```
     pub fn level(&self) -> Level {
         self.level
     }
 
     /// The formatted message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryLogger, NopTracer};
+    ///
+    /// let logger = MemoryLogger::new();
+    /// ctxtrace::info!(Ctx::new(NopTracer, logger.clone()), "synced {} pods", 3);
+    /// assert_eq!(logger.entries()[0].message(), "synced 3 pods");
+    /// ```
     pub fn message(&self) -> &str {
         &self.message
     }
 
-    /// The fields: those of the `Ctx` first, then the entry's own.
+    /// The fields: those of the [`Ctx`](crate::Ctx) first, then the entry's
+    /// own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryLogger, NopTracer};
+    ///
+    /// let logger = MemoryLogger::new();
+    /// let (ctx, _span) = Ctx::new(NopTracer, logger.clone()).start_span("sync_pod");
+    /// ctxtrace::info!(ctx.with_field("pod", "web-1"), "x"; attempt = 2);
+    /// let entries = logger.entries();
+    /// let fields: Vec<String> = entries[0].fields().map(|(k, v)| format!("{k}={v}")).collect();
+    /// assert_eq!(fields, ["method=sync_pod", "pod=web-1", "attempt=2"]);
+    /// ```
     pub fn fields(&self) -> impl ExactSizeIterator<Item = (&'static str, &OwnedValue)> + '_ {
         self.fields.iter().map(|(k, v)| (*k, v))
     }
 
     /// The value of the field `key`; the last one when it was given twice,
     /// so an entry's own field wins over the `Ctx`'s.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryLogger, NopTracer, OwnedValue};
+    ///
+    /// let logger = MemoryLogger::new();
+    /// let ctx = Ctx::new(NopTracer, logger.clone()).with_field("attempt", 1);
+    /// ctxtrace::info!(ctx, "retry"; attempt = 2);
+    /// let entry = &logger.entries()[0];
+    /// assert_eq!(entry.field("attempt"), Some(&OwnedValue::U64(2)));
+    /// assert_eq!(entry.field("missing"), None);
+    /// ```
     pub fn field(&self, key: &str) -> Option<&OwnedValue> {
         self.fields
             .iter()
@@ -80,18 +143,59 @@ impl Entry {
     }
 
     /// The ids of the span the entry was logged under, if the tracer has ids.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryLogger, MemoryTracer};
+    ///
+    /// let logger = MemoryLogger::new();
+    /// let root = Ctx::new(MemoryTracer::new(), logger.clone());
+    /// ctxtrace::info!(root, "no span");
+    /// let (ctx, _span) = root.start_span("sync");
+    /// ctxtrace::info!(ctx, "in a span");
+    /// let entries = logger.entries();
+    /// assert_eq!(entries[0].span_ids(), None);
+    /// assert_eq!(entries[1].span_ids(), ctx.span_ids());
+    /// ```
     pub fn span_ids(&self) -> Option<SpanIds> {
         self.span_ids
     }
 }
 
 impl MemoryLogger {
-    /// A logger with a store of its own that keeps every level.
+    /// A logger with a store of its own that keeps every level, and at most
+    /// [`DEFAULT_CAPACITY`](crate::DEFAULT_CAPACITY) entries.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryLogger, NopTracer};
+    ///
+    /// let (a, b) = (MemoryLogger::new(), MemoryLogger::new());
+    /// ctxtrace::trace!(Ctx::new(NopTracer, a.clone()), "only in a");
+    /// assert_eq!((a.entries().len(), b.entries().len()), (1, 0));
+    /// ```
     pub fn new() -> Self {
         Self::with_capacity(DEFAULT_CAPACITY)
     }
 
-    /// A logger whose store keeps at most `capacity` entries.
+    /// A logger whose store keeps at most `capacity` entries, dropping the
+    /// oldest beyond that.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryLogger, NopTracer};
+    ///
+    /// let logger = MemoryLogger::with_capacity(2);
+    /// let ctx = Ctx::new(NopTracer, logger.clone());
+    /// for n in 0..3 {
+    ///     ctxtrace::info!(ctx, "entry {}", n);
+    /// }
+    /// let messages: Vec<String> = logger.entries().iter().map(|e| e.message().into()).collect();
+    /// assert_eq!(messages, ["entry 1", "entry 2"]);
+    /// ```
     pub fn with_capacity(capacity: usize) -> Self {
         let store = Store {
             entries: VecDeque::new(),
@@ -106,6 +210,18 @@ impl MemoryLogger {
     }
 
     /// The same logger, writing only entries that `level` allows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, LevelFilter, MemoryLogger, NopTracer};
+    ///
+    /// let logger = MemoryLogger::new().with_level(LevelFilter::Info);
+    /// let ctx = Ctx::new(NopTracer, logger.clone());
+    /// ctxtrace::debug!(ctx, "left out");
+    /// ctxtrace::info!(ctx, "kept");
+    /// assert_eq!(logger.entries().len(), 1);
+    /// ```
     #[must_use]
     pub fn with_level(mut self, level: LevelFilter) -> Self {
         self.level = level;
@@ -117,16 +233,100 @@ impl MemoryLogger {
     }
 
     /// A copy of the kept entries, oldest first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryLogger, NopTracer};
+    ///
+    /// let logger = MemoryLogger::new();
+    /// let ctx = Ctx::new(NopTracer, logger.clone());
+    /// ctxtrace::info!(ctx, "first");
+    /// ctxtrace::info!(ctx, "second");
+    /// let entries = logger.entries();
+    /// assert_eq!([entries[0].message(), entries[1].message()], ["first", "second"]);
+    /// ```
     pub fn entries(&self) -> Vec<Entry> {
         self.store().entries.iter().cloned().collect()
     }
 
     /// How many entries were dropped because the store was full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryLogger, NopTracer};
+    ///
+    /// let logger = MemoryLogger::with_capacity(1);
+    /// let ctx = Ctx::new(NopTracer, logger.clone());
+    /// ctxtrace::info!(ctx, "old");
+    /// ctxtrace::info!(ctx, "new");
+    /// assert_eq!((logger.entries().len(), logger.dropped()), (1, 1));
+    /// ```
     pub fn dropped(&self) -> u64 {
         self.store().dropped
     }
 
-    /// Forgets every entry.
+    /// How many entries are kept now, without copying them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryLogger, NopTracer};
+    ///
+    /// let logger = MemoryLogger::with_capacity(2);
+    /// let ctx = Ctx::new(NopTracer, logger.clone());
+    /// for n in 0..3 {
+    ///     ctxtrace::info!(ctx, "entry {n}");
+    /// }
+    /// assert_eq!((logger.len(), logger.logged()), (2, 3));
+    /// ```
+    pub fn len(&self) -> usize {
+        self.store().entries.len()
+    }
+
+    /// Whether no entry is kept.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(ctxtrace::MemoryLogger::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// How many entries were logged in all: those kept plus those dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryLogger, NopTracer};
+    ///
+    /// let logger = MemoryLogger::with_capacity(0);
+    /// ctxtrace::warn!(Ctx::new(NopTracer, logger.clone()), "not kept");
+    /// assert_eq!((logger.len(), logger.logged()), (0, 1));
+    /// ```
+    pub fn logged(&self) -> u64 {
+        let store = self.store();
+        store.entries.len() as u64 + store.dropped
+    }
+
+    /// Forgets every entry, and resets [`dropped`](MemoryLogger::dropped).
+    /// Clones share the store, so they are cleared too.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryLogger, NopTracer};
+    ///
+    /// let logger = MemoryLogger::with_capacity(1);
+    /// let ctx = Ctx::new(NopTracer, logger.clone());
+    /// ctxtrace::info!(ctx, "a");
+    /// ctxtrace::info!(ctx, "b");
+    /// logger.clear();
+    /// assert_eq!((logger.entries().len(), logger.dropped()), (0, 0));
+    /// ```
     pub fn clear(&self) {
         let mut store = self.store();
         store.entries.clear();
@@ -149,7 +349,7 @@ impl Logger for MemoryLogger {
 
     fn with_field(&self, key: &'static str, value: Value<'_>) -> Self {
         let mut fields = Vec::with_capacity(self.fields.len() + 1);
-        fields.extend(self.fields.iter().cloned());
+        fields.extend(self.fields.iter().filter(|(k, _)| *k != key).cloned());
         fields.push((key, OwnedValue::from(value)));
         MemoryLogger {
             store: Arc::clone(&self.store),
@@ -164,7 +364,12 @@ impl Logger for MemoryLogger {
         let mut message = String::new();
         let _ = message.write_fmt(record.message());
         let mut fields = Vec::with_capacity(self.fields.len() + record.fields().len());
-        fields.extend(self.fields.iter().cloned());
+        let own = record.fields();
+        let inherited = self
+            .fields
+            .iter()
+            .filter(|(k, _)| !own.iter().any(|f| f.key == *k));
+        fields.extend(inherited.cloned());
         fields.extend(
             record
                 .fields()

@@ -57,52 +57,180 @@ impl SpanRecord {
     }
 
     /// The span's own id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// // Span ids count up from 1 in the order spans start.
+    /// drop((ctx.start_span("first"), ctx.start_span("second")));
+    /// let spans = tracer.spans();
+    /// assert_eq!(spans.find("second").unwrap().span_id().0, 2);
+    /// ```
     pub fn span_id(&self) -> SpanId {
         self.ids.span_id
     }
 
     /// The id of the trace the span belongs to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// let (child_ctx, root) = ctx.start_span("root");
+    /// drop((child_ctx.start_span("child"), root, ctx.start_span("other_root")));
+    /// let spans = tracer.spans();
+    /// let trace = |name| spans.find(name).unwrap().trace_id();
+    /// assert_eq!(trace("child"), trace("root"));
+    /// assert_ne!(trace("other_root"), trace("root"));
+    /// ```
     pub fn trace_id(&self) -> TraceId {
         self.ids.trace_id
     }
 
     /// Both ids.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// drop(ctx.start_span("sync"));
+    /// let spans = tracer.spans();
+    /// let span = spans.find("sync").unwrap();
+    /// assert_eq!((span.ids().trace_id, span.ids().span_id), (span.trace_id(), span.span_id()));
+    /// ```
     pub fn ids(&self) -> SpanIds {
         self.ids
     }
 
     /// The parent's id; `None` for a root span.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// let (child_ctx, root) = ctx.start_span("root");
+    /// drop((child_ctx.start_span("child"), root));
+    /// let spans = tracer.spans();
+    /// let root = spans.find("root").unwrap();
+    /// assert_eq!(spans.find("child").unwrap().parent_id(), Some(root.span_id()));
+    /// assert_eq!(root.parent_id(), None);
+    /// ```
     pub fn parent_id(&self) -> Option<SpanId> {
         self.parent
     }
 
     /// The name the span was started with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// drop(ctx.start_span("provider.create_pod"));
+    /// assert_eq!(tracer.spans().iter().next().unwrap().name(), "provider.create_pod");
+    /// ```
     pub fn name(&self) -> &'static str {
         self.name
     }
 
     /// When the span started, in nanoseconds since the Unix epoch.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, ManualClock, MemoryTracer, NopLogger};
+    ///
+    /// let tracer = MemoryTracer::with_clock(ManualClock::new(1_000));
+    /// drop(Ctx::new(tracer.clone(), NopLogger).start_span("sync"));
+    /// assert_eq!(tracer.spans().find("sync").unwrap().start_unix_nanos(), 1_000);
+    /// ```
     pub fn start_unix_nanos(&self) -> u64 {
         self.start
     }
 
     /// When the span ended, in nanoseconds since the Unix epoch.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, ManualClock, MemoryTracer, NopLogger};
+    ///
+    /// let clock = ManualClock::new(1_000);
+    /// let tracer = MemoryTracer::with_clock(clock.clone());
+    /// let (_ctx, span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
+    /// clock.set(4_000);
+    /// drop(span);
+    /// assert_eq!(tracer.spans().find("sync").unwrap().end_unix_nanos(), 4_000);
+    /// ```
     pub fn end_unix_nanos(&self) -> u64 {
         self.end
     }
 
     /// How long the span was open; zero if the clock went backwards.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, ManualClock, MemoryTracer, NopLogger};
+    /// use std::time::Duration;
+    ///
+    /// let clock = ManualClock::new(5_000);
+    /// let tracer = MemoryTracer::with_clock(clock.clone());
+    /// let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// let (_ctx, span) = ctx.start_span("backwards");
+    /// clock.set(1_000);
+    /// drop(span);
+    /// assert_eq!(tracer.spans().find("backwards").unwrap().duration(), Duration::ZERO);
+    /// ```
     pub fn duration(&self) -> Duration {
         Duration::from_nanos(self.end.saturating_sub(self.start))
     }
 
     /// The number of the thread the span started on, as in its `ThreadId`'s
     /// `Debug` output (`ThreadId(N)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// drop(ctx.start_span("sync"));
+    /// let n = tracer.spans().find("sync").unwrap().thread();
+    /// assert_eq!(format!("{:?}", std::thread::current().id()), format!("ThreadId({n})"));
+    /// ```
     pub fn thread(&self) -> u64 {
         self.thread
     }
 
     /// The attributes, in the order they were set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// use ctxtrace::{Span, Value};
+    ///
+    /// let (ctx, mut span) = ctx.start_span("sync");
+    /// let ctx = span.with_field(&ctx, "pod", "web-1");
+    /// let _ = span.with_field(&ctx, "ready", true);
+    /// drop(span);
+    /// let spans = tracer.spans();
+    /// let attributes: Vec<_> = spans.find("sync").unwrap().attributes().collect();
+    /// assert_eq!(attributes, [("pod", Value::Str("web-1")), ("ready", Value::Bool(true))]);
+    /// ```
     pub fn attributes(
         &self,
     ) -> impl DoubleEndedIterator<Item = (&'static str, Value<'_>)>
@@ -112,6 +240,24 @@ impl SpanRecord {
     }
 
     /// The value last set for `key`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// use ctxtrace::{Span, Value};
+    ///
+    /// let (ctx, mut span) = ctx.start_span("sync");
+    /// let ctx = span.with_field(&ctx, "attempt", 1);
+    /// let _ = span.with_field(&ctx, "attempt", 2);
+    /// drop(span);
+    /// let spans = tracer.spans();
+    /// let sync = spans.find("sync").unwrap();
+    /// assert_eq!(sync.attribute("attempt"), Some(Value::U64(2)));
+    /// assert_eq!(sync.attribute("missing"), None);
+    /// ```
     pub fn attribute(&self, key: &str) -> Option<Value<'_>> {
         self.attributes()
             .rev()
@@ -121,6 +267,22 @@ impl SpanRecord {
 
     /// The events: one for each entry logged through a `Ctx` under the span,
     /// in order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// let (ctx, span) = ctx.start_span("sync");
+    /// ctxtrace::info!(ctx, "pulling");
+    /// ctxtrace::info!(ctx, "started");
+    /// drop(span);
+    /// let spans = tracer.spans();
+    /// let sync = spans.find("sync").unwrap();
+    /// let messages: Vec<&str> = sync.events().map(|e| e.message()).collect();
+    /// assert_eq!(messages, ["pulling", "started"]);
+    /// ```
     pub fn events(&self) -> impl ExactSizeIterator<Item = Event<'_>> + '_ {
         self.events.list.iter().map(|meta| Event {
             meta: *meta,
@@ -129,6 +291,22 @@ impl SpanRecord {
     }
 
     /// The status.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// use ctxtrace::{Span, Status, StatusCode};
+    ///
+    /// let (_ctx, mut span) = ctx.start_span("sync");
+    /// span.set_status_code(StatusCode::Unavailable, "node down");
+    /// drop(span);
+    /// let spans = tracer.spans();
+    /// let status = spans.find("sync").unwrap().status();
+    /// assert_eq!(status, Status::Error { code: StatusCode::Unavailable, message: "node down" });
+    /// ```
     pub fn status(&self) -> Status<'_> {
         match self.status {
             StoredStatus::Unset => Status::Unset,
@@ -141,7 +319,23 @@ impl SpanRecord {
     }
 }
 
-/// One event of a recorded span: a log entry written under it.
+/// One event of a recorded span: a log entry written under it. It borrows
+/// from its [`SpanRecord`]; [`to_data`](Event::to_data) makes an owned copy.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, Level, MemoryTracer, NopLogger, Value};
+///
+/// let tracer = MemoryTracer::new();
+/// let (ctx, span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
+/// ctxtrace::warn!(ctx, "slow pull"; ms = 250);
+/// drop(span);
+/// let spans = tracer.spans();
+/// let event = spans.find("sync").unwrap().events().next().unwrap();
+/// assert_eq!((event.level(), event.message()), (Level::Warn, "slow pull"));
+/// assert_eq!(event.field("ms"), Some(Value::I64(250)));
+/// ```
 #[derive(Clone, Copy, Debug)]
 pub struct Event<'a> {
     meta: super::EventMeta,
@@ -150,21 +344,84 @@ pub struct Event<'a> {
 
 impl<'a> Event<'a> {
     /// The entry's level.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// use ctxtrace::Level;
+    ///
+    /// let (ctx, span) = ctx.start_span("sync");
+    /// ctxtrace::error!(ctx, "failed");
+    /// drop(span);
+    /// let spans = tracer.spans();
+    /// let event = spans.find("sync").unwrap().events().next().unwrap();
+    /// assert_eq!(event.level(), Level::Error);
+    /// ```
     pub fn level(&self) -> Level {
         self.meta.level
     }
 
     /// The formatted message.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// let (ctx, span) = ctx.start_span("sync");
+    /// ctxtrace::info!(ctx, "synced {} containers", 2);
+    /// drop(span);
+    /// let spans = tracer.spans();
+    /// let event = spans.find("sync").unwrap().events().next().unwrap();
+    /// assert_eq!(event.message(), "synced 2 containers");
+    /// ```
     pub fn message(&self) -> &'a str {
         slice(&self.events.text, self.meta.message)
     }
 
     /// When the entry was logged, in nanoseconds since the Unix epoch.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, ManualClock, MemoryTracer, NopLogger};
+    ///
+    /// let clock = ManualClock::new(0);
+    /// let tracer = MemoryTracer::with_clock(clock.clone());
+    /// let (ctx, span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
+    /// clock.set(2_500);
+    /// ctxtrace::info!(ctx, "halfway");
+    /// drop(span);
+    /// let spans = tracer.spans();
+    /// let event = spans.find("sync").unwrap().events().next().unwrap();
+    /// assert_eq!(event.unix_nanos(), 2_500);
+    /// ```
     pub fn unix_nanos(&self) -> u64 {
         self.meta.unix_nanos
     }
 
     /// The entry's own fields, in order.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// use ctxtrace::Value;
+    ///
+    /// let (ctx, span) = ctx.start_span("sync");
+    /// ctxtrace::info!(ctx.with_field("ctx_field", 0), "pulled"; image = "nginx", ok = true);
+    /// drop(span);
+    /// let spans = tracer.spans();
+    /// let event = spans.find("sync").unwrap().events().next().unwrap();
+    /// let fields: Vec<_> = event.fields().collect();
+    /// assert_eq!(fields, [("image", Value::Str("nginx")), ("ok", Value::Bool(true))]);
+    /// ```
     pub fn fields(
         &self,
     ) -> impl DoubleEndedIterator<Item = (&'static str, Value<'a>)>
@@ -180,6 +437,22 @@ impl<'a> Event<'a> {
     }
 
     /// The value of the field `key`, the last one if it was given twice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// use ctxtrace::Value;
+    ///
+    /// let (ctx, span) = ctx.start_span("sync");
+    /// ctxtrace::info!(ctx, "retry"; attempt = 1, attempt = 2);
+    /// drop(span);
+    /// let spans = tracer.spans();
+    /// let event = spans.find("sync").unwrap().events().next().unwrap();
+    /// assert_eq!(event.field("attempt"), Some(Value::I64(2)));
+    /// ```
     pub fn field(&self, key: &str) -> Option<Value<'a>> {
         self.fields().rev().find(|(k, _)| *k == key).map(|(_, v)| v)
     }
@@ -225,41 +498,150 @@ impl Spans {
     }
 
     /// How many spans there are.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// drop((ctx.start_span("a"), ctx.start_span("b")));
+    /// assert_eq!(tracer.spans().len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         self.spans.len()
     }
 
     /// Whether there are none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// let (_ctx, span) = ctx.start_span("open");
+    /// assert!(tracer.spans().is_empty());
+    /// drop(span);
+    /// assert!(!tracer.spans().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.spans.is_empty()
     }
 
     /// All spans, in the order they ended.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// let (child_ctx, parent) = ctx.start_span("parent");
+    /// drop((child_ctx.start_span("child"), parent));
+    /// let spans = tracer.spans();
+    /// let names: Vec<&str> = spans.iter().map(|s| s.name()).collect();
+    /// assert_eq!(names, ["child", "parent"]);
+    /// ```
     pub fn iter(&self) -> std::slice::Iter<'_, SpanRecord> {
         self.spans.iter()
     }
 
     /// The first span (in the order they ended) named `name`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// drop((ctx.start_span("retry"), ctx.start_span("retry")));
+    /// let spans = tracer.spans();
+    /// assert_eq!(spans.find("retry").unwrap().span_id().0, 1);
+    /// assert!(spans.find("missing").is_none());
+    /// ```
     pub fn find(&self, name: &str) -> Option<&SpanRecord> {
         self.spans.iter().find(|s| s.name == name)
     }
 
     /// Every span named `name`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// for _ in 0..3 {
+    ///     drop(ctx.start_span("retry"));
+    /// }
+    /// drop(ctx.start_span("other"));
+    /// assert_eq!(tracer.spans().find_all("retry").count(), 3);
+    /// ```
     pub fn find_all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a SpanRecord> + 'a {
         self.spans.iter().filter(move |s| s.name == name)
     }
 
     /// The span with this id.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// use ctxtrace::SpanId;
+    ///
+    /// drop(ctx.start_span("sync"));
+    /// let spans = tracer.spans();
+    /// let id = spans.find("sync").unwrap().span_id();
+    /// assert_eq!(spans.get(id).unwrap().name(), "sync");
+    /// assert!(spans.get(SpanId(99)).is_none());
+    /// ```
     pub fn get(&self, id: SpanId) -> Option<&SpanRecord> {
         self.by_id.get(&id).map(|&i| &self.spans[i])
     }
 
     /// The span's parent, if it has one and it is in this snapshot.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let root = Ctx::new(tracer.clone(), NopLogger);
+    /// // handle -> sync -> {pull, create}, and a second root, gc
+    /// let (ctx, handle) = root.start_span("handle");
+    /// let (ctx, sync) = ctx.start_span("sync");
+    /// drop((ctx.start_span("pull"), ctx.start_span("create"), sync, handle));
+    /// drop(root.start_span("gc"));
+    /// let spans = tracer.spans();
+    /// let pull = spans.find("pull").unwrap();
+    /// assert_eq!(spans.parent(pull).unwrap().name(), "sync");
+    /// assert!(spans.parent(spans.find("gc").unwrap()).is_none());
+    /// ```
     pub fn parent(&self, span: &SpanRecord) -> Option<&SpanRecord> {
         span.parent.and_then(|id| self.get(id))
     }
 
     /// The span's parent, grandparent and so on, nearest first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let root = Ctx::new(tracer.clone(), NopLogger);
+    /// // handle -> sync -> {pull, create}, and a second root, gc
+    /// let (ctx, handle) = root.start_span("handle");
+    /// let (ctx, sync) = ctx.start_span("sync");
+    /// drop((ctx.start_span("pull"), ctx.start_span("create"), sync, handle));
+    /// drop(root.start_span("gc"));
+    /// let spans = tracer.spans();
+    /// let pull = spans.find("pull").unwrap();
+    /// let names: Vec<&str> = spans.ancestors(pull).map(|s| s.name()).collect();
+    /// assert_eq!(names, ["sync", "handle"]);
+    /// ```
     pub fn ancestors<'a>(
         &'a self,
         span: &'a SpanRecord,
@@ -274,6 +656,23 @@ impl Spans {
     }
 
     /// The span's children, in the order they started.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let root = Ctx::new(tracer.clone(), NopLogger);
+    /// // handle -> sync -> {pull, create}, and a second root, gc
+    /// let (ctx, handle) = root.start_span("handle");
+    /// let (ctx, sync) = ctx.start_span("sync");
+    /// drop((ctx.start_span("pull"), ctx.start_span("create"), sync, handle));
+    /// drop(root.start_span("gc"));
+    /// let spans = tracer.spans();
+    /// let sync = spans.find("sync").unwrap();
+    /// let names: Vec<&str> = spans.children(sync).map(|s| s.name()).collect();
+    /// assert_eq!(names, ["pull", "create"]);
+    /// ```
     pub fn children<'a>(
         &'a self,
         span: &'a SpanRecord,
@@ -289,6 +688,22 @@ impl Spans {
 
     /// The spans whose parent is not in this snapshot: real roots, and spans
     /// whose parent was dropped or has not ended.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let root = Ctx::new(tracer.clone(), NopLogger);
+    /// // handle -> sync -> {pull, create}, and a second root, gc
+    /// let (ctx, handle) = root.start_span("handle");
+    /// let (ctx, sync) = ctx.start_span("sync");
+    /// drop((ctx.start_span("pull"), ctx.start_span("create"), sync, handle));
+    /// drop(root.start_span("gc"));
+    /// let spans = tracer.spans();
+    /// let names: Vec<&str> = spans.roots().map(|s| s.name()).collect();
+    /// assert_eq!(names, ["handle", "gc"]);
+    /// ```
     pub fn roots(&self) -> impl Iterator<Item = &SpanRecord> + '_ {
         let mut roots: Vec<&SpanRecord> = self
             .spans
@@ -302,6 +717,26 @@ impl Spans {
     /// Renders every tree as text: one line a span, `name duration [status]`
     /// then its attributes, children indented by two spaces, and events as
     /// `- level message fields` lines under their span.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, ManualClock, MemoryTracer, NopLogger, Span};
+    ///
+    /// let clock = ManualClock::new(0);
+    /// let tracer = MemoryTracer::with_clock(clock.clone());
+    /// let (ctx, mut span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync_pod");
+    /// let ctx = span.with_field(&ctx, "pod", "web-1");
+    /// ctxtrace::info!(ctx, "pulled"; image = "nginx");
+    /// drop(ctx.start_span("create"));
+    /// clock.set(3_000);
+    /// span.set_status::<(), std::io::Error>(&Ok(()));
+    /// drop(span);
+    /// assert_eq!(
+    ///     tracer.spans().render(),
+    ///     "sync_pod 3µs [ok] pod=web-1\n  - info pulled image=nginx\n  create 0ns [unset]\n"
+    /// );
+    /// ```
     pub fn render(&self) -> String {
         let mut out = String::new();
         let children = self.child_index();
@@ -313,6 +748,23 @@ impl Spans {
 
     /// Renders the tree below `span`, `span` included, as
     /// [`render`](Spans::render) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let root = Ctx::new(tracer.clone(), NopLogger);
+    /// // handle -> sync -> {pull, create}, and a second root, gc
+    /// let (ctx, handle) = root.start_span("handle");
+    /// let (ctx, sync) = ctx.start_span("sync");
+    /// drop((ctx.start_span("pull"), ctx.start_span("create"), sync, handle));
+    /// drop(root.start_span("gc"));
+    /// let spans = tracer.spans();
+    /// let sync = spans.find("sync").unwrap();
+    /// assert_eq!(spans.render_tree(sync).lines().count(), 3); // sync, pull, create
+    /// assert!(spans.render_tree(sync).starts_with("sync "));
+    /// ```
     pub fn render_tree(&self, span: &SpanRecord) -> String {
         let mut out = String::new();
         self.render_into(&mut out, span, 0, &self.child_index());

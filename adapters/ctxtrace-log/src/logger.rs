@@ -1,0 +1,336 @@
+//! [`LogLogger`]: a ctxtrace [`Logger`] that forwards to the `log` facade.
+
+use std::fmt;
+use std::sync::Arc;
+
+use ctxtrace::{Field, Level, LevelFilter, Logger, OwnedValue, Record, SpanIds, Value};
+use log::kv::{self, Key, Source, VisitSource};
+
+/// The target entries are logged with unless told otherwise.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(ctxtrace_log::LogLogger::new().target(), ctxtrace_log::DEFAULT_TARGET);
+/// ```
+pub const DEFAULT_TARGET: &str = "ctxtrace";
+
+/// A ctxtrace [`Logger`] that forwards each entry to the `log` facade, with
+/// its fields as `log` key-values (the `kv` feature of `log`).
+///
+/// Each entry becomes a [`log::Record`] with:
+///
+/// - the matching level (ctxtrace and `log` have the same five);
+/// - the message, formatted only if the installed `log` logger formats it;
+/// - the target `ctxtrace`, or the one set with
+///   [`with_target`](LogLogger::with_target);
+/// - the key-values `method` (the name of the span it was logged under), the
+///   `Ctx`'s fields (span fields included), the entry's own fields, and
+///   `trace_id` and `span_id` when the tracer has ids. Strings, integers,
+///   floats and booleans keep their type; `Display` values and errors are
+///   rendered by the `log` logger.
+///
+/// Levels are filtered as `log`'s own macros filter them: a level that
+/// `log`'s `max_level_*` features rule out is removed at compile time
+/// ([`MAX_LEVEL`](Logger::MAX_LEVEL)), and one above [`log::max_level`] is
+/// skipped before its arguments are evaluated. Filtering by target is left to
+/// the `log` logger, as with `log`'s macros.
+///
+/// `log`'s logger is global by design, so this is the one ctxtrace backend
+/// that writes to global state: the logger installed with
+/// [`log::set_logger`].
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, NopTracer};
+/// use ctxtrace_log::LogLogger;
+///
+/// // With env_logger or any `log` logger installed, this logs
+/// // `INFO ctxtrace: synced` with the key-values `worker=3 pod=web-1`.
+/// let ctx = Ctx::new(NopTracer, LogLogger::new()).with_field("worker", 3);
+/// ctxtrace::info!(ctx, "synced"; pod = "web-1");
+/// assert_eq!(ctx.logger().target(), "ctxtrace");
+/// ```
+#[derive(Clone, Debug)]
+pub struct LogLogger {
+    target: &'static str,
+    method: Option<&'static str>,
+    fields: Arc<[(&'static str, OwnedValue)]>,
+}
+
+impl LogLogger {
+    /// A logger with the target `ctxtrace` and no fields.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace_log::LogLogger;
+    ///
+    /// let logger = LogLogger::new();
+    /// assert_eq!(logger.target(), "ctxtrace");
+    /// assert_eq!(logger.method(), None);
+    /// ```
+    pub fn new() -> Self {
+        LogLogger {
+            target: DEFAULT_TARGET,
+            method: None,
+            fields: Arc::new([]),
+        }
+    }
+
+    /// The same logger, logging with the target `target`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace_log::LogLogger;
+    ///
+    /// let logger = LogLogger::new().with_target("pod_sync");
+    /// assert_eq!(logger.target(), "pod_sync");
+    /// ```
+    #[must_use]
+    pub fn with_target(self, target: &'static str) -> Self {
+        LogLogger { target, ..self }
+    }
+
+    /// The target entries are logged with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, NopTracer};
+    /// use ctxtrace_log::LogLogger;
+    ///
+    /// // Fields and spans keep the target.
+    /// let ctx = Ctx::new(NopTracer, LogLogger::new().with_target("kubelet")).with_field("pod", "web-1");
+    /// let (ctx, _span) = ctx.start_span("sync_pod");
+    /// assert_eq!(ctx.logger().target(), "kubelet");
+    /// ```
+    pub fn target(&self) -> &'static str {
+        self.target
+    }
+
+    /// The name of the span written as `method`, if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, NopTracer};
+    /// use ctxtrace_log::LogLogger;
+    ///
+    /// let (ctx, _span) = Ctx::new(NopTracer, LogLogger::new()).start_span("sync_pod");
+    /// assert_eq!(ctx.logger().method(), Some("sync_pod"));
+    /// ```
+    pub fn method(&self) -> Option<&'static str> {
+        self.method
+    }
+
+    /// The `Ctx`'s fields, in the order they were added (without `method`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, NopTracer, OwnedValue};
+    /// use ctxtrace_log::LogLogger;
+    ///
+    /// let ctx = Ctx::new(NopTracer, LogLogger::new()).with_field("pod", "web-1");
+    /// let fields: Vec<_> = ctx.logger().fields().collect();
+    /// assert_eq!(fields, [("pod", &OwnedValue::Str("web-1".into()))]);
+    /// ```
+    pub fn fields(&self) -> impl ExactSizeIterator<Item = (&'static str, &OwnedValue)> + '_ {
+        self.fields.iter().map(|(k, v)| (*k, v))
+    }
+}
+
+impl Default for LogLogger {
+    fn default() -> Self {
+        LogLogger::new()
+    }
+}
+
+impl Logger for LogLogger {
+    const MAX_LEVEL: LevelFilter = from_log_filter(log::STATIC_MAX_LEVEL);
+
+    #[inline]
+    fn enabled(&self, level: Level) -> bool {
+        to_log_level(level) <= log::max_level()
+    }
+
+    fn with_field(&self, key: &'static str, value: Value<'_>) -> Self {
+        let mut fields = Vec::with_capacity(self.fields.len() + 1);
+        fields.extend(self.fields.iter().cloned());
+        fields.push((key, OwnedValue::from(value)));
+        LogLogger {
+            fields: fields.into(),
+            ..self.clone()
+        }
+    }
+
+    fn with_method(&self, name: &'static str) -> Self {
+        LogLogger {
+            method: Some(name),
+            ..self.clone()
+        }
+    }
+
+    fn log(&self, record: &Record<'_>) {
+        let kvs = KeyValues {
+            method: self.method,
+            ctx: &self.fields,
+            entry: record.fields(),
+            ids: record.span_ids(),
+        };
+        log::logger().log(
+            &log::Record::builder()
+                .args(record.message())
+                .level(to_log_level(record.level()))
+                .target(self.target)
+                .key_values(&kvs)
+                .build(),
+        );
+    }
+}
+
+/// The `log` level of a ctxtrace level.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(ctxtrace_log::to_log_level(ctxtrace::Level::Warn), log::Level::Warn);
+/// ```
+pub const fn to_log_level(level: Level) -> log::Level {
+    match level {
+        Level::Error => log::Level::Error,
+        Level::Warn => log::Level::Warn,
+        Level::Info => log::Level::Info,
+        Level::Debug => log::Level::Debug,
+        Level::Trace => log::Level::Trace,
+    }
+}
+
+/// The ctxtrace level filter of a `log` level filter.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::LevelFilter;
+///
+/// assert_eq!(ctxtrace_log::from_log_filter(log::LevelFilter::Off), LevelFilter::Off);
+/// assert_eq!(ctxtrace_log::from_log_filter(log::LevelFilter::Debug), LevelFilter::Debug);
+/// ```
+pub const fn from_log_filter(filter: log::LevelFilter) -> LevelFilter {
+    match filter {
+        log::LevelFilter::Off => LevelFilter::Off,
+        log::LevelFilter::Error => LevelFilter::Error,
+        log::LevelFilter::Warn => LevelFilter::Warn,
+        log::LevelFilter::Info => LevelFilter::Info,
+        log::LevelFilter::Debug => LevelFilter::Debug,
+        log::LevelFilter::Trace => LevelFilter::Trace,
+    }
+}
+
+/// An entry's key-values: `method`, the `Ctx`'s fields, the entry's, then
+/// the span ids.
+struct KeyValues<'a> {
+    method: Option<&'static str>,
+    ctx: &'a [(&'static str, OwnedValue)],
+    entry: &'a [Field<'a>],
+    ids: Option<SpanIds>,
+}
+
+impl Source for KeyValues<'_> {
+    fn visit<'kvs>(&'kvs self, visitor: &mut dyn VisitSource<'kvs>) -> Result<(), kv::Error> {
+        if let Some(method) = self.method {
+            visitor.visit_pair(Key::from_str("method"), kv::Value::from(method))?;
+        }
+        for (key, value) in self.ctx {
+            visitor.visit_pair(Key::from_str(key), owned_value(value))?;
+        }
+        for field in self.entry {
+            visitor.visit_pair(Key::from_str(field.key), field_value(&field.value))?;
+        }
+        if let Some(ids) = &self.ids {
+            visitor.visit_pair(
+                Key::from_str("trace_id"),
+                kv::Value::from_display(&ids.trace_id),
+            )?;
+            visitor.visit_pair(
+                Key::from_str("span_id"),
+                kv::Value::from_display(&ids.span_id),
+            )?;
+        }
+        Ok(())
+    }
+
+    fn count(&self) -> usize {
+        usize::from(self.method.is_some())
+            + self.ctx.len()
+            + self.entry.len()
+            + if self.ids.is_some() { 2 } else { 0 }
+    }
+}
+
+fn owned_value(value: &OwnedValue) -> kv::Value<'_> {
+    match value {
+        OwnedValue::Str(s) => kv::Value::from(s.as_str()),
+        OwnedValue::I64(n) => kv::Value::from(*n),
+        OwnedValue::U64(n) => kv::Value::from(*n),
+        OwnedValue::F64(n) => kv::Value::from(*n),
+        OwnedValue::Bool(b) => kv::Value::from(*b),
+    }
+}
+
+/// A borrowed field value; `Display` values and errors are rendered by the
+/// `log` logger, through the field's own `Display`.
+fn field_value<'v>(value: &'v Value<'v>) -> kv::Value<'v> {
+    match *value {
+        Value::Str(s) => kv::Value::from(s),
+        Value::I64(n) => kv::Value::from(n),
+        Value::U64(n) => kv::Value::from(n),
+        Value::F64(n) => kv::Value::from(n),
+        Value::Bool(b) => kv::Value::from(b),
+        _ => kv::Value::from_dyn_display(value as &dyn fmt::Display),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_level_maps_both_ways() {
+        for level in Level::ALL {
+            let log_level = to_log_level(level);
+            assert_eq!(log_level.as_str().to_ascii_lowercase(), level.as_str());
+            assert_eq!(
+                from_log_filter(log_level.to_level_filter()),
+                LevelFilter::from(level)
+            );
+        }
+    }
+
+    #[test]
+    fn the_source_counts_what_it_visits() {
+        struct Count(usize);
+        impl<'kvs> VisitSource<'kvs> for Count {
+            fn visit_pair(&mut self, _: Key<'kvs>, _: kv::Value<'kvs>) -> Result<(), kv::Error> {
+                self.0 += 1;
+                Ok(())
+            }
+        }
+        let ctx = [("pod", OwnedValue::Str("web-1".into()))];
+        let entry = [Field::new("attempt", &2)];
+        let ids = SpanIds::default();
+        let kvs = KeyValues {
+            method: Some("sync"),
+            ctx: &ctx,
+            entry: &entry,
+            ids: Some(ids),
+        };
+        let mut count = Count(0);
+        kvs.visit(&mut count).unwrap();
+        assert_eq!(count.0, kvs.count());
+        assert_eq!(count.0, 5);
+    }
+}

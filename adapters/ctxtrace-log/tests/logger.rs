@@ -1,0 +1,152 @@
+//! `LogLogger`: the records a `log` logger receives.
+
+mod common;
+
+use common::{Counted, Kv, install, records};
+use ctxtrace::{Ctx, Field, Logger as _, MemoryTracer, NopTracer, Span};
+use ctxtrace_log::LogLogger;
+
+#[test]
+fn each_level_maps_to_the_log_level() {
+    install();
+    let ctx = Ctx::new(NopTracer, LogLogger::new().with_target("levels"));
+    ctxtrace::error!(ctx, "e");
+    ctxtrace::warn!(ctx, "w");
+    ctxtrace::info!(ctx, "i");
+    ctxtrace::debug!(ctx, "d");
+    ctxtrace::trace!(ctx, "t");
+    let seen: Vec<(log::Level, String)> = records("levels")
+        .into_iter()
+        .map(|r| (r.level, r.message))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (log::Level::Error, "e".to_owned()),
+            (log::Level::Warn, "w".to_owned()),
+            (log::Level::Info, "i".to_owned()),
+            (log::Level::Debug, "d".to_owned()),
+            (log::Level::Trace, "t".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn the_default_target_is_ctxtrace() {
+    install();
+    ctxtrace::info!(Ctx::new(NopTracer, LogLogger::new()), "default target");
+    let records = records("ctxtrace");
+    assert!(records.iter().any(|r| r.message == "default target"));
+}
+
+#[test]
+fn the_message_is_formatted_with_its_arguments() {
+    install();
+    let ctx = Ctx::new(NopTracer, LogLogger::new().with_target("message"));
+    ctxtrace::info!(ctx, "syncing {} containers of {:?}", 2, "web-1");
+    assert_eq!(
+        records("message")[0].message,
+        r#"syncing 2 containers of "web-1""#
+    );
+}
+
+#[test]
+fn ctx_span_and_entry_fields_are_typed_key_values() {
+    install();
+    let ctx = Ctx::new(NopTracer, LogLogger::new().with_target("fields")).with_field("worker", 3);
+    let (ctx, mut span) = ctx.start_span("sync_pod");
+    let ctx = span.with_fields(
+        &ctx,
+        &[Field::new("pod", "web-1"), Field::new("ready", &false)],
+    );
+    let err = std::io::Error::other("image not found");
+    let addr = std::net::Ipv4Addr::new(10, 0, 0, 7);
+    ctxtrace::warn!(ctx, "pull failed";
+        attempt = 2u32, restarts = -1i64, cpu = 0.25f64, reason = ctxtrace::error(&err), host = ctxtrace::display(&addr));
+
+    let record = &records("fields")[0];
+    assert_eq!(record.level, log::Level::Warn);
+    assert_eq!(
+        record.keys(),
+        [
+            "method", "worker", "pod", "ready", "attempt", "restarts", "cpu", "reason", "host"
+        ]
+    );
+    assert_eq!(record.kv("method"), Some(&Kv::Str("sync_pod".into())));
+    assert_eq!(record.kv("worker"), Some(&Kv::U64(3)));
+    assert_eq!(record.kv("pod"), Some(&Kv::Str("web-1".into())));
+    assert_eq!(record.kv("ready"), Some(&Kv::Bool(false)));
+    assert_eq!(record.kv("attempt"), Some(&Kv::U64(2)));
+    assert_eq!(record.kv("restarts"), Some(&Kv::I64(-1)));
+    assert_eq!(record.kv("cpu"), Some(&Kv::F64(0.25)));
+    assert_eq!(
+        record.kv("reason"),
+        Some(&Kv::Text("image not found".into()))
+    );
+    assert_eq!(record.kv("host"), Some(&Kv::Text("10.0.0.7".into())));
+    assert_eq!(record.kv("trace_id"), None, "the nop tracer has no ids");
+}
+
+#[test]
+fn a_nested_span_replaces_the_method() {
+    install();
+    let ctx = Ctx::new(NopTracer, LogLogger::new().with_target("nested"));
+    let (ctx, _outer) = ctx.start_span("handle_queue_item");
+    let (ctx, _inner) = ctx.start_span("sync_pod");
+    ctxtrace::info!(ctx, "inner");
+    let record = &records("nested")[0];
+    assert_eq!(record.keys(), ["method"]);
+    assert_eq!(record.kv("method"), Some(&Kv::Str("sync_pod".into())));
+}
+
+#[test]
+fn span_ids_of_the_tracer_are_key_values() {
+    install();
+    let tracer = MemoryTracer::new();
+    let ctx = Ctx::new(tracer.clone(), LogLogger::new().with_target("ids"));
+    let (ctx, _span) = ctx.start_span("sync_pod");
+    ctxtrace::info!(ctx, "with ids");
+    let record = &records("ids")[0];
+    let ids = ctx.span_ids().unwrap();
+    assert_eq!(
+        record.kv("trace_id"),
+        Some(&Kv::Text(ids.trace_id.to_string()))
+    );
+    assert_eq!(
+        record.kv("span_id"),
+        Some(&Kv::Text("0000000000000001".into()))
+    );
+}
+
+#[test]
+fn a_display_field_is_formatted_by_the_log_logger_only() {
+    install();
+    let counted = Counted::default();
+    let ctx = Ctx::new(NopTracer, LogLogger::new().with_target("lazy"));
+    ctxtrace::info!(ctx, "entry"; value = ctxtrace::display(&counted));
+    assert_eq!(
+        counted.count(),
+        1,
+        "formatted once, by the capturing logger"
+    );
+    assert_eq!(
+        records("lazy")[0].kv("value"),
+        Some(&Kv::Text("counted".into()))
+    );
+}
+
+#[test]
+fn the_logger_is_immutable() {
+    let base = LogLogger::new();
+    let with = base.with_field("pod", ctxtrace::Value::Str("web-1"));
+    assert_eq!(base.fields().len(), 0);
+    assert_eq!(with.fields().len(), 1);
+    assert_eq!(with.with_method("sync").method(), Some("sync"));
+    assert_eq!(with.method(), None);
+}
+
+#[test]
+fn a_ctx_with_the_logger_is_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Ctx<MemoryTracer, LogLogger>>();
+}

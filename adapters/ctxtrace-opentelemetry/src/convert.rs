@@ -1,0 +1,126 @@
+//! How ctxtrace values, levels and statuses become OpenTelemetry ones.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use ctxtrace::{Record, StatusCode, Value};
+use opentelemetry::{Key, KeyValue, StringValue};
+
+/// The event attribute that carries the entry's level.
+pub(crate) const LEVEL_KEY: Key = Key::from_static_str("level");
+
+/// The attribute of the `exception` event, as the semantic conventions name it.
+pub(crate) const EXCEPTION_MESSAGE_KEY: Key = Key::from_static_str("exception.message");
+
+/// The name of the event that records an error, as the semantic conventions
+/// name it.
+pub(crate) const EXCEPTION_EVENT: &str = "exception";
+
+/// A field as a typed attribute: strings, `i64`, `f64` and `bool` keep their
+/// type; a `u64` that fits in `i64` becomes an `i64` and a larger one a
+/// string; `Display` values and errors become their text.
+pub(crate) fn key_value(key: &'static str, value: Value<'_>) -> KeyValue {
+    KeyValue::new(Key::from_static_str(key), otel_value(value))
+}
+
+fn otel_value(value: Value<'_>) -> opentelemetry::Value {
+    use opentelemetry::Value as V;
+    match value {
+        Value::Str(s) => V::String(StringValue::from(s.to_owned())),
+        Value::I64(n) => V::I64(n),
+        Value::U64(n) => match i64::try_from(n) {
+            Ok(n) => V::I64(n),
+            Err(_) => V::String(StringValue::from(n.to_string())),
+        },
+        Value::F64(n) => V::F64(n),
+        Value::Bool(b) => V::Bool(b),
+        // `Display` values, errors, and any kind added later: their text.
+        other => V::String(StringValue::from(other.to_string())),
+    }
+}
+
+/// The event name for an entry: its message, borrowed when the message is a
+/// plain string literal with no arguments.
+pub(crate) fn event_name(record: &Record<'_>) -> Cow<'static, str> {
+    match record.message().as_str() {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(record.message().to_string()),
+    }
+}
+
+/// The attributes of an entry's event: `level`, then the entry's fields.
+pub(crate) fn event_attributes(record: &Record<'_>) -> Vec<KeyValue> {
+    let fields = record.fields();
+    let mut attributes = Vec::with_capacity(1 + fields.len());
+    attributes.push(KeyValue::new(LEVEL_KEY, record.level().as_str()));
+    attributes.extend(fields.iter().map(|f| key_value(f.key, f.value)));
+    attributes
+}
+
+/// An error status as OpenTelemetry keeps it, and the message of its
+/// `exception` event.
+///
+/// The description is `"<Code>: <message>"`, or `"<Code>"` when the message
+/// is empty; the exception message is the message, or the code's name when
+/// the message is empty.
+pub(crate) fn error_status(
+    code: StatusCode,
+    message: &dyn fmt::Display,
+) -> (opentelemetry::trace::Status, String) {
+    let message = message.to_string();
+    if message.is_empty() {
+        let name = code.as_str();
+        (opentelemetry::trace::Status::error(name), name.to_owned())
+    } else {
+        (
+            opentelemetry::trace::Status::error(format!("{code}: {message}")),
+            message,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_keep_their_type_where_opentelemetry_has_one() {
+        use opentelemetry::Value as V;
+        assert_eq!(otel_value(Value::U64(7)), V::I64(7));
+        assert_eq!(
+            otel_value(Value::U64(u64::MAX)),
+            V::String(u64::MAX.to_string().into())
+        );
+        assert_eq!(otel_value(Value::I64(-1)), V::I64(-1));
+        assert_eq!(otel_value(Value::F64(0.5)), V::F64(0.5));
+        assert_eq!(otel_value(Value::Bool(true)), V::Bool(true));
+        assert_eq!(otel_value(Value::Str("a")), V::String("a".into()));
+        assert_eq!(otel_value(ctxtrace::display(&'x')), V::String("x".into()));
+    }
+
+    #[test]
+    fn an_empty_message_describes_the_status_by_its_code() {
+        let (status, message) = error_status(StatusCode::NotFound, &"");
+        assert_eq!(status, opentelemetry::trace::Status::error("NotFound"));
+        assert_eq!(message, "NotFound");
+        let (status, message) = error_status(StatusCode::Unavailable, &"no route");
+        assert_eq!(
+            status,
+            opentelemetry::trace::Status::error("Unavailable: no route")
+        );
+        assert_eq!(message, "no route");
+    }
+
+    #[test]
+    fn a_literal_message_is_borrowed() {
+        let record = Record::new(ctxtrace::Level::Info, format_args!("plain"), &[]);
+        assert!(matches!(event_name(&record), Cow::Borrowed("plain")));
+        let n = 3;
+        let name = event_name(&Record::new(
+            ctxtrace::Level::Info,
+            format_args!("n={n}"),
+            &[],
+        ));
+        assert_eq!(name, "n=3");
+    }
+}

@@ -1,0 +1,521 @@
+//! [`TracingTracer`]: a ctxtrace [`Tracer`] that opens `tracing` spans.
+
+use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+
+use ctxtrace::{Ctx, Field, Logger, Record, Span, StatusCode, Tracer, Value};
+use tracing_core::field::{Value as TracingValue, display};
+use tracing_core::span::{Attributes, Id};
+use tracing_core::{Dispatch, dispatcher};
+
+use crate::callsite::Callsite;
+use crate::event::{EventData, Parent, emit};
+use crate::fields::{Rendered, append};
+
+/// A ctxtrace [`Tracer`] that opens a `tracing` span for each ctxtrace span,
+/// so a program that already has a `tracing` subscriber keeps it.
+///
+/// - **Parent.** A span's parent is the span carried by the
+///   [`Ctx`] it was started from, set explicitly; a span started from a root
+///   `Ctx` is a root span. The thread's current `tracing` span is never used.
+///   The spans are never entered either: entering is per thread, and a `Ctx`
+///   moves across threads and `.await` points.
+/// - **Name.** `tracing` span names are fixed at compile time, so every span
+///   has the name `ctxtrace.span` and the target `ctxtrace`, and its ctxtrace
+///   name goes in the field `otel.name`, which `tracing-opentelemetry` reads
+///   as the span's name.
+/// - **Fields.** Span fields are rendered logfmt-style into one `fields`
+///   value, recorded again with the whole set each time a field is added
+///   ([`Span::with_fields`] records once for several).
+/// - **Status.** `otel.status_code` is `"ok"` or `"error"`, and
+///   `otel.status_message` is `"<Code>: <message>"` for errors, as
+///   `tracing-opentelemetry` reads them.
+/// - **Entries.** An entry logged through a span's `Ctx` becomes a `tracing`
+///   event whose parent is that span, with the fields `message`, `method` (the
+///   span's name) and `fields` (the entry's own fields). Entries logged after
+///   the span ended are dropped.
+/// - **Dispatcher.** Root spans go to the dispatcher given to
+///   [`with_dispatch`](TracingTracer::with_dispatch), or else the thread's
+///   default dispatcher when the span starts; a span's children and events go
+///   to the dispatcher of the span, on whatever thread they happen.
+///
+/// `tracing` span ids are not trace ids, so this tracer gives loggers no ids
+/// ([`Tracer::span_ids`] is `None`).
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, NopLogger, Span};
+/// use ctxtrace_tracing::TracingTracer;
+///
+/// let ctx = Ctx::new(TracingTracer::new(), NopLogger);
+/// let (ctx, mut span) = ctx.start_span("sync_pod");
+/// let ctx = span.with_field(&ctx, "pod", "web-1");
+/// ctxtrace::info!(ctx, "syncing");
+/// // No subscriber is installed here, so the span is disabled.
+/// assert!(span.id().is_none());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct TracingTracer {
+    dispatch: Option<Dispatch>,
+}
+
+impl TracingTracer {
+    /// A tracer whose root spans go to the thread's default dispatcher at the
+    /// time each one starts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, NopLogger};
+    /// use ctxtrace_tracing::TracingTracer;
+    ///
+    /// let registry = tracing_subscriber::registry();
+    /// tracing::subscriber::with_default(registry, || {
+    ///     let (_ctx, span) = Ctx::new(TracingTracer::new(), NopLogger).start_span("sync_pod");
+    ///     assert!(span.id().is_some());
+    /// });
+    /// ```
+    pub fn new() -> Self {
+        TracingTracer { dispatch: None }
+    }
+
+    /// A tracer whose spans all go to `dispatch`, whatever the thread's
+    /// default dispatcher is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, NopLogger};
+    /// use ctxtrace_tracing::TracingTracer;
+    /// use tracing::Dispatch;
+    ///
+    /// let tracer = TracingTracer::with_dispatch(Dispatch::new(tracing_subscriber::registry()));
+    /// let (_ctx, span) = Ctx::new(tracer, NopLogger).start_span("sync_pod");
+    /// assert!(span.id().is_some());
+    /// ```
+    pub fn with_dispatch(dispatch: Dispatch) -> Self {
+        TracingTracer {
+            dispatch: Some(dispatch),
+        }
+    }
+}
+
+/// What a span and the references to it share.
+struct Shared {
+    dispatch: Dispatch,
+    /// `None` when the subscriber did not want the span.
+    id: Option<Id>,
+    name: &'static str,
+    /// Whether the span is still open. Its id is used only under the read
+    /// lock, and the span is closed only after this is set to `false` under
+    /// the write lock, so no child or event ever names a closed span (which a
+    /// `tracing_subscriber::Registry` would reject).
+    open: RwLock<bool>,
+}
+
+impl Shared {
+    fn open(&self) -> RwLockReadGuard<'_, bool> {
+        self.open.read().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A `tracing` span opened by [`TracingTracer`]. It is closed when it is
+/// dropped or on [`Span::end`], even while `Ctx` values that carry it live on.
+///
+/// A span dropped while its thread panics ends with the status
+/// `Internal: panicked while the span was open`, unless it already had an
+/// error status.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, NopLogger, Span};
+/// use ctxtrace_tracing::TracingTracer;
+/// use tracing::Dispatch;
+///
+/// let tracer = TracingTracer::with_dispatch(Dispatch::new(tracing_subscriber::registry()));
+/// let (ctx, mut span) = Ctx::new(tracer, NopLogger).start_span("sync_pod");
+/// let _ctx = span.with_field(&ctx, "pod", "web-1");
+/// assert_eq!(span.name(), "sync_pod");
+/// assert_eq!(span.fields(), "pod=web-1");
+/// span.end();
+/// ```
+pub struct TracingSpan {
+    shared: Arc<Shared>,
+    fields: String,
+    is_error: bool,
+}
+
+impl TracingSpan {
+    /// The `tracing` id of the span, or `None` when the subscriber did not
+    /// want it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, NopLogger, Span};
+    /// # use ctxtrace_tracing::TracingTracer;
+    /// # let tracer = TracingTracer::with_dispatch(tracing::Dispatch::new(tracing_subscriber::registry()));
+    /// let (_ctx, span) = Ctx::new(tracer, NopLogger).start_span("sync_pod");
+    /// assert!(span.id().is_some());
+    ///
+    /// let (_ctx, disabled) = Ctx::new(TracingTracer::with_dispatch(tracing::Dispatch::none()), NopLogger)
+    ///     .start_span("sync_pod");
+    /// assert!(disabled.id().is_none());
+    /// ```
+    pub fn id(&self) -> Option<&Id> {
+        self.shared.id.as_ref()
+    }
+
+    /// The span's ctxtrace name (its `otel.name` field).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, NopLogger, Span};
+    /// # use ctxtrace_tracing::TracingTracer;
+    /// # let tracer = TracingTracer::with_dispatch(tracing::Dispatch::new(tracing_subscriber::registry()));
+    /// let (_ctx, span) = Ctx::new(tracer, NopLogger).start_span("sync_pod");
+    /// assert_eq!(span.name(), "sync_pod");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        self.shared.name
+    }
+
+    /// The span's fields, as recorded in its `fields` value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, NopLogger, Span};
+    /// # use ctxtrace_tracing::TracingTracer;
+    /// # let tracer = TracingTracer::with_dispatch(tracing::Dispatch::new(tracing_subscriber::registry()));
+    /// let (ctx, mut span) = Ctx::new(tracer, NopLogger).start_span("sync_pod");
+    /// let _ctx = span.with_field(&ctx, "reason", "back off");
+    /// assert_eq!(span.fields(), r#"reason="back off""#);
+    /// ```
+    pub fn fields(&self) -> &str {
+        &self.fields
+    }
+
+    fn record_fields(&self) {
+        let Some(id) = &self.shared.id else { return };
+        let callsite = Callsite::span();
+        let set = callsite.meta.fields();
+        let Some(field) = set.iter().nth(1) else {
+            return;
+        };
+        let value = self.fields.as_str();
+        let values: [(&_, Option<&dyn TracingValue>); 1] = [(&field, Some(&value))];
+        self.shared.dispatch.record(
+            id,
+            &tracing_core::span::Record::new(&set.value_set(&values)),
+        );
+    }
+
+    fn record_status_fields(&self, code: &str, message: Option<&dyn fmt::Display>) {
+        let Some(id) = &self.shared.id else { return };
+        let callsite = Callsite::span();
+        let set = callsite.meta.fields();
+        let mut names = set.iter().skip(2);
+        let (Some(code_field), Some(message_field)) = (names.next(), names.next()) else {
+            return;
+        };
+        let message = message.map(display);
+        let values: [(&_, Option<&dyn TracingValue>); 2] = [
+            (&code_field, Some(&code)),
+            (
+                &message_field,
+                message.as_ref().map(|m| m as &dyn TracingValue),
+            ),
+        ];
+        self.shared.dispatch.record(
+            id,
+            &tracing_core::span::Record::new(&set.value_set(&values)),
+        );
+    }
+}
+
+impl Tracer for TracingTracer {
+    type Span = TracingSpan;
+    type SpanRef = Option<TracingSpanRef>;
+
+    fn start_span(&self, parent: &Self::SpanRef, name: &'static str) -> TracingSpan {
+        match parent {
+            Some(parent) => {
+                let shared = &parent.shared;
+                // Held until the child exists, so the parent cannot close first.
+                let open = shared.open();
+                let parent_id = if *open { shared.id.clone() } else { None };
+                new_span(&shared.dispatch, parent_id, name)
+            }
+            None => match &self.dispatch {
+                Some(dispatch) => new_span(dispatch, None, name),
+                None => {
+                    let dispatch = dispatcher::get_default(Dispatch::clone);
+                    new_span(&dispatch, None, name)
+                }
+            },
+        }
+    }
+
+    fn add_event(&self, span: &Self::SpanRef, record: &Record<'_>) {
+        let Some(span) = span else { return };
+        let shared = &span.shared;
+        let callsite = Callsite::event(record.level());
+        callsite.register();
+        if !callsite.enabled(&shared.dispatch) {
+            return;
+        }
+        let open = shared.open();
+        if !*open {
+            return;
+        }
+        let data = EventData {
+            message: record.message(),
+            method: Some(shared.name),
+            fields: Rendered {
+                prefix: "",
+                fields: record.fields(),
+            },
+            ids: None,
+        };
+        emit(
+            &shared.dispatch,
+            callsite,
+            Parent::Explicit(shared.id.clone()),
+            &data,
+        );
+    }
+}
+
+/// Opens a span on `dispatch`, a child of `parent`, or a root span.
+fn new_span(dispatch: &Dispatch, parent: Option<Id>, name: &'static str) -> TracingSpan {
+    let id = open_span(dispatch, parent, name);
+    let shared = Shared {
+        dispatch: dispatch.clone(),
+        id,
+        name,
+        open: RwLock::new(true),
+    };
+    TracingSpan {
+        shared: Arc::new(shared),
+        fields: String::new(),
+        is_error: false,
+    }
+}
+
+/// The id of a new `tracing` span, or `None` when the subscriber does not
+/// want it.
+fn open_span(dispatch: &Dispatch, parent: Option<Id>, name: &'static str) -> Option<Id> {
+    let callsite = Callsite::span();
+    callsite.register();
+    if !callsite.enabled(dispatch) {
+        return None;
+    }
+    let set = callsite.meta.fields();
+    let mut names = set.iter();
+    let (Some(name_field), Some(fields), Some(code), Some(message)) =
+        (names.next(), names.next(), names.next(), names.next())
+    else {
+        return None;
+    };
+    let values: [(&_, Option<&dyn TracingValue>); 4] = [
+        (&name_field, Some(&name)),
+        (&fields, None),
+        (&code, None),
+        (&message, None),
+    ];
+    let values = set.value_set(&values);
+    let attributes = match parent {
+        Some(parent) => Attributes::child_of(parent, callsite.meta, &values),
+        None => Attributes::new_root(callsite.meta, &values),
+    };
+    Some(dispatch.new_span(&attributes))
+}
+
+impl Span for TracingSpan {
+    type Ref = Option<TracingSpanRef>;
+
+    fn span_ref(&self) -> Self::Ref {
+        Some(TracingSpanRef {
+            shared: Arc::clone(&self.shared),
+        })
+    }
+
+    fn set_attribute(&mut self, key: &'static str, value: Value<'_>) {
+        if self.shared.id.is_some() {
+            append(&mut self.fields, key, value);
+            self.record_fields();
+        }
+    }
+
+    fn record_status(&mut self, code: StatusCode, message: &dyn fmt::Display) {
+        if code == StatusCode::Ok {
+            self.is_error = false;
+            self.record_status_fields("ok", None);
+        } else {
+            self.is_error = true;
+            let description = Description { code, message };
+            self.record_status_fields("error", Some(&description));
+        }
+    }
+
+    /// Sets all the fields, then records them once.
+    fn with_fields<T: Tracer, L: Logger>(
+        &mut self,
+        ctx: &Ctx<T, L>,
+        fields: &[Field<'_>],
+    ) -> Ctx<T, L> {
+        let mut logger = ctx.logger().clone();
+        for field in fields {
+            if self.shared.id.is_some() {
+                append(&mut self.fields, field.key, field.value);
+            }
+            logger = logger.with_field(field.key, field.value);
+        }
+        if !fields.is_empty() {
+            self.record_fields();
+        }
+        ctx.with_logger(logger)
+    }
+}
+
+impl Drop for TracingSpan {
+    fn drop(&mut self) {
+        if std::thread::panicking() && !self.is_error {
+            self.record_status(StatusCode::Internal, &"panicked while the span was open");
+        }
+        *self
+            .shared
+            .open
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = false;
+        if let Some(id) = &self.shared.id {
+            // `tracing_subscriber::Registry` releases a closing span's parent
+            // through the thread's default dispatcher: make that the span's
+            // own, whatever thread this is and whatever its default.
+            let dispatch = &self.shared.dispatch;
+            dispatcher::with_default(dispatch, || dispatch.try_close(id.clone()));
+        }
+    }
+}
+
+impl fmt::Debug for TracingSpan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TracingSpan")
+            .field("id", &self.shared.id)
+            .field("name", &self.shared.name)
+            .field("fields", &self.fields)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `"<Code>: <message>"`, or `"<Code>"` for an empty message.
+struct Description<'a> {
+    code: StatusCode,
+    message: &'a dyn fmt::Display,
+}
+
+impl fmt::Display for Description<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = self.message.to_string();
+        if message.is_empty() {
+            write!(f, "{}", self.code)
+        } else {
+            write!(f, "{}: {message}", self.code)
+        }
+    }
+}
+
+/// The reference to a live [`TracingSpan`] that a [`Ctx`] carries: the
+/// [`Tracer::SpanRef`] of [`TracingTracer`] is `Option<TracingSpanRef>`,
+/// where `None` is "no span".
+///
+/// Cloning it clones an [`Arc`]; it does not keep the `tracing` span open.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, NopLogger};
+/// use ctxtrace_tracing::TracingTracer;
+/// use tracing::Dispatch;
+///
+/// let tracer = TracingTracer::with_dispatch(Dispatch::new(tracing_subscriber::registry()));
+/// let (ctx, span) = Ctx::new(tracer, NopLogger).start_span("sync_pod");
+/// let span_ref = ctx.span_ref().clone().unwrap();
+/// assert_eq!(span_ref.id().as_ref(), span.id());
+/// assert_eq!(span_ref.name(), "sync_pod");
+/// drop(span);
+/// assert_eq!(span_ref.id(), None);
+/// ```
+#[derive(Clone)]
+pub struct TracingSpanRef {
+    shared: Arc<Shared>,
+}
+
+impl TracingSpanRef {
+    /// The `tracing` id of the span while it is open, or `None` once it has
+    /// ended or when the subscriber did not want it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, NopLogger, Span};
+    /// # use ctxtrace_tracing::TracingTracer;
+    /// # let tracer = TracingTracer::with_dispatch(tracing::Dispatch::new(tracing_subscriber::registry()));
+    /// let (ctx, span) = Ctx::new(tracer, NopLogger).start_span("sync_pod");
+    /// let span_ref = ctx.span_ref().as_ref().unwrap();
+    /// assert!(span_ref.id().is_some());
+    /// span.end();
+    /// assert!(span_ref.id().is_none());
+    /// ```
+    pub fn id(&self) -> Option<Id> {
+        if *self.shared.open() {
+            self.shared.id.clone()
+        } else {
+            None
+        }
+    }
+
+    /// The span's ctxtrace name.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, NopLogger, Span};
+    /// # use ctxtrace_tracing::TracingTracer;
+    /// # let tracer = TracingTracer::with_dispatch(tracing::Dispatch::new(tracing_subscriber::registry()));
+    /// let (ctx, _span) = Ctx::new(tracer, NopLogger).start_span("sync_pod");
+    /// assert_eq!(ctx.span_ref().as_ref().unwrap().name(), "sync_pod");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        self.shared.name
+    }
+
+    /// The dispatcher the span, its children and its events go to.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, NopLogger, Span};
+    /// # use ctxtrace_tracing::TracingTracer;
+    /// # let tracer = TracingTracer::with_dispatch(tracing::Dispatch::new(tracing_subscriber::registry()));
+    /// let (ctx, _span) = Ctx::new(tracer, NopLogger).start_span("sync_pod");
+    /// let dispatch = ctx.span_ref().as_ref().unwrap().dispatch();
+    /// assert!(dispatch.is::<tracing_subscriber::Registry>());
+    /// ```
+    pub fn dispatch(&self) -> &Dispatch {
+        &self.shared.dispatch
+    }
+}
+
+impl fmt::Debug for TracingSpanRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TracingSpanRef")
+            .field("id", &self.shared.id)
+            .field("name", &self.shared.name)
+            .finish_non_exhaustive()
+    }
+}
