@@ -150,3 +150,14 @@ fn a_ctx_with_the_logger_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Ctx<MemoryTracer, LogLogger>>();
 }
+
+#[test]
+fn redacted_values_reach_log_as_the_placeholder_only() {
+    install();
+    let ctx = Ctx::new(NopTracer, LogLogger::new().with_target("redacted"))
+        .with_field("token", ctxtrace::Redacted("s3cr3t"));
+    ctxtrace::info!(ctx, "login"; password = ctxtrace::Redacted("hunter2"));
+    let record = &records("redacted")[0];
+    assert_eq!(record.kv("token"), Some(&Kv::Str("[redacted]".into())));
+    assert_eq!(record.kv("password"), Some(&Kv::Str("[redacted]".into())));
+}

@@ -574,3 +574,27 @@ fn the_span_ref_gives_a_context_for_propagation() {
     assert!(std::ptr::eq(span_ref.context(), span_ref.context()));
     assert_eq!(span_ref.span_context(), span.span_context());
 }
+
+#[test]
+fn redacted_values_reach_opentelemetry_as_the_placeholder_only() {
+    let (exporter, tracer) = setup();
+    let ctx = Ctx::new(tracer, NopLogger);
+    let (ctx, mut span) = ctx.start_span("login");
+    let ctx = span.with_field(&ctx, "token", ctxtrace::Redacted("s3cr3t"));
+    ctxtrace::info!(ctx, "authenticated"; password = ctxtrace::Redacted("hunter2"));
+    drop(span);
+
+    let spans = finished(&exporter);
+    let login = find(&spans, "login");
+    assert_eq!(
+        attr(&login.attributes, "token"),
+        Some(&string("[redacted]"))
+    );
+    let event = &login.events.events[0];
+    assert_eq!(
+        attr(&event.attributes, "password"),
+        Some(&string("[redacted]"))
+    );
+    assert!(!format!("{spans:?}").contains("s3cr3t"));
+    assert!(!format!("{spans:?}").contains("hunter2"));
+}

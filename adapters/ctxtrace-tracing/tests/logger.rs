@@ -219,3 +219,18 @@ fn the_subscriber_is_told_about_the_callsites() {
         recorded.callsites
     );
 }
+
+#[test]
+fn redacted_values_reach_tracing_as_the_placeholder_only() {
+    let recorder = Recorder::new();
+    tracing::subscriber::with_default(recorder.subscriber(), || {
+        let ctx = Ctx::new(NopTracer, TracingLogger::new())
+            .with_field("token", ctxtrace::Redacted("s3cr3t"));
+        ctxtrace::info!(ctx, "login"; password = ctxtrace::Redacted("hunter2"));
+    });
+    let recorded = recorder.recorded();
+    let fields = recorded.event("login").field("fields").unwrap().to_owned();
+    assert!(fields.contains("token=[redacted]"), "{fields}");
+    assert!(fields.contains("password=[redacted]"), "{fields}");
+    assert!(!fields.contains("s3cr3t") && !fields.contains("hunter2"));
+}
