@@ -3,9 +3,7 @@
 use std::fmt::{self, Write as _};
 use std::io::Write;
 
-use crate::writer::{
-    Bytes, WriterCore, is_reserved, push_i64, push_rfc3339, push_u64, writer_logger_api,
-};
+use crate::writer::{Bytes, WriterCore, is_reserved, push_i64, push_u64, writer_logger_api};
 use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 
 /// A logger that writes one JSON object per line.
@@ -95,11 +93,11 @@ impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
     fn log(&self, record: &Record<'_>) {
         let time = self.core.now();
         let core = &self.core;
-        core.sink.emit(|buf, _scratch| {
+        core.sink.emit(|buf, _scratch, times| {
             buf.push(b'{');
             if let Some(time) = time {
                 buf.extend_from_slice(b"\"time\":\"");
-                push_rfc3339(buf, time);
+                times.push(buf, time);
                 buf.extend_from_slice(b"\",");
             }
             buf.extend_from_slice(b"\"level\":\"");

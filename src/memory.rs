@@ -95,8 +95,10 @@ struct Inner {
     /// Event buffers of the spans that are open, by slot.
     slots: Vec<Slot>,
     free_slots: Vec<u32>,
-    finished: VecDeque<SpanRecord>,
-    pool: Vec<SpanRecord>,
+    // Boxed, so that a span's record moves between the pool, the span and
+    // the ring as one pointer rather than a copy of the whole record.
+    finished: VecDeque<Box<SpanRecord>>,
+    pool: Vec<Box<SpanRecord>>,
     started: u64,
     dropped: u64,
     late_events: u64,
@@ -150,6 +152,10 @@ impl Stored {
             Value::U64(n) => StoredValue::U64(n),
             Value::F64(n) => StoredValue::F64(n),
             Value::Bool(b) => StoredValue::Bool(b),
+            Value::Str(s) => {
+                let (start, end) = push_text(text, s);
+                StoredValue::Str(start, end)
+            }
             other => {
                 let (start, end) = write_text(text, format_args!("{other}"));
                 StoredValue::Str(start, end)
@@ -172,12 +178,24 @@ impl Stored {
 /// Appends formatted text and returns its byte range. Text past 4 GiB in one
 /// span is not kept, so ranges always fit in `u32`.
 fn write_text(text: &mut String, args: fmt::Arguments<'_>) -> (u32, u32) {
+    if let Some(s) = args.as_str() {
+        return push_text(text, s);
+    }
     let start = text.len();
     if start < u32::MAX as usize / 2 {
         let _ = text.write_fmt(args);
     }
     if text.len() > u32::MAX as usize {
         text.truncate(start);
+    }
+    (start as u32, text.len() as u32)
+}
+
+/// Appends a string and returns its byte range, as [`write_text`] does.
+fn push_text(text: &mut String, s: &str) -> (u32, u32) {
+    let start = text.len();
+    if start.saturating_add(s.len()) <= u32::MAX as usize {
+        text.push_str(s);
     }
     (start as u32, text.len() as u32)
 }
@@ -249,7 +267,9 @@ pub struct MemorySpan<C: Clock = SystemClock> {
     tracer: MemoryTracer<C>,
     slot: u32,
     generation: u32,
-    record: SpanRecord,
+    ids: SpanIds,
+    /// `None` only once the span has been recorded, in `drop`.
+    record: Option<Box<SpanRecord>>,
 }
 
 impl MemoryTracer<SystemClock> {
@@ -371,7 +391,13 @@ impl<C: Clock> MemoryTracer<C> {
     /// assert_eq!(names, ["first", "second"]);
     /// ```
     pub fn spans(&self) -> Spans {
-        Spans::new(self.lock().finished.iter().cloned().collect())
+        Spans::new(
+            self.lock()
+                .finished
+                .iter()
+                .map(|r| SpanRecord::clone(r))
+                .collect(),
+        )
     }
 
     /// The most finished spans this recorder keeps.
@@ -490,12 +516,13 @@ impl<C: Clock> MemoryTracer<C> {
             .finished
             .iter()
             .chain(&inner.pool)
-            .map(SpanRecord::heap_bytes);
+            .map(|r| r.heap_bytes());
         let slots = inner.slots.iter().map(|s| s.events.heap_bytes());
         spans.sum::<usize>()
             + slots.sum::<usize>()
-            + inner.finished.capacity() * size_of::<SpanRecord>()
-            + inner.pool.capacity() * size_of::<SpanRecord>()
+            + (inner.finished.len() + inner.pool.len()) * size_of::<SpanRecord>()
+            + inner.finished.capacity() * size_of::<Box<SpanRecord>>()
+            + inner.pool.capacity() * size_of::<Box<SpanRecord>>()
             + inner.slots.capacity() * size_of::<Slot>()
     }
 
@@ -529,14 +556,14 @@ impl<C: Clock> MemoryTracer<C> {
 }
 
 impl Inner {
-    fn recycle(&mut self, mut record: SpanRecord) {
+    fn recycle(&mut self, mut record: Box<SpanRecord>) {
         if self.pool.len() < POOL_MAX {
             record.reset();
             self.pool.push(record);
         }
     }
 
-    fn finish(&mut self, record: SpanRecord) {
+    fn finish(&mut self, record: Box<SpanRecord>) {
         if self.capacity == 0 {
             self.dropped += 1;
             self.recycle(record);
@@ -584,7 +611,8 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
         let generation = live.generation;
         drop(inner);
 
-        record.ids = SpanIds { trace_id, span_id };
+        let ids = SpanIds { trace_id, span_id };
+        record.ids = ids;
         record.parent = parent.map(|p| p.ids.span_id);
         record.name = name;
         record.start = start;
@@ -593,7 +621,8 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
             tracer: self.clone(),
             slot,
             generation,
-            record,
+            ids,
+            record: Some(record),
         }
     }
 
@@ -651,18 +680,21 @@ impl<C: Clock> Span for MemorySpan<C> {
         Some(MemorySpanRef {
             slot: self.slot,
             generation: self.generation,
-            ids: self.record.ids,
+            ids: self.ids,
         })
     }
 
     fn set_attribute(&mut self, key: &'static str, value: Value<'_>) {
-        let record = &mut self.record;
-        let stored = Stored::copy(key, value, &mut record.text);
-        record.attributes.push(stored);
+        if let Some(record) = self.record.as_deref_mut() {
+            let stored = Stored::copy(key, value, &mut record.text);
+            record.attributes.push(stored);
+        }
     }
 
     fn record_status(&mut self, code: StatusCode, message: &dyn fmt::Display) {
-        let record = &mut self.record;
+        let Some(record) = self.record.as_deref_mut() else {
+            return;
+        };
         record.status = match code {
             StatusCode::Ok => StoredStatus::Ok,
             code => StoredStatus::Error(
@@ -675,12 +707,15 @@ impl<C: Clock> Span for MemorySpan<C> {
 
 impl<C: Clock> Drop for MemorySpan<C> {
     fn drop(&mut self) {
-        if std::thread::panicking() && !matches!(self.record.status, StoredStatus::Error(..)) {
-            self.record_status(StatusCode::Internal, &"panicked while the span was open");
+        let Some(mut record) = self.record.take() else {
+            return;
+        };
+        if std::thread::panicking() && !matches!(record.status, StoredStatus::Error(..)) {
+            let message = "panicked while the span was open";
+            let range = push_text(&mut record.text, message);
+            record.status = StoredStatus::Error(StatusCode::Internal, range);
         }
-        let end = self.tracer.shared.clock.now();
-        self.record.end = end;
-        let mut record = std::mem::take(&mut self.record);
+        record.end = self.tracer.shared.clock.now();
         let mut inner = self.tracer.lock();
         if let Some(live) = inner.slots.get_mut(self.slot as usize) {
             std::mem::swap(&mut live.events, &mut record.events);

@@ -3,9 +3,7 @@
 use std::fmt::{self, Write as _};
 use std::io::Write;
 
-use crate::writer::{
-    Bytes, WriterCore, is_reserved, push_i64, push_rfc3339, push_u64, writer_logger_api,
-};
+use crate::writer::{Bytes, WriterCore, is_reserved, push_i64, push_u64, writer_logger_api};
 use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 
 /// A logger that writes one logfmt line per entry.
@@ -89,10 +87,10 @@ impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
     fn log(&self, record: &Record<'_>) {
         let time = self.core.now();
         let core = &self.core;
-        core.sink.emit(|buf, scratch| {
+        core.sink.emit(|buf, scratch, times| {
             if let Some(time) = time {
                 buf.extend_from_slice(b"time=");
-                push_rfc3339(buf, time);
+                times.push(buf, time);
                 buf.push(b' ');
             }
             buf.extend_from_slice(b"level=");
@@ -123,14 +121,22 @@ impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
 /// Appends ` key=value`.
 fn push_field(buf: &mut Vec<u8>, scratch: &mut Vec<u8>, key: &str, value: Value<'_>) {
     buf.push(b' ');
-    let start = buf.len();
-    push_key(buf, key);
-    // Checked on the sanitised key, so that `trace id` (written `trace_id`)
-    // cannot pass for a fixed key either.
-    if is_reserved(std::str::from_utf8(&buf[start..]).unwrap_or("")) {
-        buf.truncate(start);
-        buf.extend_from_slice(b"fields.");
+    if key.bytes().all(is_plain_key_byte) && !key.is_empty() {
+        // The common case: the key is written as it is.
+        if is_reserved(key) {
+            buf.extend_from_slice(b"fields.");
+        }
+        buf.extend_from_slice(key.as_bytes());
+    } else {
+        let start = buf.len();
         push_key(buf, key);
+        // Checked on the sanitised key, so that `trace id` (written
+        // `trace_id`) cannot pass for a fixed key either.
+        if is_reserved(std::str::from_utf8(&buf[start..]).unwrap_or("")) {
+            buf.truncate(start);
+            buf.extend_from_slice(b"fields.");
+            push_key(buf, key);
+        }
     }
     buf.push(b'=');
     match value {
@@ -145,12 +151,16 @@ fn push_field(buf: &mut Vec<u8>, scratch: &mut Vec<u8>, key: &str, value: Value<
     }
 }
 
+fn is_plain_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/' | b'@' | b':')
+}
+
 fn push_key(buf: &mut Vec<u8>, key: &str) {
     if key.is_empty() {
         buf.push(b'_');
     }
     for c in key.chars() {
-        let plain = c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/' | '@' | ':');
+        let plain = c.is_ascii() && is_plain_key_byte(c as u8);
         buf.push(if plain { c as u8 } else { b'_' });
     }
 }

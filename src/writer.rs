@@ -22,6 +22,7 @@ struct State<W> {
     writer: W,
     buf: Vec<u8>,
     scratch: Vec<u8>,
+    times: TimeCache,
     /// The last line failed part-way: the next one starts with a newline so
     /// that it is whole.
     broken: bool,
@@ -33,6 +34,7 @@ impl<W: Write> Sink<W> {
             writer,
             buf: Vec::new(),
             scratch: Vec::new(),
+            times: TimeCache::default(),
             broken: false,
         };
         Sink {
@@ -47,19 +49,20 @@ impl<W: Write> Sink<W> {
     ///
     /// If `render` panics (a user `Display` did), nothing is written, and the
     /// lock, poisoned by the panic, is taken back by the next line.
-    pub(crate) fn emit(&self, render: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>)) {
+    pub(crate) fn emit(&self, render: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>, &mut TimeCache)) {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let State {
             writer,
             buf,
             scratch,
+            times,
             broken,
         } = &mut *state;
         buf.clear();
         if *broken {
             buf.push(b'\n');
         }
-        render(buf, scratch);
+        render(buf, scratch, times);
         buf.push(b'\n');
         match write_whole(writer, buf) {
             Ok(()) => {
@@ -175,6 +178,31 @@ pub(crate) fn push_rfc3339(buf: &mut Vec<u8>, unix_nanos: u64) {
     buf.push(b'.');
     push_padded(buf, nanos, 9);
     buf.push(b'Z');
+}
+
+/// The date and time to the second of the last time stamp written, so that a
+/// line in the same second as the one before formats only its nanoseconds.
+#[derive(Debug, Default)]
+pub(crate) struct TimeCache {
+    secs: Option<u64>,
+    prefix: Vec<u8>,
+}
+
+impl TimeCache {
+    /// Appends the same text as [`push_rfc3339`].
+    pub(crate) fn push(&mut self, buf: &mut Vec<u8>, unix_nanos: u64) {
+        let secs = unix_nanos / 1_000_000_000;
+        if self.secs != Some(secs) {
+            self.prefix.clear();
+            push_rfc3339(&mut self.prefix, secs * 1_000_000_000);
+            // Keep `YYYY-MM-DDTHH:MM:SS.`, drop the zero nanoseconds and `Z`.
+            self.prefix.truncate(self.prefix.len() - 10);
+            self.secs = Some(secs);
+        }
+        buf.extend_from_slice(&self.prefix);
+        push_padded(buf, unix_nanos % 1_000_000_000, 9);
+        buf.push(b'Z');
+    }
 }
 
 /// Year, month and day of the day `days` after 1970-01-01. `u64` nanoseconds
@@ -582,6 +610,26 @@ mod tests {
         let mut buf = Vec::new();
         push_rfc3339(&mut buf, nanos);
         String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn the_time_cache_writes_what_the_formatter_writes() {
+        let mut cache = TimeCache::default();
+        for nanos in [
+            0,
+            5,
+            999_999_999,
+            1_000_000_000,
+            1_795_514_400_123_456_789,
+            1_795_514_400_999_999_999,
+            1_795_514_401_000_000_000,
+            3,
+            u64::MAX,
+        ] {
+            let mut cached = Vec::new();
+            cache.push(&mut cached, nanos);
+            assert_eq!(String::from_utf8(cached).unwrap(), rfc3339(nanos));
+        }
     }
 
     #[test]
