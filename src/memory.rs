@@ -98,6 +98,7 @@ struct Inner {
     // Boxed, so that a span's record moves between the pool, the span and
     // the ring as one pointer rather than a copy of the whole record.
     finished: VecDeque<Box<SpanRecord>>,
+    #[allow(clippy::vec_box)] // the boxes move to spans and the ring as they are
     pool: Vec<Box<SpanRecord>>,
     started: u64,
     dropped: u64,

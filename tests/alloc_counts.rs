@@ -5,6 +5,7 @@
 //! info event), and a JSON or text line with 4 fields. One `#[test]` runs
 //! every count, so that no other test thread allocates while it counts, and
 //! the allocator counts only on the thread that asked for it.
+#![cfg(feature = "std")]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

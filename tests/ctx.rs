@@ -9,8 +9,8 @@ use std::thread;
 
 use common::{RecCtx, recorder};
 use ctxtrace::{
-    Ctx, Level, ManualClock, MemoryLogger, MemoryTracer, NopLogger, NopTracer, Span, SpanId, Status, StatusCode,
-    TraceId, Value,
+    Ctx, Level, ManualClock, MemoryLogger, MemoryTracer, NopLogger, NopTracer, Span, SpanId,
+    Status, StatusCode, TraceId, Value,
 };
 
 fn assert_clone_send_sync<T: Clone + Send + Sync>() {}
@@ -35,8 +35,14 @@ fn ctx_is_clone_send_sync_when_its_parts_are() {
     drop(parent);
     let spans = rec.tracer.spans();
     let parent = spans.find("parent").unwrap();
-    assert_eq!(spans.find("from_original").unwrap().parent_id(), Some(parent.span_id()));
-    assert_eq!(spans.find("from_clone").unwrap().parent_id(), Some(parent.span_id()));
+    assert_eq!(
+        spans.find("from_original").unwrap().parent_id(),
+        Some(parent.span_id())
+    );
+    assert_eq!(
+        spans.find("from_clone").unwrap().parent_id(),
+        Some(parent.span_id())
+    );
 }
 
 #[test]
@@ -139,7 +145,14 @@ fn span_fields_reach_the_span_and_later_lines_under_it_only() {
     let sync = spans.find("sync_pod").unwrap();
     assert_eq!(sync.attribute("pod"), Some(Value::Str("web-1")));
     assert_eq!(sync.attributes().count(), 1);
-    assert_eq!(spans.find("provider.create_pod").unwrap().attributes().count(), 0);
+    assert_eq!(
+        spans
+            .find("provider.create_pod")
+            .unwrap()
+            .attributes()
+            .count(),
+        0
+    );
     assert_eq!(spans.find("sibling").unwrap().attributes().count(), 0);
 }
 
@@ -149,7 +162,10 @@ fn with_fields_sets_several_fields_on_both() {
     let (ctx, mut span) = rec.ctx.start_span("sync_pod");
     let ctx = span.with_fields(
         &ctx,
-        &[ctxtrace::Field::new("pod", "web-1"), ctxtrace::Field::new("attempt", &2u32)],
+        &[
+            ctxtrace::Field::new("pod", "web-1"),
+            ctxtrace::Field::new("attempt", &2u32),
+        ],
     );
     ctxtrace::info!(ctx, "synced");
     drop(span);
@@ -158,9 +174,16 @@ fn with_fields_sets_several_fields_on_both() {
     assert_eq!(entry.field("pod").unwrap().to_string(), "web-1");
     assert_eq!(entry.field("attempt").unwrap().to_string(), "2");
     let spans = rec.tracer.spans();
-    let attrs: Vec<(&str, String)> =
-        spans.find("sync_pod").unwrap().attributes().map(|(k, v)| (k, v.to_string())).collect();
-    assert_eq!(attrs, [("pod", "web-1".to_string()), ("attempt", "2".to_string())]);
+    let attrs: Vec<(&str, String)> = spans
+        .find("sync_pod")
+        .unwrap()
+        .attributes()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect();
+    assert_eq!(
+        attrs,
+        [("pod", "web-1".to_string()), ("attempt", "2".to_string())]
+    );
 }
 
 #[test]
@@ -195,7 +218,10 @@ fn the_logger_of_a_span_carries_its_name_as_method() {
 
     let entries = rec.logger.entries();
     assert!(entries[0].field("method").is_none());
-    assert_eq!(entries[1].field("method").unwrap().to_string(), "handle_queue_item");
+    assert_eq!(
+        entries[1].field("method").unwrap().to_string(),
+        "handle_queue_item"
+    );
     // The nearest span's name wins.
     assert_eq!(entries[2].field("method").unwrap().to_string(), "sync_pod");
 }
@@ -214,7 +240,10 @@ fn span_fields_reach_the_logger_with_the_nop_tracer() {
     let entries = logger.entries();
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].field("pod").unwrap().to_string(), "web-1");
-    assert_eq!(entries[0].field("namespace").unwrap().to_string(), "default");
+    assert_eq!(
+        entries[0].field("namespace").unwrap().to_string(),
+        "default"
+    );
     assert_eq!(entries[0].field("method").unwrap().to_string(), "sync_pod");
     assert_eq!(entries[0].span_ids(), None);
 }
@@ -227,8 +256,9 @@ fn in_span_sets_the_status_and_returns_the_result() {
         Ok(42)
     });
     assert_eq!(ok.unwrap(), 42);
-    let err: Result<u32, io::Error> =
-        rec.ctx.in_span("err_op", |_| Err(io::Error::new(io::ErrorKind::PermissionDenied, "no access")));
+    let err: Result<u32, io::Error> = rec.ctx.in_span("err_op", |_| {
+        Err(io::Error::new(io::ErrorKind::PermissionDenied, "no access"))
+    });
     assert_eq!(err.unwrap_err().to_string(), "no access");
 
     let spans = rec.tracer.spans();
@@ -237,9 +267,15 @@ fn in_span_sets_the_status_and_returns_the_result() {
     assert_eq!(ok_span.events().next().unwrap().message(), "inside");
     assert_eq!(
         spans.find("err_op").unwrap().status(),
-        Status::Error { code: StatusCode::PermissionDenied, message: "no access" }
+        Status::Error {
+            code: StatusCode::PermissionDenied,
+            message: "no access"
+        }
     );
-    assert_eq!(rec.logger.entries()[0].field("method").unwrap().to_string(), "ok_op");
+    assert_eq!(
+        rec.logger.entries()[0].field("method").unwrap().to_string(),
+        "ok_op"
+    );
 }
 
 #[test]
@@ -261,7 +297,10 @@ fn lines_under_a_span_become_its_events() {
     assert_eq!(events[0].message(), "slow by 250ms");
     assert_eq!(events[0].unix_nanos(), 1_000);
     let fields: Vec<(&str, Value<'_>)> = events[0].fields().collect();
-    assert_eq!(fields, [("pod", Value::Str("web-1")), ("retry", Value::Bool(true))]);
+    assert_eq!(
+        fields,
+        [("pod", Value::Str("web-1")), ("retry", Value::Bool(true))]
+    );
     assert_eq!(events[1].level(), Level::Debug);
     assert_eq!(events[1].message(), "detail");
     assert_eq!(events[1].fields().count(), 0);
@@ -301,9 +340,19 @@ fn lines_logged_after_the_span_ended_are_late_events() {
 
     assert_eq!(rec.tracer.late_events(), 3);
     let spans = rec.tracer.spans();
-    let short: Vec<&str> = spans.find("short").unwrap().events().map(|e| e.message()).collect();
+    let short: Vec<&str> = spans
+        .find("short")
+        .unwrap()
+        .events()
+        .map(|e| e.message())
+        .collect();
     assert_eq!(short, ["in time"]);
-    let next: Vec<&str> = spans.find("next").unwrap().events().map(|e| e.message()).collect();
+    let next: Vec<&str> = spans
+        .find("next")
+        .unwrap()
+        .events()
+        .map(|e| e.message())
+        .collect();
     assert_eq!(next, ["for next"]);
     // The logger still writes them all.
     assert_eq!(rec.logger.entries().len(), 5);

@@ -5,7 +5,9 @@
 mod common;
 
 use common::{Counter, CountingDisplay, recorder, side_effect};
-use ctxtrace::{Ctx, Level, LevelFilter, Logger, MemoryLogger, NopLogger, NopTracer, Record, Value};
+use ctxtrace::{
+    Ctx, Level, LevelFilter, Logger, MemoryLogger, NopLogger, NopTracer, Record, Value,
+};
 
 fn memory_ctx() -> (Ctx<NopTracer, MemoryLogger>, MemoryLogger) {
     let logger = MemoryLogger::new();
@@ -20,7 +22,11 @@ fn every_level_has_its_macro() {
     ctxtrace::info!(ctx, "i");
     ctxtrace::debug!(ctx, "d");
     ctxtrace::trace!(ctx, "t");
-    let seen: Vec<(Level, String)> = logger.entries().iter().map(|e| (e.level(), e.message().to_string())).collect();
+    let seen: Vec<(Level, String)> = logger
+        .entries()
+        .iter()
+        .map(|e| (e.level(), e.message().to_string()))
+        .collect();
     let want: Vec<(Level, String)> = [
         (Level::Error, "e"),
         (Level::Warn, "w"),
@@ -98,10 +104,19 @@ fn format_arguments_work_as_in_format() {
     ctxtrace::info!(ctx, "{1} before {0}", "zero", "one");
     ctxtrace::info!(ctx, "{pod:>8}|{:03}|{:.2}|{n}", 7, 1.5, n = containers * 10);
     ctxtrace::info!(ctx, "{{braces}} {:?}", "quoted");
-    let messages: Vec<String> = logger.entries().iter().map(|e| e.message().to_string()).collect();
+    let messages: Vec<String> = logger
+        .entries()
+        .iter()
+        .map(|e| e.message().to_string())
+        .collect();
     assert_eq!(
         messages,
-        ["syncing web-1 with 2 containers", "one before zero", "   web-1|007|1.50|20", "{braces} \"quoted\""]
+        [
+            "syncing web-1 with 2 containers",
+            "one before zero",
+            "   web-1|007|1.50|20",
+            "{braces} \"quoted\""
+        ]
     );
 }
 
@@ -118,7 +133,16 @@ fn ctx_can_be_passed_by_value_or_by_reference() {
     drop(ctx);
     let entries = logger.entries();
     let messages: Vec<&str> = entries.iter().map(|e| e.message()).collect();
-    assert_eq!(messages, ["value", "reference", "binding", "double reference", "temporary"]);
+    assert_eq!(
+        messages,
+        [
+            "value",
+            "reference",
+            "binding",
+            "double reference",
+            "temporary"
+        ]
+    );
     assert_eq!(entries[4].field("tmp").unwrap().to_string(), "1");
 }
 

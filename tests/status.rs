@@ -13,7 +13,9 @@ use ctxtrace::{CodedError, ErrorStatus, Span, Status, StatusCode};
 
 /// Runs `f` on a fresh span named "op" and returns the status it recorded,
 /// with the message owned.
-fn status_of(f: impl FnOnce(&mut ctxtrace::MemorySpan<ctxtrace::ManualClock>)) -> (Option<StatusCode>, String) {
+fn status_of(
+    f: impl FnOnce(&mut ctxtrace::MemorySpan<ctxtrace::ManualClock>),
+) -> (Option<StatusCode>, String) {
     let rec = recorder();
     let (_ctx, mut span) = rec.ctx.start_span("op");
     f(&mut span);
@@ -48,7 +50,10 @@ fn ok_gives_ok() {
 #[test]
 fn a_later_status_replaces_an_earlier_one() {
     let (code, message) = status_of(|span| {
-        span.set_status(&Err::<(), _>(io::Error::new(io::ErrorKind::NotFound, "gone")));
+        span.set_status(&Err::<(), _>(io::Error::new(
+            io::ErrorKind::NotFound,
+            "gone",
+        )));
         span.set_status(&Ok::<(), io::Error>(()));
     });
     assert_eq!((code, message.as_str()), (Some(StatusCode::Ok), ""));
@@ -56,7 +61,10 @@ fn a_later_status_replaces_an_earlier_one() {
         span.set_status(&Ok::<(), io::Error>(()));
         span.set_status_code(StatusCode::Aborted, "conflict");
     });
-    assert_eq!((code, message.as_str()), (Some(StatusCode::Aborted), "conflict"));
+    assert_eq!(
+        (code, message.as_str()),
+        (Some(StatusCode::Aborted), "conflict")
+    );
 }
 
 #[test]
@@ -73,11 +81,17 @@ fn io_not_found_wrapped_twice_is_found_through_source() {
 fn a_user_code_from_a_status_code_override_wins() {
     assert_eq!(
         status_of_result(Err::<(), _>(SyncError::NodeCordoned)),
-        (Some(StatusCode::FailedPrecondition), "node is cordoned".to_string())
+        (
+            Some(StatusCode::FailedPrecondition),
+            "node is cordoned".to_string()
+        )
     );
     // The override falls back to the chain for its other cases.
     let provider = SyncError::Provider(io::ErrorKind::TimedOut.into());
-    assert_eq!(status_of_result(Err::<(), _>(provider)).0, Some(StatusCode::DeadlineExceeded));
+    assert_eq!(
+        status_of_result(Err::<(), _>(provider)).0,
+        Some(StatusCode::DeadlineExceeded)
+    );
 }
 
 #[test]
@@ -90,7 +104,13 @@ fn a_coded_error_deep_in_a_chain_gives_its_code() {
 
     // The first link that names a code decides: the coded error before the io one.
     let inner = Wrapped::new("io below", io::Error::from(io::ErrorKind::NotFound));
-    let coded_first = Wrapped::new("outer", Link { depth: 0, next: Some(Box::new(inner)) });
+    let coded_first = Wrapped::new(
+        "outer",
+        Link {
+            depth: 0,
+            next: Some(Box::new(inner)),
+        },
+    );
     assert_eq!(StatusCode::classify(&coded_first), StatusCode::NotFound);
     let coded = chain(3, Some(Box::new(CodedError::new(StatusCode::Aborted, "x"))));
     let err = Wrapped::new("outer", coded);
@@ -99,8 +119,10 @@ fn a_coded_error_deep_in_a_chain_gives_its_code() {
 
 #[test]
 fn set_error_takes_a_boxed_dyn_error() {
-    let err: Box<dyn Error + Send + Sync> =
-        Box::new(Wrapped::new("load config", io::Error::new(io::ErrorKind::PermissionDenied, "denied")));
+    let err: Box<dyn Error + Send + Sync> = Box::new(Wrapped::new(
+        "load config",
+        io::Error::new(io::ErrorKind::PermissionDenied, "denied"),
+    ));
     let (code, message) = status_of(|span| span.set_error(&*err));
     assert_eq!(code, Some(StatusCode::PermissionDenied));
     assert_eq!(message, "load config: denied");
@@ -139,22 +161,51 @@ fn io_error_kinds_map_to_their_obvious_codes() {
     for (kind, want) in table {
         let err = io::Error::new(kind, "boom");
         assert_eq!(StatusCode::classify(&err), want, "{kind:?}");
-        assert_eq!(status_of_result(Err::<(), _>(err)), (Some(want), "boom".to_string()), "{kind:?}");
+        assert_eq!(
+            status_of_result(Err::<(), _>(err)),
+            (Some(want), "boom".to_string()),
+            "{kind:?}"
+        );
     }
 }
 
 #[test]
 fn an_io_kind_with_no_code_passes_on_to_the_next_link() {
     let inner = io::Error::new(io::ErrorKind::NotFound, "inner");
-    let outer = io::Error::new(io::ErrorKind::Other, Wrapped::new("ctx", inner));
+    let outer = io::Error::other(Wrapped::new("ctx", inner));
     assert_eq!(StatusCode::classify(&outer), StatusCode::NotFound);
 }
 
 #[test]
+fn an_error_wrapped_in_an_io_error_is_classified() {
+    // `io::Error::source()` skips the error it wraps; the walk does not.
+    let coded = io::Error::other(CodedError::new(StatusCode::Aborted, "conflict"));
+    assert_eq!(StatusCode::classify(&coded), StatusCode::Aborted);
+    assert_eq!(
+        status_of_result(Err::<(), _>(coded)),
+        (Some(StatusCode::Aborted), "conflict".to_string())
+    );
+    let user = io::Error::other(SyncError::Provider(io::ErrorKind::ConnectionRefused.into()));
+    assert_eq!(StatusCode::classify(&user), StatusCode::Unavailable);
+    // The io error's own kind still comes first when it has a code.
+    let both = io::Error::new(
+        io::ErrorKind::NotFound,
+        CodedError::new(StatusCode::Aborted, "x"),
+    );
+    assert_eq!(StatusCode::classify(&both), StatusCode::NotFound);
+}
+
+#[test]
 fn an_unknown_error_is_unknown() {
-    assert_eq!(status_of_result(Err::<(), _>(Opaque)), (Some(StatusCode::Unknown), "something odd".to_string()));
+    assert_eq!(
+        status_of_result(Err::<(), _>(Opaque)),
+        (Some(StatusCode::Unknown), "something odd".to_string())
+    );
     let parse = "x".parse::<i32>().unwrap_err();
-    assert_eq!(status_of_result(Err::<(), _>(parse)).0, Some(StatusCode::Unknown));
+    assert_eq!(
+        status_of_result(Err::<(), _>(parse)).0,
+        Some(StatusCode::Unknown)
+    );
 }
 
 #[test]
@@ -165,7 +216,10 @@ fn a_classifier_that_answers_ok_for_an_error_is_read_as_unknown() {
     assert_eq!(message, "all is well, says the error");
     // So is a CodedError that carries Ok.
     let coded = CodedError::new(StatusCode::Ok, "ok?");
-    assert_eq!(status_of(|span| span.set_error(&coded)).0, Some(StatusCode::Unknown));
+    assert_eq!(
+        status_of(|span| span.set_error(&coded)).0,
+        Some(StatusCode::Unknown)
+    );
 }
 
 #[test]
@@ -173,15 +227,24 @@ fn long_and_cyclic_chains_terminate() {
     // 100 links with no code: the walk ends, Unknown.
     let long = chain(100, None);
     assert_eq!(StatusCode::classify(&long), StatusCode::Unknown);
-    assert_eq!(status_of_result(Err::<(), _>(long)).0, Some(StatusCode::Unknown));
+    assert_eq!(
+        status_of_result(Err::<(), _>(long)).0,
+        Some(StatusCode::Unknown)
+    );
     // A code within the first 64 links is found.
     let found = chain(50, Some(Box::new(io::Error::from(io::ErrorKind::NotFound))));
     assert_eq!(StatusCode::classify(&found), StatusCode::NotFound);
     // A code past the 64-link bound is not looked for.
-    let past = chain(100, Some(Box::new(io::Error::from(io::ErrorKind::NotFound))));
+    let past = chain(
+        100,
+        Some(Box::new(io::Error::from(io::ErrorKind::NotFound))),
+    );
     assert_eq!(StatusCode::classify(&past), StatusCode::Unknown);
     // An error that is its own source.
-    assert_eq!(status_of_result(Err::<(), _>(Cyclic)), (Some(StatusCode::Unknown), "cyclic".to_string()));
+    assert_eq!(
+        status_of_result(Err::<(), _>(Cyclic)),
+        (Some(StatusCode::Unknown), "cyclic".to_string())
+    );
 }
 
 #[test]
@@ -204,11 +267,17 @@ fn a_panic_inside_a_span_gives_an_error_status() {
     assert!(plain.is_error());
     assert_eq!(plain.code(), Some(StatusCode::Internal));
     // An ok status set before the panic does not survive it.
-    assert_eq!(spans.find("outer").unwrap().status().code(), Some(StatusCode::Internal));
+    assert_eq!(
+        spans.find("outer").unwrap().status().code(),
+        Some(StatusCode::Internal)
+    );
     // An error status set before the panic is kept.
     assert_eq!(
         spans.find("inner").unwrap().status(),
-        Status::Error { code: StatusCode::NotFound, message: "kept" }
+        Status::Error {
+            code: StatusCode::NotFound,
+            message: "kept"
+        }
     );
     assert_eq!(rec.tracer.open(), 0);
 
@@ -218,5 +287,8 @@ fn a_panic_inside_a_span_gives_an_error_status() {
     }));
     assert!(caught.is_err());
     let spans = rec.tracer.spans();
-    assert_eq!(spans.find("in_span_panics").unwrap().status().code(), Some(StatusCode::Internal));
+    assert_eq!(
+        spans.find("in_span_panics").unwrap().status().code(),
+        Some(StatusCode::Internal)
+    );
 }

@@ -36,12 +36,21 @@ pub fn recorder_with_capacity(capacity: usize) -> Recorder {
     let tracer = MemoryTracer::with_clock_and_capacity(clock.clone(), capacity);
     let logger = MemoryLogger::new();
     let ctx = Ctx::new(tracer.clone(), logger.clone());
-    Recorder { ctx, tracer, logger, clock }
+    Recorder {
+        ctx,
+        tracer,
+        logger,
+        clock,
+    }
 }
 
 /// Loop counts shrink under miri, which is slow.
 pub const fn scaled(n: usize) -> usize {
-    if cfg!(miri) { if n > 200 { 200 } else { n } } else { n }
+    if cfg!(miri) {
+        if n > 200 { 200 } else { n }
+    } else {
+        n
+    }
 }
 
 /// A counter shared between a test and the values it hands to the code
@@ -72,7 +81,10 @@ pub struct CountingDisplay {
 
 impl CountingDisplay {
     pub fn new(text: &'static str) -> Self {
-        CountingDisplay { text, formatted: Counter::new() }
+        CountingDisplay {
+            text,
+            formatted: Counter::new(),
+        }
     }
 
     pub fn count(&self) -> usize {
@@ -102,7 +114,10 @@ pub struct Wrapped {
 
 impl Wrapped {
     pub fn new(context: &'static str, source: impl Error + Send + Sync + 'static) -> Self {
-        Wrapped { context, source: Box::new(source) }
+        Wrapped {
+            context,
+            source: Box::new(source),
+        }
     }
 }
 
@@ -184,9 +199,15 @@ pub struct Link {
 
 /// Builds a chain of `len` `Link`s whose last link has `last` as its source.
 pub fn chain(len: usize, last: Option<Box<dyn Error + Send + Sync + 'static>>) -> Link {
-    let mut link = Link { depth: len - 1, next: last };
+    let mut link = Link {
+        depth: len - 1,
+        next: last,
+    };
     for depth in (0..len - 1).rev() {
-        link = Link { depth, next: Some(Box::new(link)) };
+        link = Link {
+            depth,
+            next: Some(Box::new(link)),
+        };
     }
     link
 }

@@ -1,0 +1,396 @@
+//! The memory recorder: bounds, clocks, ids, tree queries, rendering,
+//! threads, isolation and a memory plateau.
+#![cfg(feature = "std")]
+
+mod common;
+
+use std::sync::{Arc, Barrier};
+use std::thread;
+use std::time::Duration;
+
+use common::{recorder, recorder_with_capacity, scaled};
+use ctxtrace::{
+    Ctx, ManualClock, MemoryTracer, NopLogger, Span, SpanId, StatusCode, TraceId, Value,
+};
+
+const NAMES: [&str; 8] = ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"];
+
+#[test]
+fn a_full_recorder_drops_the_oldest_and_counts_the_drops() {
+    let rec = recorder_with_capacity(5);
+    for name in NAMES {
+        let (ctx, mut span) = rec.ctx.start_span(name);
+        let _ = span.with_field(&ctx, "name", name);
+    }
+    let spans = rec.tracer.spans();
+    assert_eq!(spans.len(), 5);
+    assert_eq!(rec.tracer.dropped(), 3);
+    assert_eq!(rec.tracer.started(), 8);
+    assert_eq!(rec.tracer.capacity(), 5);
+    let kept: Vec<&str> = spans.iter().map(|s| s.name()).collect();
+    assert_eq!(kept, ["s4", "s5", "s6", "s7", "s8"]);
+    let ids: Vec<u64> = spans.iter().map(|s| s.span_id().0).collect();
+    assert_eq!(ids, [4, 5, 6, 7, 8]);
+    // Recycled buffers do not leak one span's attributes into another.
+    for span in &spans {
+        let attrs: Vec<_> = span.attributes().collect();
+        assert_eq!(attrs, [("name", Value::Str(span.name()))]);
+    }
+}
+
+#[test]
+fn capacity_zero_keeps_nothing_and_counts_everything() {
+    let rec = recorder_with_capacity(0);
+    for name in NAMES {
+        let (ctx, span) = rec.ctx.start_span(name);
+        ctxtrace::info!(ctx, "dropped with the span");
+        drop(span);
+    }
+    assert!(rec.tracer.spans().is_empty());
+    assert_eq!(rec.tracer.dropped(), 8);
+    assert_eq!(rec.tracer.started(), 8);
+    assert_eq!(rec.tracer.open(), 0);
+    // The logger is not bounded by the tracer.
+    assert_eq!(rec.logger.entries().len(), 8);
+}
+
+#[test]
+fn the_manual_clock_gives_exact_times() {
+    let rec = recorder();
+    rec.clock.set(1_000);
+    let (ctx, outer) = rec.ctx.start_span("outer");
+    rec.clock.advance(Duration::from_micros(5));
+    let (_ctx, inner) = ctx.start_span("inner");
+    rec.clock.advance(Duration::from_millis(2));
+    drop(inner);
+    rec.clock.advance(Duration::from_nanos(7));
+    drop(outer);
+
+    let spans = rec.tracer.spans();
+    let outer = spans.find("outer").unwrap();
+    let inner = spans.find("inner").unwrap();
+    assert_eq!(
+        (outer.start_unix_nanos(), outer.end_unix_nanos()),
+        (1_000, 2_006_007)
+    );
+    assert_eq!(
+        (inner.start_unix_nanos(), inner.end_unix_nanos()),
+        (6_000, 2_006_000)
+    );
+    assert_eq!(outer.duration(), Duration::from_nanos(2_005_007));
+    assert_eq!(inner.duration(), Duration::from_millis(2));
+}
+
+#[test]
+fn a_clock_that_goes_backwards_gives_a_zero_duration() {
+    let rec = recorder();
+    rec.clock.set(10_000);
+    let (_ctx, span) = rec.ctx.start_span("backwards");
+    rec.clock.set(4_000);
+    drop(span);
+    let spans = rec.tracer.spans();
+    let span = spans.find("backwards").unwrap();
+    assert_eq!(span.duration(), Duration::ZERO);
+    assert_eq!(
+        (span.start_unix_nanos(), span.end_unix_nanos()),
+        (10_000, 4_000)
+    );
+}
+
+#[test]
+fn ids_are_deterministic() {
+    let rec = recorder();
+    let (a_ctx, a) = rec.ctx.start_span("a");
+    let (_b_ctx, b) = a_ctx.start_span("b");
+    let (c_ctx, c) = rec.ctx.start_span("c");
+    let (_d_ctx, d) = c_ctx.start_span("d");
+    drop((d, c, b, a));
+    let (_e_ctx, e) = rec.ctx.start_span("e");
+    drop(e);
+
+    let spans = rec.tracer.spans();
+    let ids: Vec<(&str, u64, u128)> = ["a", "b", "c", "d", "e"]
+        .into_iter()
+        .map(|n| {
+            let s = spans.find(n).unwrap();
+            (n, s.span_id().0, s.trace_id().0)
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            ("a", 1, 1),
+            ("b", 2, 1),
+            ("c", 3, 2),
+            ("d", 4, 2),
+            ("e", 5, 3)
+        ]
+    );
+
+    // A second recorder counts from 1 again.
+    let other = recorder();
+    let (ctx, span) = other.ctx.start_span("x");
+    assert_eq!(
+        ctx.span_ids().map(|i| (i.trace_id, i.span_id)),
+        Some((TraceId(1), SpanId(1)))
+    );
+    drop(span);
+}
+
+/// root(1) -> {a(2) -> {a1(3), a2(4)}, b(5)}; other(6) alone. Ends in an
+/// order different from the start order.
+fn tree() -> common::Recorder {
+    let rec = recorder();
+    let (root_ctx, root) = rec.ctx.start_span("root");
+    let (a_ctx, a) = root_ctx.start_span("a");
+    let (_, a1) = a_ctx.start_span("leaf");
+    let (_, a2) = a_ctx.start_span("leaf");
+    let (_, b) = root_ctx.start_span("b");
+    drop(b);
+    drop(a2);
+    drop(a1);
+    drop(a);
+    drop(root);
+    drop(rec.ctx.start_span("other"));
+    rec
+}
+
+#[test]
+fn tree_queries() {
+    let rec = tree();
+    let spans = rec.tracer.spans();
+    assert_eq!(spans.len(), 6);
+    assert!(!spans.is_empty());
+
+    // find: the first to end; find_all: all of them.
+    assert_eq!(spans.find("leaf").unwrap().span_id(), SpanId(4));
+    let leaves: Vec<u64> = spans.find_all("leaf").map(|s| s.span_id().0).collect();
+    assert_eq!(leaves, [4, 3]);
+    assert!(spans.find("nope").is_none());
+    assert_eq!(spans.find_all("nope").count(), 0);
+
+    // get, parent, ancestors.
+    let a1 = spans.get(SpanId(3)).unwrap();
+    assert_eq!(a1.name(), "leaf");
+    assert_eq!(spans.parent(a1).unwrap().name(), "a");
+    let up: Vec<&str> = spans.ancestors(a1).map(|s| s.name()).collect();
+    assert_eq!(up, ["a", "root"]);
+    let root = spans.find("root").unwrap();
+    assert!(spans.parent(root).is_none());
+    assert_eq!(spans.ancestors(root).count(), 0);
+    assert!(spans.get(SpanId(99)).is_none());
+
+    // children in start order, whatever the end order.
+    let kids: Vec<u64> = spans.children(root).map(|s| s.span_id().0).collect();
+    assert_eq!(kids, [2, 5]);
+    let a = spans.find("a").unwrap();
+    let kids: Vec<u64> = spans.children(a).map(|s| s.span_id().0).collect();
+    assert_eq!(kids, [3, 4]);
+    assert_eq!(spans.children(a1).count(), 0);
+
+    // roots in start order.
+    let roots: Vec<&str> = spans.roots().map(|s| s.name()).collect();
+    assert_eq!(roots, ["root", "other"]);
+    // Iteration is in end order.
+    let ended: Vec<u64> = (&spans).into_iter().map(|s| s.span_id().0).collect();
+    assert_eq!(ended, [5, 4, 3, 2, 1, 6]);
+}
+
+#[test]
+fn a_span_whose_parent_is_still_open_is_a_root_of_the_snapshot() {
+    let rec = recorder();
+    let (ctx, parent) = rec.ctx.start_span("parent");
+    drop(ctx.start_span("child"));
+    assert_eq!(rec.tracer.open(), 1);
+    let spans = rec.tracer.spans();
+    let roots: Vec<&str> = spans.roots().map(|s| s.name()).collect();
+    assert_eq!(roots, ["child"]);
+    assert_eq!(spans.find("child").unwrap().parent_id(), Some(SpanId(1)));
+    assert!(spans.parent(spans.find("child").unwrap()).is_none());
+    drop(parent);
+    assert_eq!(rec.tracer.open(), 0);
+}
+
+#[test]
+fn render_writes_every_tree() {
+    let rec = recorder();
+    let (ctx, mut sync) = rec.ctx.start_span("sync_pod");
+    let ctx = sync.with_field(&ctx, "pod", "web-1");
+    let ctx = sync.with_field(&ctx, "attempt", 2);
+    rec.clock.set(100);
+    ctxtrace::info!(ctx, "syncing {} containers", 2; ready = false);
+    rec.clock.set(200);
+    let (_c, mut create) = ctx.start_span("provider.create_pod");
+    rec.clock.set(1_500);
+    create.set_status_code(StatusCode::NotFound, "image not found");
+    drop(create);
+    rec.clock.set(2_000);
+    ctx.in_span("provider.update_status", |ctx| {
+        ctxtrace::warn!(ctx, "slow");
+        rec.clock.set(2_500);
+        Ok::<(), std::io::Error>(())
+    })
+    .unwrap();
+    rec.clock.set(3_000_000);
+    sync.set_status(&Ok::<(), std::io::Error>(()));
+    drop(sync);
+    drop(rec.ctx.start_span("gc"));
+
+    let spans = rec.tracer.spans();
+    let want = "\
+sync_pod 3ms [ok] pod=web-1 attempt=2
+  - info syncing 2 containers ready=false
+  provider.create_pod 1.3µs [NotFound: image not found]
+  provider.update_status 500ns [ok]
+    - warn slow
+gc 0ns [unset]
+";
+    assert_eq!(spans.render(), want);
+    assert_eq!(spans.to_string(), want);
+    let create = spans.find("provider.create_pod").unwrap();
+    assert_eq!(
+        spans.render_tree(create),
+        "provider.create_pod 1.3µs [NotFound: image not found]\n"
+    );
+    let update = spans.find("provider.update_status").unwrap();
+    assert_eq!(
+        spans.render_tree(update),
+        "provider.update_status 500ns [ok]\n  - warn slow\n"
+    );
+    assert_eq!(ctxtrace::Spans::default().render(), "");
+}
+
+#[test]
+fn the_thread_a_span_started_on_is_recorded() {
+    let rec = recorder();
+    let ctx = rec.ctx.clone();
+    let there = thread::spawn(move || {
+        drop(ctx.start_span("there"));
+        format!("{:?}", thread::current().id())
+    })
+    .join()
+    .unwrap();
+    drop(rec.ctx.start_span("here"));
+    let here = format!("{:?}", thread::current().id());
+    assert_ne!(here, there);
+
+    let spans = rec.tracer.spans();
+    assert_eq!(
+        format!("ThreadId({})", spans.find("there").unwrap().thread()),
+        there
+    );
+    assert_eq!(
+        format!("ThreadId({})", spans.find("here").unwrap().thread()),
+        here
+    );
+}
+
+#[test]
+fn recorders_in_parallel_threads_never_mix() {
+    const N: usize = 100;
+    let barrier = Arc::new(Barrier::new(2));
+    let run = |name: &'static str| {
+        let barrier = Arc::clone(&barrier);
+        thread::spawn(move || {
+            let tracer = MemoryTracer::with_clock(ManualClock::new(0));
+            let ctx = Ctx::new(tracer.clone(), NopLogger);
+            barrier.wait();
+            for i in 0..N {
+                let (ctx, mut span) = ctx.start_span(name);
+                let ctx = span.with_field(&ctx, "i", i);
+                ctxtrace::info!(ctx, "{name}");
+                if i % 10 == 0 {
+                    thread::yield_now();
+                }
+            }
+            tracer
+        })
+    };
+    let (left, right) = (run("left"), run("right"));
+    for (tracer, name) in [
+        (left.join().unwrap(), "left"),
+        (right.join().unwrap(), "right"),
+    ] {
+        let spans = tracer.spans();
+        assert_eq!(spans.len(), N);
+        assert!(spans.iter().all(|s| s.name() == name));
+        assert!(
+            spans
+                .iter()
+                .all(|s| s.events().all(|e| e.message() == name))
+        );
+        let ids: Vec<u64> = spans.iter().map(|s| s.span_id().0).collect();
+        assert_eq!(ids, (1..=N as u64).collect::<Vec<_>>());
+        assert_eq!(tracer.started(), N as u64);
+    }
+}
+
+/// One span as a pod sync makes it: fields, a child, an event, a status.
+fn sync_once(ctx: &Ctx<MemoryTracer<ManualClock>, NopLogger>, i: usize) {
+    let (ctx, mut span) = ctx.start_span("sync_pod");
+    let ctx = span.with_field(&ctx, "pod", "web-00001");
+    let ctx = span.with_field(&ctx, "attempt", i % 7);
+    ctxtrace::info!(ctx, "syncing {} containers", i % 5; phase = "Running");
+    let result = ctx.in_span("provider.update", |ctx| {
+        ctxtrace::debug!(ctx, "update");
+        if i % 3 == 0 {
+            Err(std::io::Error::from(std::io::ErrorKind::NotFound))
+        } else {
+            Ok(())
+        }
+    });
+    span.set_status(&result);
+}
+
+#[test]
+fn memory_plateaus_once_warm() {
+    let tracer = MemoryTracer::with_clock_and_capacity(ManualClock::new(0), 100);
+    let ctx = Ctx::new(tracer.clone(), NopLogger);
+    for i in 0..scaled(1_000) {
+        sync_once(&ctx, i);
+    }
+    let warm = tracer.memory_bytes();
+    assert!(warm > 0);
+    // `i` goes on from the warm-up: each recycled buffer keeps meeting the
+    // same mix of content, so it has nothing new to grow for.
+    for i in scaled(1_000)..scaled(1_000) + scaled(10_000) {
+        sync_once(&ctx, i);
+    }
+    assert_eq!(tracer.memory_bytes(), warm);
+    assert_eq!(tracer.spans().len(), 100);
+    assert_eq!(
+        tracer.dropped(),
+        2 * (scaled(1_000) + scaled(10_000)) as u64 - 100
+    );
+}
+
+#[test]
+fn clear_forgets_finished_spans_and_keeps_open_ones() {
+    let rec = recorder_with_capacity(2);
+    for name in ["a", "b", "c"] {
+        drop(rec.ctx.start_span(name));
+    }
+    let (ended_ctx, ended) = rec.ctx.start_span("ended");
+    ended.end();
+    ctxtrace::info!(ended_ctx, "late");
+    let (open_ctx, open) = rec.ctx.start_span("open");
+    assert_eq!((rec.tracer.dropped(), rec.tracer.late_events()), (2, 1));
+
+    rec.tracer.clear();
+    assert!(rec.tracer.spans().is_empty());
+    assert_eq!((rec.tracer.dropped(), rec.tracer.late_events()), (0, 0));
+    assert_eq!(rec.tracer.open(), 1);
+    assert_eq!(rec.tracer.started(), 5);
+
+    ctxtrace::info!(open_ctx, "still recorded");
+    drop(open);
+    let spans = rec.tracer.spans();
+    assert_eq!(spans.len(), 1);
+    let open = spans.find("open").unwrap();
+    assert_eq!(open.span_id(), SpanId(5));
+    assert_eq!(open.events().next().unwrap().message(), "still recorded");
+    // Ids keep counting after a clear.
+    let (ctx, span) = rec.ctx.start_span("after");
+    assert_eq!(ctx.span_ids().unwrap().span_id, SpanId(6));
+    drop(span);
+}
