@@ -565,9 +565,9 @@ pub fn hostile_strings() -> Vec<String> {
     .map(|s| (*s).to_owned())
     .collect();
     // Every C0 control, DEL and every C1 control, alone and in context
-    // (under miri, which is slow, every eighth; the string after the loop
-    // still has them all).
-    let step = if cfg!(miri) { 8 } else { 1 };
+    // (under miri, which is slow, every sixteenth; the string after the
+    // loop still has them all).
+    let step = if cfg!(miri) { 16 } else { 1 };
     for c in (0u32..0x20).chain(0x7f..0xa0).step_by(step) {
         let c = char::from_u32(c).unwrap();
         strings.push(c.to_string());
@@ -679,11 +679,11 @@ impl ToValue for Val {
 // ---------------------------------------------------------------------------
 // Proptest
 
-/// Cases per property: `PROPTEST_CASES`, else 256; 16 under miri. Failures
+/// Cases per property: `PROPTEST_CASES`, else 256; 4 under miri. Failures
 /// are not persisted (miri has no file system, and the tests are pure).
 pub fn proptest_config() -> ProptestConfig {
     let cases = if cfg!(miri) {
-        16
+        4
     } else {
         std::env::var("PROPTEST_CASES")
             .ok()
