@@ -186,6 +186,16 @@ pub trait Span {
     /// span.end();
     /// assert_eq!((tracer.open(), tracer.spans().len()), (0, 1));
     /// ```
+    ///
+    /// A span cannot end twice: `end` takes it by value.
+    ///
+    /// ```compile_fail
+    /// use ctxtrace::{Ctx, NopLogger, NopTracer, Span};
+    ///
+    /// let (_ctx, span) = Ctx::new(NopTracer, NopLogger).start_span("sync");
+    /// span.end();
+    /// span.end(); // error[E0382]: use of moved value: `span`
+    /// ```
     fn end(self)
     where
         Self: Sized,
