@@ -11,6 +11,13 @@ use std::fmt;
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, PoisonError};
 
+// The logfmt reader and key rule are shared with the reliability tests and
+// the fuzz targets, which include `logfmt.rs` on its own.
+#[path = "logfmt.rs"]
+mod logfmt_rules;
+#[allow(unused_imports)] // each test file uses its own subset
+pub use logfmt_rules::{is_hidden, parse as logfmt, written_key as text_key};
+
 use ctxtrace::{Redacted, ToValue, Value};
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
@@ -361,83 +368,6 @@ pub fn assert_one_line(line: &str) {
 // ---------------------------------------------------------------------------
 // Reading logfmt lines back
 
-/// The pairs of a logfmt line, in order: keys, and values unquoted and
-/// unescaped with the escapes `TextLogger` documents (`\" \\ \n \r \t
-/// \u{HEX}`). Pairs are separated by one space.
-pub fn logfmt(line: &str) -> Result<Vec<(String, String)>, String> {
-    let mut pairs = Vec::new();
-    let mut rest = line;
-    while !rest.is_empty() {
-        let eq = rest
-            .find('=')
-            .ok_or_else(|| format!("no '=' in {rest:?}"))?;
-        let key = &rest[..eq];
-        if key.is_empty() || key.contains([' ', '"']) {
-            return Err(format!("bad key {key:?}"));
-        }
-        rest = &rest[eq + 1..];
-        let value;
-        if let Some(quoted) = rest.strip_prefix('"') {
-            let mut out = String::new();
-            let mut chars = quoted.char_indices();
-            let end = loop {
-                let (i, c) = chars
-                    .next()
-                    .ok_or_else(|| format!("unterminated quote in {line:?}"))?;
-                match c {
-                    '"' => break i + 1,
-                    '\\' => match chars.next().map(|(_, c)| c) {
-                        Some('"') => out.push('"'),
-                        Some('\\') => out.push('\\'),
-                        Some('n') => out.push('\n'),
-                        Some('r') => out.push('\r'),
-                        Some('t') => out.push('\t'),
-                        Some('u') => {
-                            if chars.next().map(|(_, c)| c) != Some('{') {
-                                return Err(format!("bad \\u escape in {line:?}"));
-                            }
-                            let mut hex = String::new();
-                            loop {
-                                match chars.next().map(|(_, c)| c) {
-                                    Some('}') => break,
-                                    Some(c) if c.is_ascii_hexdigit() && hex.len() < 6 => {
-                                        hex.push(c)
-                                    }
-                                    _ => return Err(format!("bad \\u escape in {line:?}")),
-                                }
-                            }
-                            let n = u32::from_str_radix(&hex, 16).map_err(|e| e.to_string())?;
-                            out.push(
-                                char::from_u32(n).ok_or_else(|| format!("bad code point {n:x}"))?,
-                            );
-                        }
-                        other => return Err(format!("unknown escape {other:?} in {line:?}")),
-                    },
-                    c => out.push(c),
-                }
-            };
-            value = out;
-            rest = &quoted[end..];
-        } else {
-            let end = rest.find(' ').unwrap_or(rest.len());
-            value = rest[..end].to_owned();
-            if value.is_empty() || value.contains(['"', '=', '\\']) {
-                return Err(format!("bad bare value {value:?} in {line:?}"));
-            }
-            rest = &rest[end..];
-        }
-        pairs.push((key.to_owned(), value));
-        if !rest.is_empty() {
-            rest = rest
-                .strip_prefix(' ')
-                .ok_or_else(|| format!("expected a space before {rest:?}"))?;
-            if rest.is_empty() {
-                return Err(format!("trailing space in {line:?}"));
-            }
-        }
-    }
-    Ok(pairs)
-}
 
 /// The one value of `key` among logfmt pairs.
 pub fn logfmt_value<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
@@ -449,45 +379,7 @@ pub fn logfmt_value<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
     &value.1
 }
 
-/// What `TextLogger` documents as needing an escape inside quotes: control
-/// characters and invisible format characters.
-pub fn is_hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(
-            c,
-            '\u{ad}'
-                | '\u{61c}'
-                | '\u{180e}'
-                | '\u{200b}'..='\u{200f}'
-                | '\u{2028}'..='\u{202e}'
-                | '\u{2060}'..='\u{206f}'
-                | '\u{feff}'
-                | '\u{fff9}'..='\u{fffb}'
-        )
-}
 
-/// The key a logfmt line uses for a field key: sanitised as documented, and
-/// prefixed with `fields.` when it would read as a fixed key.
-pub fn text_key(key: &str) -> String {
-    let mut out: String = key
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/' | '@' | ':') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if out.is_empty() {
-        out.push('_');
-    }
-    if is_reserved(&out) {
-        format!("fields.{out}")
-    } else {
-        out
-    }
-}
 
 /// The text a logfmt value must read back as.
 pub fn text_value(expected: &Expected) -> String {
