@@ -368,7 +368,6 @@ pub fn assert_one_line(line: &str) {
 // ---------------------------------------------------------------------------
 // Reading logfmt lines back
 
-
 /// The one value of `key` among logfmt pairs.
 pub fn logfmt_value<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
     let mut found = pairs.iter().filter(|(k, _)| k == key);
@@ -378,8 +377,6 @@ pub fn logfmt_value<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
     assert!(found.next().is_none(), "key {key:?} twice in {pairs:?}");
     &value.1
 }
-
-
 
 /// The text a logfmt value must read back as.
 pub fn text_value(expected: &Expected) -> String {
