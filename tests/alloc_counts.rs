@@ -106,7 +106,8 @@ fn line<T: Tracer, L: Logger>(ctx: &Ctx<T, L>, pod: &Pod) {
         containers = pod.containers);
 }
 
-const N: u64 = 1_000;
+/// Operations counted per case; fewer under miri, which is slow.
+const N: u64 = if cfg!(miri) { 50 } else { 1_000 };
 
 fn per_op(label: &str, total: u64) -> f64 {
     let per = total as f64 / N as f64;
@@ -125,7 +126,7 @@ fn steady_state_allocations() {
 
     // The recorder is warm once it is full: every new span then reuses the
     // buffers of the one it evicts.
-    let capacity = 1_000;
+    let capacity = if cfg!(miri) { 50 } else { 1_000 };
     let tracer = MemoryTracer::with_capacity(capacity);
     let ctx = Ctx::new(tracer.clone(), NopLogger);
     for _ in 0..3 * capacity {
