@@ -187,12 +187,13 @@ pub trait Span {
     /// assert_eq!((tracer.open(), tracer.spans().len()), (0, 1));
     /// ```
     ///
-    /// A span cannot end twice: `end` takes it by value.
+    /// A span cannot end twice: `end` takes it by value. (The nop span is
+    /// `Copy`, so for it a second `end` compiles, and does nothing.)
     ///
     /// ```compile_fail
-    /// use ctxtrace::{Ctx, NopLogger, NopTracer, Span};
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Span};
     ///
-    /// let (_ctx, span) = Ctx::new(NopTracer, NopLogger).start_span("sync");
+    /// let (_ctx, span) = Ctx::new(MemoryTracer::new(), NopLogger).start_span("sync");
     /// span.end();
     /// span.end(); // error[E0382]: use of moved value: `span`
     /// ```
