@@ -210,9 +210,21 @@ static ESCAPE: [u8; 256] = {
     table
 };
 
+/// Appends `\u00XX` for the code point `byte` (below U+0100).
+fn push_u00(buf: &mut Vec<u8>, byte: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    buf.extend_from_slice(&[
+        b'\\',
+        b'u',
+        b'0',
+        b'0',
+        HEX[usize::from(byte >> 4)],
+        HEX[usize::from(byte & 0xf)],
+    ]);
+}
+
 /// Appends `s` escaped for the inside of a JSON string.
 fn escape(buf: &mut Vec<u8>, s: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
@@ -230,14 +242,7 @@ fn escape(buf: &mut Vec<u8>, s: &str) {
                 continue;
             };
             buf.extend_from_slice(&bytes[start..i]);
-            buf.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(low >> 4)],
-                HEX[usize::from(low & 0xf)],
-            ]);
+            push_u00(buf, low);
             i += 2;
             start = i;
             continue;
@@ -262,14 +267,7 @@ fn escape(buf: &mut Vec<u8>, s: &str) {
         }
         buf.extend_from_slice(&bytes[start..i]);
         if kind == b'u' {
-            buf.extend_from_slice(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(b >> 4)],
-                HEX[usize::from(b & 0xf)],
-            ]);
+            push_u00(buf, b);
         } else {
             buf.extend_from_slice(&[b'\\', kind]);
         }

@@ -421,13 +421,7 @@ impl TraceId {
     /// assert_eq!(&hex[30..], b"01");
     /// ```
     pub const fn to_hex(self) -> [u8; 32] {
-        let mut out = [0u8; 32];
-        let mut i = 0;
-        while i < 32 {
-            out[i] = HEX[((self.0 >> (124 - 4 * i)) & 0xf) as usize];
-            i += 1;
-        }
-        out
+        hex(self.0)
     }
 }
 
@@ -440,17 +434,21 @@ impl SpanId {
     /// assert_eq!(&ctxtrace::SpanId(0x1f).to_hex(), b"000000000000001f");
     /// ```
     pub const fn to_hex(self) -> [u8; 16] {
-        let mut out = [0u8; 16];
-        let mut i = 0;
-        while i < 16 {
-            out[i] = HEX[((self.0 >> (60 - 4 * i)) & 0xf) as usize];
-            i += 1;
-        }
-        out
+        hex(self.0 as u128)
     }
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+/// The low `N / 2` bytes of `n` as `N` lower-case hex digits.
+const fn hex<const N: usize>(n: u128) -> [u8; N] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = HEX[((n >> (4 * (N - 1 - i))) & 0xf) as usize];
+        i += 1;
+    }
+    out
+}
 
 impl fmt::Display for TraceId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
