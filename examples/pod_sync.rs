@@ -442,8 +442,7 @@ fn with_status<T: Tracer, L: Logger>(
 }
 
 /// A failed step of a sync. The provider's error is its source, and its
-/// status code comes from there: `ErrorStatus`'s default walks the `source()`
-/// chain, so `io::ErrorKind::NotFound` gives `NotFound` and `InvalidInput`
+/// status code comes from there: `set_status` walks the `source()` chain, so `io::ErrorKind::NotFound` gives `NotFound` and `InvalidInput`
 /// gives `InvalidArgument`.
 #[derive(Debug)]
 struct SyncError {
@@ -467,8 +466,6 @@ impl Error for SyncError {
         Some(&self.source)
     }
 }
-
-impl ErrorStatus for SyncError {}
 
 // ---------------------------------------------------------------------------
 // Kubernetes: pods and the API server
