@@ -46,7 +46,7 @@ use crate::{
 /// let entry = &logger.entries()[0];
 /// assert_eq!(entry.message(), "syncing 2 containers");
 /// assert_eq!(entry.field("pod").unwrap().to_string(), "web-1");
-/// assert_eq!(entry.field("method").unwrap().to_string(), "sync_pod");
+/// assert_eq!(entry.method(), Some("sync_pod"));
 /// assert_eq!(tracer.spans().find("sync_pod").unwrap().events().count(), 1);
 /// ```
 pub struct Ctx<T: Tracer, L: Logger> {
@@ -385,25 +385,50 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
 
     /// Whether an entry at `level` would go anywhere: to the logger, or as an
     /// event to the tracer. The logging macros call it before they evaluate
-    /// any argument.
+    /// any argument, so an entry that neither takes costs a level check.
+    ///
+    /// It asks the logger's type and its run-time level, and the tracer's
+    /// type and [`event_enabled`](Tracer::event_enabled), which says no when
+    /// this `Ctx` has no current span or the level is below the tracer's
+    /// event level.
     ///
     /// # Examples
     ///
     /// ```
-    /// use ctxtrace::{Ctx, Level, NopLogger, NopTracer};
+    /// use ctxtrace::{Ctx, Level, LevelFilter, MemoryLogger, MemoryTracer, NopLogger, NopTracer};
     ///
     /// assert!(!Ctx::new(NopTracer, NopLogger).enabled(Level::Error));
+    /// // A logger at Info and a recorder whose events start at Info (its default).
+    /// let root = Ctx::new(MemoryTracer::new(), MemoryLogger::new().with_level(LevelFilter::Info));
+    /// let (ctx, _span) = root.start_span("sync");
+    /// assert!(ctx.enabled(Level::Info));
+    /// assert!(!ctx.enabled(Level::Debug));
     /// ```
     #[inline(always)]
     pub fn enabled(&self, level: Level) -> bool {
-        Self::MAX_LEVEL.allows(level)
-            && (T::MAX_EVENT_LEVEL.allows(level)
-                || (L::MAX_LEVEL.allows(level) && self.logger.enabled(level)))
+        Self::MAX_LEVEL.allows(level) && (self.logger_enabled(level) || self.event_enabled(level))
+    }
+
+    #[inline(always)]
+    fn logger_enabled(&self, level: Level) -> bool {
+        L::MAX_LEVEL.allows(level) && self.logger.enabled(level)
+    }
+
+    #[inline(always)]
+    fn event_enabled(&self, level: Level) -> bool {
+        T::ENABLED
+            && T::MAX_EVENT_LEVEL.allows(level)
+            && self.tracer.event_enabled(&self.span, level)
     }
 
     /// Logs one entry: to the logger if it is enabled for `level`, and as an
-    /// event on the current span. The macros [`info!`](crate::info) and
-    /// friends call it after [`enabled`](Ctx::enabled).
+    /// event on the current span if the tracer takes `level`. The macros
+    /// [`info!`](crate::info) and friends call it after
+    /// [`enabled`](Ctx::enabled).
+    ///
+    /// The event carries the `Ctx`'s fields (those added with
+    /// [`with_field`](Ctx::with_field) or [`Span::with_field`], as the log line
+    /// does) and the entry's own, which win over the `Ctx`'s.
     ///
     /// # Examples
     ///
@@ -418,11 +443,11 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
     #[inline]
     pub fn log(&self, level: Level, message: fmt::Arguments<'_>, fields: &[Field<'_>]) {
         let record = Record::new(level, message, fields).with_span_ids(self.span_ids());
-        if L::MAX_LEVEL.allows(level) && self.logger.enabled(level) {
+        if self.logger_enabled(level) {
             self.logger.log(&record);
         }
-        if T::ENABLED && T::MAX_EVENT_LEVEL.allows(level) {
-            self.tracer.add_event(&self.span, &record);
+        if self.event_enabled(level) {
+            self.tracer.add_event(&self.span, &record, &self.logger);
         }
     }
 }

@@ -40,12 +40,21 @@ impl<A: Tracer, B: Tracer> Tracer for (A, B) {
     }
 
     #[inline]
-    fn add_event(&self, span: &Self::SpanRef, record: &Record<'_>) {
-        if A::ENABLED && A::MAX_EVENT_LEVEL.allows(record.level()) {
-            self.0.add_event(&span.0, record);
+    fn event_enabled(&self, span: &Self::SpanRef, level: Level) -> bool {
+        (A::ENABLED && A::MAX_EVENT_LEVEL.allows(level) && self.0.event_enabled(&span.0, level))
+            || (B::ENABLED
+                && B::MAX_EVENT_LEVEL.allows(level)
+                && self.1.event_enabled(&span.1, level))
+    }
+
+    #[inline]
+    fn add_event<L: Logger>(&self, span: &Self::SpanRef, record: &Record<'_>, context: &L) {
+        let level = record.level();
+        if A::ENABLED && A::MAX_EVENT_LEVEL.allows(level) && self.0.event_enabled(&span.0, level) {
+            self.0.add_event(&span.0, record, context);
         }
-        if B::ENABLED && B::MAX_EVENT_LEVEL.allows(record.level()) {
-            self.1.add_event(&span.1, record);
+        if B::ENABLED && B::MAX_EVENT_LEVEL.allows(level) && self.1.event_enabled(&span.1, level) {
+            self.1.add_event(&span.1, record, context);
         }
     }
 
@@ -124,6 +133,20 @@ impl<A: Logger, B: Logger> Logger for (A, B) {
     #[inline]
     fn with_method(&self, name: &'static str) -> Self {
         (self.0.with_method(name), self.1.with_method(name))
+    }
+
+    /// Both parts were given the same fields: the first part's, or the second
+    /// part's when the first keeps none (a nop logger).
+    #[inline]
+    fn for_each_field(&self, mut f: impl FnMut(&'static str, Value<'_>)) {
+        let mut any = false;
+        self.0.for_each_field(|key, value| {
+            any = true;
+            f(key, value);
+        });
+        if !any {
+            self.1.for_each_field(f);
+        }
     }
 
     #[inline]

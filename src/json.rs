@@ -3,7 +3,7 @@
 use std::fmt::{self, Write as _};
 use std::io::Write;
 
-use crate::writer::{Bytes, WriterCore, is_reserved, push_i64, push_u64, writer_logger_api};
+use crate::writer::{Bytes, WriterCore, is_renamed, push_i64, push_u64, writer_logger_api};
 use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 
 /// A logger that writes one JSON object per line.
@@ -26,10 +26,13 @@ use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 ///   line is one line and parses back to the exact strings that were logged.
 ///   Keys are escaped the same way.
 /// - A field whose key is one of the fixed keys is written as
-///   `fields.<key>`, so no field can forge `level` or `msg`.
-/// - Keys are not repeated: setting a key on the `Ctx` again replaces its
-///   earlier value, and an entry's own field replaces a `Ctx` field with the
-///   same key.
+///   `fields.<key>`, so no field can forge `level` or `msg`. So is a field
+///   whose key already starts with `fields.`, so that the renamed keys never
+///   meet: `level` is written `fields.level`, and `fields.level` is written
+///   `fields.fields.level`.
+/// - No line holds a key twice: setting a key on the `Ctx` again replaces its
+///   earlier value, an entry's own field replaces a `Ctx` field with the same
+///   key, and when an entry gives a key twice the last value wins.
 /// - Lines are written whole, with one `write_all` under a lock, so lines
 ///   from many threads never interleave, and from a buffer that is reused: a
 ///   line allocates nothing once the logger is warm.
@@ -80,7 +83,7 @@ impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
         JsonLogger {
             core: self
                 .core
-                .with_context(key, |buf| push_field(buf, key, value)),
+                .with_context(key, value, |buf| push_field(buf, key, value)),
         }
     }
 
@@ -88,6 +91,10 @@ impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
         let mut core = self.core.clone();
         core.method = Some(name);
         JsonLogger { core }
+    }
+
+    fn for_each_field(&self, f: impl FnMut(&'static str, Value<'_>)) {
+        self.core.for_each_field(f);
     }
 
     fn log(&self, record: &Record<'_>) {
@@ -116,7 +123,7 @@ impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
                 buf.push(b'"');
             }
             core.push_context(buf, record.fields());
-            for field in record.fields() {
+            for field in record.unique_fields() {
                 push_field(buf, field.key, field.value);
             }
             buf.push(b'}');
@@ -127,7 +134,7 @@ impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
 /// Appends `,"key":value`.
 fn push_field(buf: &mut Vec<u8>, key: &str, value: Value<'_>) {
     buf.push(b',');
-    if is_reserved(key) {
+    if is_renamed(key) {
         buf.extend_from_slice(b"\"fields.");
     } else {
         buf.push(b'"');

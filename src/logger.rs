@@ -120,6 +120,47 @@ impl<'a> Record<'a> {
         self.fields
     }
 
+    /// The entry's own fields, each key once: when the entry gives a key
+    /// twice, the last value wins, in its place. Backends write these.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Field, Level, Record, Value};
+    ///
+    /// let fields = [Field::new("a", &1), Field::new("b", &2), Field::new("a", &3)];
+    /// let record = Record::new(Level::Info, format_args!("x"), &fields);
+    /// let unique: Vec<_> = record.unique_fields().map(|f| (f.key, f.value)).collect();
+    /// assert_eq!(unique, [("b", Value::I64(2)), ("a", Value::I64(3))]);
+    /// ```
+    #[inline]
+    pub fn unique_fields(&self) -> impl Iterator<Item = &'a Field<'a>> + 'a {
+        let fields = self.fields;
+        fields
+            .iter()
+            .enumerate()
+            .filter(move |&(i, f)| !fields[i + 1..].iter().any(|later| later.key == f.key))
+            .map(|(_, f)| f)
+    }
+
+    /// Whether the entry gives the field `key` itself, which then overrides a
+    /// `Ctx` field with the same key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Field, Level, Record};
+    ///
+    /// let fields = [Field::new("attempt", &2)];
+    /// let record = Record::new(Level::Info, format_args!("x"), &fields);
+    /// assert!(record.has_field("attempt"));
+    /// assert!(!record.has_field("pod"));
+    /// ```
+    #[inline]
+    pub fn has_field(&self, key: &str) -> bool {
+        self.fields.iter().any(|f| f.key == key)
+    }
+
     /// The trace and span ids of the span the entry was logged under, when the
     /// tracer has ids (the memory recorder does; the nop tracer does not).
     ///
@@ -237,6 +278,40 @@ pub trait Logger: Clone {
     #[must_use]
     fn with_method(&self, name: &'static str) -> Self {
         self.with_field("method", Value::Str(name))
+    }
+
+    /// Calls `f` with each field added with [`with_field`](Self::with_field)
+    /// so far, each key once with its latest value, in the order the keys
+    /// were last set. The span name of [`with_method`](Self::with_method) is
+    /// not a field.
+    ///
+    /// A tracer that records events calls it for each entry logged under a
+    /// span, so that the event carries the `Ctx`'s fields as a log line does.
+    /// It is never called when the tracer records no events.
+    ///
+    /// # For implementors
+    ///
+    /// The default has no fields: a logger that keeps none, such as
+    /// [`NopLogger`](crate::NopLogger), need not implement it. A logger that
+    /// keeps fields should, with the values as close to their type as its
+    /// storage allows (a rendered `Display` value comes back as a string).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Logger, MemoryLogger, Value};
+    ///
+    /// let logger = MemoryLogger::new()
+    ///     .with_field("pod", Value::Str("web-1"))
+    ///     .with_field("attempt", Value::U64(1))
+    ///     .with_field("pod", Value::Str("web-2"));
+    /// let mut fields = Vec::new();
+    /// logger.for_each_field(|key, value| fields.push(format!("{key}={value}")));
+    /// assert_eq!(fields, ["attempt=1", "pod=web-2"]);
+    /// ```
+    #[inline]
+    fn for_each_field(&self, f: impl FnMut(&'static str, Value<'_>)) {
+        let _ = f;
     }
 
     /// Writes one entry. Called only when [`enabled`](Self::enabled) said yes.

@@ -2,7 +2,8 @@
 //! [`MemoryLogger`] keeps log entries, for tests and for inspecting a run.
 
 use crate::{
-    Clock, Level, Record, Span, SpanId, SpanIds, StatusCode, SystemClock, TraceId, Tracer, Value,
+    Clock, Level, LevelFilter, Logger, Record, Span, SpanId, SpanIds, StatusCode, SystemClock,
+    TraceId, Tracer, Value,
 };
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
@@ -36,8 +37,16 @@ const POOL_MAX: usize = 1024;
 /// A tracer that records finished spans in memory.
 ///
 /// It records each span's ids, parent, name, start and end time, attributes,
-/// events (every entry logged through a `Ctx` under it), status and thread.
-/// Read them back with [`spans`](MemoryTracer::spans).
+/// events, status and thread. Read them back with
+/// [`spans`](MemoryTracer::spans).
+///
+/// - **Attributes.** A key set again replaces its value.
+/// - **Events.** Every entry logged through a `Ctx` under the span, at
+///   [`Level::Info`] and above unless [`with_event_level`](Self::with_event_level)
+///   says otherwise. An event carries the entry's level and message, the
+///   `Ctx`'s fields (those added with `with_field`, as the log line has them)
+///   and the entry's own fields, which win over the `Ctx`'s; no event holds a
+///   key twice.
 ///
 /// - **Bounded.** It keeps at most [`capacity`](MemoryTracer::capacity) finished
 ///   spans (65,536 by default), drops the oldest beyond that and counts the
@@ -71,12 +80,14 @@ const POOL_MAX: usize = 1024;
 #[derive(Debug)]
 pub struct MemoryTracer<C: Clock = SystemClock> {
     shared: Arc<Shared<C>>,
+    event_level: LevelFilter,
 }
 
 impl<C: Clock> Clone for MemoryTracer<C> {
     fn clone(&self) -> Self {
         MemoryTracer {
             shared: Arc::clone(&self.shared),
+            event_level: self.event_level,
         }
     }
 }
@@ -362,7 +373,50 @@ impl<C: Clock> MemoryTracer<C> {
                 clock,
                 inner: Mutex::new(inner),
             }),
+            event_level: LevelFilter::Info,
         }
+    }
+
+    /// The same recorder, whose spans keep as events the entries that `level`
+    /// allows. The default is [`LevelFilter::Info`]: `debug!` and `trace!`
+    /// lines are not kept on spans, and their arguments are not evaluated
+    /// unless the logger takes them. Clones share the recorder; each keeps its
+    /// own event level.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, LevelFilter, MemoryTracer, NopLogger};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// for tracer in [tracer.clone(), tracer.clone().with_event_level(LevelFilter::Trace)] {
+    ///     let (ctx, _span) = Ctx::new(tracer, NopLogger).start_span("sync");
+    ///     ctxtrace::debug!(ctx, "details");
+    ///     ctxtrace::info!(ctx, "synced");
+    /// }
+    /// let spans = tracer.spans();
+    /// let counts: Vec<usize> = spans.iter().map(|s| s.events().count()).collect();
+    /// assert_eq!(counts, [1, 2]);
+    /// ```
+    #[must_use]
+    pub fn with_event_level(self, level: LevelFilter) -> Self {
+        MemoryTracer {
+            event_level: level,
+            ..self
+        }
+    }
+
+    /// The level of the entries this recorder keeps as span events.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{LevelFilter, MemoryTracer};
+    ///
+    /// assert_eq!(MemoryTracer::new().event_level(), LevelFilter::Info);
+    /// ```
+    pub fn event_level(&self) -> LevelFilter {
+        self.event_level
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -627,13 +681,18 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
         }
     }
 
-    fn add_event(&self, span: &Option<MemorySpanRef>, record: &Record<'_>) {
+    #[inline]
+    fn event_enabled(&self, span: &Option<MemorySpanRef>, level: Level) -> bool {
+        span.is_some() && self.event_level.allows(level)
+    }
+
+    fn add_event<L: Logger>(&self, span: &Option<MemorySpanRef>, record: &Record<'_>, context: &L) {
         let Some(span) = span else { return };
         let unix_nanos = self.shared.clock.now();
         let mut inner = self.lock();
         match inner.slots.get_mut(span.slot as usize) {
             Some(live) if live.generation == span.generation => {
-                live.events.push(unix_nanos, record)
+                live.events.push(unix_nanos, record, context)
             }
             _ => inner.late_events += 1,
         }
@@ -645,12 +704,19 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
 }
 
 impl Events {
-    fn push(&mut self, unix_nanos: u64, record: &Record<'_>) {
+    /// Keeps one event: the `Ctx`'s fields that the entry does not override,
+    /// then the entry's own, each key once.
+    fn push<L: Logger>(&mut self, unix_nanos: u64, record: &Record<'_>, context: &L) {
         let message = write_text(&mut self.text, record.message());
         let first = self.fields.len() as u32;
-        for field in record.fields() {
-            let stored = Stored::copy(field.key, field.value, &mut self.text);
-            self.fields.push(stored);
+        let Events { fields, text, .. } = self;
+        context.for_each_field(|key, value| {
+            if !record.has_field(key) {
+                fields.push(Stored::copy(key, value, text));
+            }
+        });
+        for field in record.unique_fields() {
+            fields.push(Stored::copy(field.key, field.value, text));
         }
         let fields = (first, self.fields.len() as u32);
         self.list.push(EventMeta {
@@ -685,10 +751,14 @@ impl<C: Clock> Span for MemorySpan<C> {
         })
     }
 
+    /// A key set again replaces its value, in its place.
     fn set_attribute(&mut self, key: &'static str, value: Value<'_>) {
         if let Some(record) = self.record.as_deref_mut() {
             let stored = Stored::copy(key, value, &mut record.text);
-            record.attributes.push(stored);
+            match record.attributes.iter_mut().find(|a| a.key == key) {
+                Some(old) => *old = stored,
+                None => record.attributes.push(stored),
+            }
         }
     }
 

@@ -79,7 +79,7 @@ impl Tracer for NopTracer {
     }
 
     #[inline(always)]
-    fn add_event(&self, _span: &NopSpan, _record: &Record<'_>) {}
+    fn add_event<L: Logger>(&self, _span: &NopSpan, _record: &Record<'_>, _context: &L) {}
 }
 
 impl Span for NopSpan {

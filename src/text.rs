@@ -3,7 +3,7 @@
 use std::fmt::{self, Write as _};
 use std::io::Write;
 
-use crate::writer::{Bytes, WriterCore, is_reserved, push_i64, push_u64, writer_logger_api};
+use crate::writer::{Bytes, WriterCore, is_renamed, push_i64, push_u64, writer_logger_api};
 use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 
 /// A logger that writes one logfmt line per entry.
@@ -26,13 +26,18 @@ use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 /// is always one line, no value can forge a field, and every value reads back
 /// exactly.
 ///
-/// **Keys.** Keys are written bare. Each character of a key that is not an
-/// ASCII letter, digit, or one of `_ . - / @ :` is written as `_`, and an
-/// empty key as `_`, so a key can never break the line's structure. A field
-/// whose key is, once sanitised, one of the fixed keys is written as
-/// `fields.<key>` (so `trace id` is written `fields.trace_id`). Setting a
-/// key on the `Ctx` again replaces its earlier value, and an entry's own field
-/// replaces a `Ctx` field with the same key.
+/// **Keys.** Keys are written bare. Each byte of a key that is not an ASCII
+/// letter, digit, or one of `_ . - / @ :` is written as `%XX` (its UTF-8, in
+/// upper-case hex: `trace id` is `trace%20id`, `é` is `%C3%A9`), and an
+/// empty key as `%`, so a key can never break the line's structure and two
+/// keys are never written alike. A field whose key is one of the fixed keys,
+/// or starts with `fields.`, is written as `fields.<key>`, so no field can
+/// forge a fixed key and the renamed keys never meet (`level` is
+/// `fields.level`, `fields.level` is `fields.fields.level`).
+///
+/// No line holds a key twice: setting a key on the `Ctx` again replaces its
+/// earlier value, an entry's own field replaces a `Ctx` field with the same
+/// key, and when an entry gives a key twice the last value wins.
 ///
 /// Writing, locking, errors and panics work as for
 /// [`JsonLogger`](crate::JsonLogger): whole lines with one `write_all`, a
@@ -71,7 +76,7 @@ impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
     }
 
     fn with_field(&self, key: &'static str, value: Value<'_>) -> Self {
-        let core = self.core.with_context(key, |buf| {
+        let core = self.core.with_context(key, value, |buf| {
             let mut scratch = Vec::new();
             push_field(buf, &mut scratch, key, value);
         });
@@ -82,6 +87,10 @@ impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
         let mut core = self.core.clone();
         core.method = Some(name);
         TextLogger { core }
+    }
+
+    fn for_each_field(&self, f: impl FnMut(&'static str, Value<'_>)) {
+        self.core.for_each_field(f);
     }
 
     fn log(&self, record: &Record<'_>) {
@@ -111,7 +120,7 @@ impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
                 None => push_rendered(buf, scratch, record.message()),
             }
             core.push_context(buf, record.fields());
-            for field in record.fields() {
+            for field in record.unique_fields() {
                 push_field(buf, scratch, field.key, field.value);
             }
         });
@@ -121,23 +130,10 @@ impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
 /// Appends ` key=value`.
 fn push_field(buf: &mut Vec<u8>, scratch: &mut Vec<u8>, key: &str, value: Value<'_>) {
     buf.push(b' ');
-    if key.bytes().all(is_plain_key_byte) && !key.is_empty() {
-        // The common case: the key is written as it is.
-        if is_reserved(key) {
-            buf.extend_from_slice(b"fields.");
-        }
-        buf.extend_from_slice(key.as_bytes());
-    } else {
-        let start = buf.len();
-        push_key(buf, key);
-        // Checked on the sanitised key, so that `trace id` (written
-        // `trace_id`) cannot pass for a fixed key either.
-        if is_reserved(std::str::from_utf8(&buf[start..]).unwrap_or("")) {
-            buf.truncate(start);
-            buf.extend_from_slice(b"fields.");
-            push_key(buf, key);
-        }
+    if is_renamed(key) {
+        buf.extend_from_slice(b"fields.");
     }
+    push_key(buf, key);
     buf.push(b'=');
     match value {
         Value::Str(s) => push_str(buf, s),
@@ -155,13 +151,23 @@ fn is_plain_key_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/' | b'@' | b':')
 }
 
+/// Appends `key`: as it is when every byte is plain (the common case), else
+/// with each other byte of its UTF-8 as `%XX`; an empty key is `%`. One key,
+/// one written form, so two keys never meet.
 fn push_key(buf: &mut Vec<u8>, key: &str) {
     if key.is_empty() {
-        buf.push(b'_');
-    }
-    for c in key.chars() {
-        let plain = c.is_ascii() && is_plain_key_byte(c as u8);
-        buf.push(if plain { c as u8 } else { b'_' });
+        buf.push(b'%');
+    } else if key.bytes().all(is_plain_key_byte) {
+        buf.extend_from_slice(key.as_bytes());
+    } else {
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        for b in key.bytes() {
+            if is_plain_key_byte(b) {
+                buf.push(b);
+            } else {
+                buf.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0xf)]]);
+            }
+        }
     }
 }
 
@@ -261,15 +267,18 @@ mod tests {
     }
 
     #[test]
-    fn keys_are_sanitised() {
+    fn keys_are_sanitised_one_to_one() {
         let key = |k: &str| {
             let mut buf = Vec::new();
             push_key(&mut buf, k);
             String::from_utf8(buf).unwrap()
         };
         assert_eq!(key("k8s.pod_name"), "k8s.pod_name");
-        assert_eq!(key("a b=c\"d"), "a_b_c_d");
-        assert_eq!(key(""), "_");
-        assert_eq!(key("é"), "_");
+        assert_eq!(key("a b=c\"d"), "a%20b%3Dc%22d");
+        assert_eq!(key(""), "%");
+        assert_eq!(key("%"), "%25");
+        assert_eq!(key("é"), "%C3%A9");
+        // Keys that the old `_` rule wrote alike are written apart.
+        assert_ne!(key("a b"), key("a_b"));
     }
 }

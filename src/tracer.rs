@@ -2,7 +2,9 @@
 
 use core::fmt;
 
-use crate::{Ctx, ErrorStatus, Field, LevelFilter, Logger, Record, StatusCode, ToValue, Value};
+use crate::{
+    Ctx, ErrorStatus, Field, Level, LevelFilter, Logger, Record, StatusCode, ToValue, Value,
+};
 
 /// A source of spans, chosen at compile time as the `T` of a
 /// [`Ctx<T, L>`](crate::Ctx).
@@ -45,12 +47,17 @@ pub trait Tracer: Clone {
     /// [`NopTracer`](crate::NopTracer) does.
     const ENABLED: bool = true;
 
-    /// The most verbose level whose entries become span events.
+    /// The most verbose level whose entries can ever become span events with
+    /// this tracer type. Entries above it are removed at compile time when the
+    /// logger's type rules them out too.
     ///
     /// # For implementors
     ///
     /// The default is [`LevelFilter::Trace`] when the tracer is
-    /// [`ENABLED`](Self::ENABLED), else [`LevelFilter::Off`].
+    /// [`ENABLED`](Self::ENABLED), else [`LevelFilter::Off`]. A tracer whose
+    /// event level is set at run time states here the most verbose level it
+    /// could be set to, and answers for the level in force in
+    /// [`event_enabled`](Tracer::event_enabled).
     const MAX_EVENT_LEVEL: LevelFilter = if Self::ENABLED {
         LevelFilter::Trace
     } else {
@@ -65,14 +72,52 @@ pub trait Tracer: Clone {
     /// Do not allocate per span if you can avoid it: this is the hot path.
     fn start_span(&self, parent: &Self::SpanRef, name: &'static str) -> Self::Span;
 
-    /// Records a log entry as an event on the span `span` names. Does nothing
-    /// when `span` is "no span".
+    /// Whether an entry at `level` logged through a `Ctx` whose span is `span`
+    /// would become an event: checked at run time, before the entry's
+    /// arguments are evaluated. [`Ctx::enabled`](crate::Ctx::enabled) asks it
+    /// and the logger, so an entry that neither takes costs nothing.
     ///
     /// # For implementors
     ///
-    /// Keep the level, the message and every field. A span that has already
-    /// ended may drop the event.
-    fn add_event(&self, span: &Self::SpanRef, record: &Record<'_>);
+    /// Answer `false` when `span` is "no span", so that a `Ctx` at the root
+    /// does not pay for events, and for levels below your event level. The
+    /// tracers of this workspace record events at [`Level::Info`] and above
+    /// unless told otherwise. The default answers
+    /// [`MAX_EVENT_LEVEL`](Self::MAX_EVENT_LEVEL) alone. Keep it cheap: it
+    /// runs for every entry.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, Level, MemoryTracer, NopLogger, Tracer};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let root = Ctx::new(tracer.clone(), NopLogger);
+    /// let (ctx, _span) = root.start_span("sync");
+    /// assert!(tracer.event_enabled(ctx.span_ref(), Level::Info));
+    /// assert!(!tracer.event_enabled(ctx.span_ref(), Level::Debug));
+    /// assert!(!tracer.event_enabled(root.span_ref(), Level::Error));
+    /// ```
+    #[inline]
+    fn event_enabled(&self, span: &Self::SpanRef, level: Level) -> bool {
+        let _ = span;
+        Self::MAX_EVENT_LEVEL.allows(level)
+    }
+
+    /// Records a log entry as an event on the span `span` names. Called only
+    /// when [`event_enabled`](Tracer::event_enabled) said yes.
+    ///
+    /// `context` is the `Ctx`'s logger: its
+    /// [`for_each_field`](Logger::for_each_field) gives the fields added to
+    /// the `Ctx` with `with_field`, which the event carries too.
+    ///
+    /// # For implementors
+    ///
+    /// Keep the level, the message and every field: the `Ctx`'s fields first,
+    /// except those the entry gives itself, then the entry's
+    /// [`unique_fields`](Record::unique_fields), so that no event holds a key
+    /// twice. A span that has already ended may drop the event.
+    fn add_event<L: Logger>(&self, span: &Self::SpanRef, record: &Record<'_>, context: &L);
 
     /// The trace and span ids of `span`, which loggers write beside each entry.
     ///

@@ -270,15 +270,17 @@ impl<W: Write, C: crate::Clock> WriterCore<W, C> {
     }
 
     /// A copy whose context has the field `key`, rendered by `render`, in
-    /// place of any earlier field with that key.
+    /// place of any earlier field with that key. `value` is kept too, for
+    /// [`for_each_field`](WriterCore::for_each_field).
     pub(crate) fn with_context(
         &self,
         key: &'static str,
+        value: crate::Value<'_>,
         render: impl FnOnce(&mut Vec<u8>),
     ) -> Self {
         let context = match &self.context {
-            Some(context) => context.with(key, render),
-            None => Context::default().with(key, render),
+            Some(context) => context.with(key, value, render),
+            None => Context::default().with(key, value, render),
         };
         WriterCore {
             context: Some(std::sync::Arc::new(context)),
@@ -299,45 +301,142 @@ impl<W: Write, C: crate::Clock> WriterCore<W, C> {
             context.push(buf, entry);
         }
     }
+
+    /// Calls `f` with each context field and its value as it was kept.
+    pub(crate) fn for_each_field(&self, f: impl FnMut(&'static str, crate::Value<'_>)) {
+        if let Some(context) = &self.context {
+            context.for_each(f);
+        }
+    }
 }
 
 /// The fields of a `Ctx`, rendered once in a writer's format, with where each
-/// one ends so that one can be replaced or left out.
+/// one ends so that one can be replaced or left out, and each value kept as
+/// it was given, for tracers that put the `Ctx`'s fields on span events.
+///
+/// `text` holds the rendered fields first, up to `rendered`, then the raw
+/// strings of the kept values; both live in one buffer, so a field costs no
+/// allocation beyond the context's own.
 #[derive(Debug, Default)]
 pub(crate) struct Context {
     text: Vec<u8>,
-    ends: Vec<(&'static str, usize)>,
+    rendered: usize,
+    slots: Vec<Slot>,
+}
+
+/// One field of a [`Context`]: its key, where its rendered form ends, and its
+/// value.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    key: &'static str,
+    end: usize,
+    value: Kept,
+}
+
+/// A value as a context keeps it: strings (and rendered `Display` values) as
+/// a range of the context's text.
+#[derive(Clone, Copy, Debug)]
+enum Kept {
+    Str(usize, usize),
+    I64(i64),
+    U64(u64),
+    F64(f64),
+    Bool(bool),
 }
 
 impl Context {
-    fn with(&self, key: &'static str, render: impl FnOnce(&mut Vec<u8>)) -> Context {
-        let mut text = Vec::with_capacity(self.text.len() + 32);
-        let mut ends = Vec::with_capacity(self.ends.len() + 1);
+    fn with(
+        &self,
+        key: &'static str,
+        value: crate::Value<'_>,
+        render: impl FnOnce(&mut Vec<u8>),
+    ) -> Context {
+        let mut text = Vec::with_capacity(self.text.len() + 64);
+        let mut slots = Vec::with_capacity(self.slots.len() + 1);
         let mut start = 0;
-        for &(k, end) in &self.ends {
-            if k != key {
-                text.extend_from_slice(&self.text[start..end]);
-                ends.push((k, text.len()));
+        for slot in &self.slots {
+            if slot.key != key {
+                text.extend_from_slice(&self.text[start..slot.end]);
+                slots.push(Slot {
+                    end: text.len(),
+                    ..*slot
+                });
             }
-            start = end;
+            start = slot.end;
         }
         render(&mut text);
-        ends.push((key, text.len()));
-        Context { text, ends }
+        let placeholder = Kept::Bool(false);
+        slots.push(Slot {
+            key,
+            end: text.len(),
+            value: placeholder,
+        });
+        let rendered = text.len();
+        // The kept strings, after the rendered part.
+        let last = slots.len() - 1;
+        for slot in &mut slots[..last] {
+            if let Kept::Str(a, b) = slot.value {
+                let from = text.len();
+                text.extend_from_slice(&self.text[a..b]);
+                slot.value = Kept::Str(from, text.len());
+            }
+        }
+        slots[last].value = keep(&mut text, value);
+        Context {
+            text,
+            rendered,
+            slots,
+        }
     }
 
     fn push(&self, buf: &mut Vec<u8>, entry: &[crate::Field<'_>]) {
         let overridden = |k: &str| entry.iter().any(|f| f.key == k);
-        if entry.is_empty() || !self.ends.iter().any(|&(k, _)| overridden(k)) {
-            buf.extend_from_slice(&self.text);
+        if entry.is_empty() || !self.slots.iter().any(|slot| overridden(slot.key)) {
+            buf.extend_from_slice(&self.text[..self.rendered]);
             return;
         }
         let mut start = 0;
-        for &(k, end) in &self.ends {
-            if !overridden(k) {
-                buf.extend_from_slice(&self.text[start..end]);
+        for slot in &self.slots {
+            if !overridden(slot.key) {
+                buf.extend_from_slice(&self.text[start..slot.end]);
             }
-            start = end;
+            start = slot.end;
+        }
+    }
+
+    fn for_each(&self, mut f: impl FnMut(&'static str, crate::Value<'_>)) {
+        for slot in &self.slots {
+            let value = match slot.value {
+                Kept::Str(a, b) => {
+                    crate::Value::Str(std::str::from_utf8(&self.text[a..b]).unwrap_or_default())
+                }
+                Kept::I64(n) => crate::Value::I64(n),
+                Kept::U64(n) => crate::Value::U64(n),
+                Kept::F64(n) => crate::Value::F64(n),
+                Kept::Bool(b) => crate::Value::Bool(b),
+            };
+            f(slot.key, value);
+        }
+    }
+}
+
+/// Keeps `value` for [`Context::for_each`]: numbers and bools as they are,
+/// anything else as its text, appended to `text`.
+fn keep(text: &mut Vec<u8>, value: crate::Value<'_>) -> Kept {
+    match value {
+        crate::Value::I64(n) => Kept::I64(n),
+        crate::Value::U64(n) => Kept::U64(n),
+        crate::Value::F64(n) => Kept::F64(n),
+        crate::Value::Bool(b) => Kept::Bool(b),
+        crate::Value::Str(s) => {
+            let from = text.len();
+            text.extend_from_slice(s.as_bytes());
+            Kept::Str(from, text.len())
+        }
+        other => {
+            let from = text.len();
+            let _ = std::fmt::Write::write_fmt(&mut Bytes(text), format_args!("{other}"));
+            Kept::Str(from, text.len())
         }
     }
 }
@@ -363,6 +462,14 @@ impl<W, C> std::fmt::Debug for WriterCore<W, C> {
 
 /// Keys the writers use for their fixed fields. A field with one of these keys
 /// is written as `fields.<key>`, so that no field can pass for a fixed one.
+/// Whether a field with this key is written as `fields.<key>`: a fixed key,
+/// or one that already starts with `fields.`. The second makes the renaming
+/// one-to-one, so a field `level` (written `fields.level`) and a field
+/// `fields.level` (written `fields.fields.level`) never share a key.
+pub(crate) fn is_renamed(key: &str) -> bool {
+    is_reserved(key) || key.starts_with("fields.")
+}
+
 pub(crate) fn is_reserved(key: &str) -> bool {
     matches!(
         key,
@@ -596,14 +703,30 @@ mod tests {
         let push =
             |text: &'static str| move |buf: &mut Vec<u8>| buf.extend_from_slice(text.as_bytes());
         let context = Context::default()
-            .with("a", push(" a=1"))
-            .with("b", push(" b=2"))
-            .with("a", push(" a=3"));
+            .with("a", crate::Value::U64(1), push(" a=1"))
+            .with("b", crate::Value::Str("two"), push(" b=2"))
+            .with("a", crate::display(&3), push(" a=3"));
         assert_eq!(rendered(&context, &[]), " b=2 a=3");
         let entry = [crate::Field::new("b", &0)];
         assert_eq!(rendered(&context, &entry), " a=3");
         let unrelated = [crate::Field::new("c", &0)];
         assert_eq!(rendered(&context, &unrelated), " b=2 a=3");
+        // The kept values come back typed, strings and rendered values as
+        // strings, in the same order.
+        let mut kept = Vec::new();
+        context.for_each(|key, value| kept.push(format!("{key}={value:?}")));
+        assert_eq!(kept, ["b=Str(\"two\")", "a=Str(\"3\")"]);
+        let numbers = Context::default()
+            .with("n", crate::Value::I64(-1), push(""))
+            .with("f", crate::Value::F64(0.5), push(""))
+            .with("t", crate::Value::Bool(true), push(""))
+            .with("u", crate::Value::U64(7), push(""));
+        let mut kept = Vec::new();
+        numbers.for_each(|key, value| kept.push(format!("{key}={value:?}")));
+        assert_eq!(
+            kept,
+            ["n=I64(-1)", "f=F64(0.5)", "t=Bool(true)", "u=U64(7)"]
+        );
     }
 
     fn rfc3339(nanos: u64) -> String {

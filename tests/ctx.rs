@@ -190,7 +190,7 @@ fn with_fields_sets_several_fields_on_both() {
 }
 
 #[test]
-fn ctx_with_field_reaches_the_logger_only() {
+fn ctx_with_field_reaches_the_logger_and_span_events_not_the_span() {
     let rec = recorder();
     let (ctx, span) = rec.ctx.start_span("sync_pod");
     let with = ctx.with_field("workerId", 7);
@@ -204,9 +204,11 @@ fn ctx_with_field_reaches_the_logger_only() {
     let spans = rec.tracer.spans();
     let sync = spans.find("sync_pod").unwrap();
     assert_eq!(sync.attributes().count(), 0);
-    // The span event carries the entry's own fields, not the logger's.
-    assert_eq!(sync.events().count(), 2);
-    assert!(sync.events().all(|e| e.field("workerId").is_none()));
+    // The span events carry the fields of the `Ctx` they were logged through.
+    let events: Vec<_> = sync.events().collect();
+    assert_eq!(events.len(), 2);
+    assert_eq!(events[0].field("workerId"), Some(Value::I64(7)));
+    assert!(events[1].field("workerId").is_none());
 }
 
 #[test]
@@ -220,13 +222,10 @@ fn the_logger_of_a_span_carries_its_name_as_method() {
     drop((inner, outer));
 
     let entries = rec.logger.entries();
-    assert!(entries[0].field("method").is_none());
-    assert_eq!(
-        entries[1].field("method").unwrap().to_string(),
-        "handle_queue_item"
-    );
+    assert!(entries[0].method().is_none());
+    assert_eq!(entries[1].method(), Some("handle_queue_item"));
     // The nearest span's name wins.
-    assert_eq!(entries[2].field("method").unwrap().to_string(), "sync_pod");
+    assert_eq!(entries[2].method(), Some("sync_pod"));
 }
 
 #[test]
@@ -247,7 +246,7 @@ fn span_fields_reach_the_logger_with_the_nop_tracer() {
         entries[0].field("namespace").unwrap().to_string(),
         "default"
     );
-    assert_eq!(entries[0].field("method").unwrap().to_string(), "sync_pod");
+    assert_eq!(entries[0].method(), Some("sync_pod"));
     assert_eq!(entries[0].span_ids(), None);
 }
 
@@ -275,10 +274,7 @@ fn in_span_sets_the_status_and_returns_the_result() {
             message: "no access"
         }
     );
-    assert_eq!(
-        rec.logger.entries()[0].field("method").unwrap().to_string(),
-        "ok_op"
-    );
+    assert_eq!(rec.logger.entries()[0].method(), Some("ok_op"));
 }
 
 /// Polls `future` once with a waker that does nothing.
@@ -339,10 +335,7 @@ fn in_span_async_mirrors_in_span_without_a_runtime() {
             message: "no access"
         }
     );
-    assert_eq!(
-        rec.logger.entries()[0].field("method").unwrap().to_string(),
-        "ok_op"
-    );
+    assert_eq!(rec.logger.entries()[0].method(), Some("ok_op"));
 }
 
 #[test]
@@ -416,7 +409,7 @@ fn lines_under_a_span_become_its_events() {
     rec.clock.set(1_000);
     ctxtrace::warn!(ctx, "slow by {}ms", 250; pod = "web-1", retry = true);
     rec.clock.set(2_000);
-    ctxtrace::debug!(ctx, "detail");
+    ctxtrace::info!(ctx, "detail");
     let ids = ctx.span_ids().unwrap();
     drop(span);
 
@@ -432,7 +425,7 @@ fn lines_under_a_span_become_its_events() {
         fields,
         [("pod", Value::Str("web-1")), ("retry", Value::Bool(true))]
     );
-    assert_eq!(events[1].level(), Level::Debug);
+    assert_eq!(events[1].level(), Level::Info);
     assert_eq!(events[1].message(), "detail");
     assert_eq!(events[1].fields().count(), 0);
     assert_eq!(events[1].unix_nanos(), 2_000);

@@ -239,10 +239,10 @@ fn render_writes_every_tree() {
     let spans = rec.tracer.spans();
     let want = "\
 sync_pod 3ms [ok] pod=web-1 attempt=2
-  - info syncing 2 containers ready=false
+  - info syncing 2 containers pod=web-1 attempt=2 ready=false
   provider.create_pod 1.3µs [NotFound: image not found]
   provider.update_status 500ns [ok]
-    - warn slow
+    - warn slow pod=web-1 attempt=2
 gc 0ns [unset]
 ";
     assert_eq!(spans.render(), want);
@@ -255,7 +255,7 @@ gc 0ns [unset]
     let update = spans.find("provider.update_status").unwrap();
     assert_eq!(
         spans.render_tree(update),
-        "provider.update_status 500ns [ok]\n  - warn slow\n"
+        "provider.update_status 500ns [ok]\n  - warn slow pod=web-1 attempt=2\n"
     );
     assert_eq!(ctxtrace::Spans::default().render(), "");
 }

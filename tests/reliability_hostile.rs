@@ -109,9 +109,22 @@ const TRICKY_KEYS: &[&str] = &[
     "trace id",
     "span=id",
     "fields.level",
+    "fields.fields.level",
+    "fields.",
+    "a_b",
+    "a%20b",
+    "%",
     "k8s.pod/name@x:y-z",
     "_",
 ];
+
+/// Asserts that no key of a line is written twice.
+fn assert_unique_keys<'a>(keys: impl IntoIterator<Item = &'a str>, line: &str) {
+    let mut seen = std::collections::HashSet::new();
+    for key in keys {
+        assert!(seen.insert(key), "key {key:?} written twice: {line}");
+    }
+}
 
 /// A char from a `u32`: 3 in 8 from [`HOSTILE`], 2 in 8 ASCII, the rest any
 /// Unicode scalar value. One integer per char keeps generation cheap
@@ -335,9 +348,11 @@ fn leak(key: &str) -> &'static str {
 // Logging an entry and reading it back
 
 /// Logs `entry` through a `Ctx` with a memory tracer and `logger`, and checks
-/// what the tracer kept when the entry was logged under a span.
+/// what the tracer kept when the entry was logged under a span: the same
+/// fields as the line, the `Ctx`'s included, each key once.
 fn log_entry<L: ctxtrace::Logger>(logger: L, entry: &Entry) {
-    let tracer = MemoryTracer::with_clock(ManualClock::new(0));
+    let tracer = MemoryTracer::with_clock(ManualClock::new(0))
+        .with_event_level(ctxtrace::LevelFilter::Trace);
     let mut ctx = Ctx::new(tracer.clone(), logger);
     let span = entry.under_span.then(|| {
         let (child, span) = ctx.start_span("sync_pod");
@@ -367,8 +382,9 @@ fn log_entry<L: ctxtrace::Logger>(logger: L, entry: &Entry) {
         assert_eq!(event.level(), entry.level);
         assert_eq!(event.message(), entry.message.text);
         let kept: Vec<_> = event.fields().collect();
-        assert_eq!(kept.len(), entry.fields.len());
-        for ((key, val), (kept_key, kept_value)) in entry.fields.iter().zip(kept) {
+        let want = written(entry);
+        assert_eq!(kept.len(), want.len());
+        for ((key, val), (kept_key, kept_value)) in want.into_iter().zip(kept) {
             assert_eq!(key, kept_key);
             val.check_kept(kept_value);
         }
@@ -493,6 +509,7 @@ fn check_json(entry: Entry) {
     // The keys, in order and with any repeats; then the values. Where the
     // entry itself repeats a key, `serde_json` keeps the last value.
     let keys = json::keys(line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    assert_unique_keys(keys.iter().map(String::as_str), line);
     assert_eq!(
         keys,
         expected.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
@@ -524,6 +541,7 @@ fn check_logfmt(entry: Entry) {
     for (key, val) in written(&entry) {
         expected.push((logfmt::written_key(key), val.text()));
     }
+    assert_unique_keys(parsed.iter().map(|(k, _)| k.as_str()), line);
     assert_eq!(parsed, expected, "line: {line}");
 }
 
@@ -705,14 +723,14 @@ fn keys_that_are_not_identifiers() {
     let out = text.into_writer().unwrap();
     assert_eq!(
         one_line(&out),
-        "level=info msg=k ctx_key=0 a_b=1 a_b=2 _q_=3 _=4 __=5 k8s.pod/name@x:y-z=6"
+        "level=info msg=k ctx%20key=0 a%20b=1 a%3Db=2 %22q%22=3 %=4 %C3%A9%0A=5 k8s.pod/name@x:y-z=6"
     );
 }
 
 /// A field can never pass for a fixed key: a fixed key is written
-/// `fields.<key>`, in logfmt also when it is what sanitising makes of the
-/// key (`trace id` -> `fields.trace_id`). Found by
-/// `logfmt_line_parses_back_to_the_entry`.
+/// `fields.<key>`, and a logfmt key that needs sanitising is written with
+/// `%XX` escapes, so `trace id` (`trace%20id`) cannot become `trace_id`.
+/// Found by `logfmt_line_parses_back_to_the_entry` when sanitising wrote `_`.
 #[test]
 fn regression_sanitised_key_cannot_forge_a_fixed_key() {
     let text = text_logger(None);
@@ -737,10 +755,10 @@ fn regression_sanitised_key_cannot_forge_a_fixed_key() {
             "trace_id",
             "span_id",
             "msg",
-            "fields.trace_id",
-            "fields.span_id",
+            "trace%20id",
+            "span%3Did",
             "fields.level",
-            "msg_"
+            "msg%20"
         ]
     );
     assert_eq!(parsed[2].1, TRACE_HEX);
@@ -774,7 +792,7 @@ fn a_key_set_again_is_written_once() {
     let out = String::from_utf8(text.into_writer().unwrap()).unwrap();
     assert_eq!(
         out,
-        "level=info msg=m a_b=2 k=3\nlevel=info msg=n k=1 a_b=\"\"\n"
+        "level=info msg=m a%3Db=2 k=3\nlevel=info msg=n k=1 a%3Db=\"\"\n"
     );
 }
 

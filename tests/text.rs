@@ -244,22 +244,22 @@ fn keys_are_sanitised_as_documented() {
     let line = out.line();
     assert_eq!(
         line,
-        "level=info msg=m a_b=1 _=2 a_b=3 q_k=4 _=5 _x=6 new_line=7 k8s.pod/x@y:z-1_A=8 _=9"
+        "level=info msg=m a%20b=1 %=2 a%3Db=3 q%22k=4 %C3%A9=5 %F0%9F%A6%80x=6 new%0Aline=7 k8s.pod/x@y:z-1_A=8 %E2%80%A8=9"
     );
     assert_line(
         &line,
         &[
             ("level", s("info")),
             ("msg", s("m")),
-            ("a_b", Expected::U64(1)),
-            ("_", Expected::U64(2)),
-            ("a_b", Expected::U64(3)),
-            ("q_k", Expected::U64(4)),
-            ("_", Expected::U64(5)),
-            ("_x", Expected::U64(6)),
-            ("new_line", Expected::U64(7)),
+            ("a%20b", Expected::U64(1)),
+            ("%", Expected::U64(2)),
+            ("a%3Db", Expected::U64(3)),
+            ("q%22k", Expected::U64(4)),
+            ("%C3%A9", Expected::U64(5)),
+            ("%F0%9F%A6%80x", Expected::U64(6)),
+            ("new%0Aline", Expected::U64(7)),
             ("k8s.pod/x@y:z-1_A", Expected::U64(8)),
-            ("_", Expected::U64(9)),
+            ("%E2%80%A8", Expected::U64(9)),
         ],
     );
 }
@@ -319,7 +319,8 @@ fn keys_are_not_repeated_and_an_entrys_field_wins() {
 
 #[test]
 fn keys_that_sanitise_to_a_fixed_key_cannot_forge_it() {
-    // `trace id` is not a fixed key, but it is written with `_` for the space.
+    // `trace id` is not a fixed key, and its space is written `%20`, so it
+    // cannot become `trace_id`.
     let capture = Capture::new();
     let tracer = MemoryTracer::with_clock(ManualClock::new(0));
     let (ctx, span) = Ctx::new(
@@ -337,8 +338,8 @@ fn keys_that_sanitise_to_a_fixed_key_cannot_forge_it() {
     assert_eq!(
         line,
         format!(
-            "level=info method=real trace_id={trace_id} span_id={span_id} msg=m fields.trace_id=forged-trace \
-             fields.span_id=forged-span msg_=forged-msg level_=error method_=forged time_=0"
+            "level=info method=real trace_id={trace_id} span_id={span_id} msg=m trace%20id=forged-trace \
+             span%3Did=forged-span msg%22=forged-msg level%20=error method%0A=forged time%00=0"
         )
     );
     let pairs = logfmt(&line).unwrap();

@@ -282,7 +282,7 @@ pub fn check_json(input: &Input<'_>) {
         expected_keys.extend(["method", "trace_id", "span_id"].map(String::from));
         assert_eq!(object["method"], "sync_pod");
     }
-    // Where the entry repeats a key itself, `serde_json` keeps the last value.
+    // Each key once (the writers keep the last of a repeated key).
     let mut last: HashMap<String, usize> = HashMap::new();
     for &(key, i) in &logged {
         let written = json::written_key(key);

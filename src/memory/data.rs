@@ -195,11 +195,11 @@ impl Event<'_> {
     ///
     /// let tracer = MemoryTracer::new();
     /// let (ctx, span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
-    /// ctxtrace::debug!(ctx, "pulled"; image = "nginx");
+    /// ctxtrace::info!(ctx, "pulled"; image = "nginx");
     /// drop(span);
     /// let spans = tracer.spans();
     /// let data = spans.find("sync").unwrap().events().next().unwrap().to_data();
-    /// assert_eq!((data.level, data.message.as_str()), (Level::Debug, "pulled"));
+    /// assert_eq!((data.level, data.message.as_str()), (Level::Info, "pulled"));
     /// assert_eq!(data.fields, [("image".to_string(), OwnedValue::Str("nginx".into()))]);
     /// ```
     pub fn to_data(&self) -> EventData {

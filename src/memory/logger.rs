@@ -9,11 +9,14 @@ use crate::{Level, LevelFilter, Logger, OwnedValue, Record, SpanIds, Value};
 
 /// A logger that keeps entries in memory, for tests and for inspecting a run.
 ///
-/// Each [`Entry`] keeps its level, message, the ids of the span it was logged
-/// under, and its fields: first those added to the `Ctx` (`method` and span
-/// fields included), then the entry's own. A key set on the `Ctx` again
-/// replaces its earlier value, and an entry's own field replaces a `Ctx` field
-/// with the same key. Clones share one store; a new
+/// Each [`Entry`] keeps its level, message, the name of the span it was
+/// logged under ([`method`](Entry::method)) and that span's ids, and its
+/// fields: first those added to the `Ctx` (span fields included), then the
+/// entry's own. No entry holds a key twice: a key set on the `Ctx` again
+/// replaces its earlier value, an entry's own field replaces a `Ctx` field
+/// with the same key, and within one entry the last value of a key wins. The
+/// span name is kept apart, so a field named `method` is a field like any
+/// other. Clones share one store; a new
 /// `MemoryLogger` is a store of its own, so parallel tests never mix. The
 /// store is bounded (65,536 entries by default), dropping the oldest.
 ///
@@ -36,6 +39,7 @@ use crate::{Level, LevelFilter, Logger, OwnedValue, Record, SpanIds, Value};
 pub struct MemoryLogger {
     store: Arc<Mutex<Store>>,
     fields: Arc<Vec<(&'static str, OwnedValue)>>,
+    method: Option<&'static str>,
     level: LevelFilter,
 }
 
@@ -66,6 +70,7 @@ pub struct Entry {
     level: Level,
     message: String,
     pub(crate) fields: Vec<(&'static str, OwnedValue)>,
+    method: Option<&'static str>,
     span_ids: Option<SpanIds>,
 }
 
@@ -101,7 +106,7 @@ impl Entry {
     }
 
     /// The fields: those of the [`Ctx`](crate::Ctx) first, then the entry's
-    /// own.
+    /// own, each key once.
     ///
     /// # Examples
     ///
@@ -113,14 +118,14 @@ impl Entry {
     /// ctxtrace::info!(ctx.with_field("pod", "web-1"), "x"; attempt = 2);
     /// let entries = logger.entries();
     /// let fields: Vec<String> = entries[0].fields().map(|(k, v)| format!("{k}={v}")).collect();
-    /// assert_eq!(fields, ["method=sync_pod", "pod=web-1", "attempt=2"]);
+    /// assert_eq!(fields, ["pod=web-1", "attempt=2"]);
     /// ```
     pub fn fields(&self) -> impl ExactSizeIterator<Item = (&'static str, &OwnedValue)> + '_ {
         self.fields.iter().map(|(k, v)| (*k, v))
     }
 
-    /// The value of the field `key`; the last one when it was given twice,
-    /// so an entry's own field wins over the `Ctx`'s.
+    /// The value of the field `key`. An entry's own field wins over the
+    /// `Ctx`'s.
     ///
     /// # Examples
     ///
@@ -135,11 +140,29 @@ impl Entry {
     /// assert_eq!(entry.field("missing"), None);
     /// ```
     pub fn field(&self, key: &str) -> Option<&OwnedValue> {
-        self.fields
-            .iter()
-            .rev()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| v)
+        self.fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// The name of the span the entry was logged under, which writer loggers
+    /// write as `method`; `None` at the root.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryLogger, NopTracer};
+    ///
+    /// let logger = MemoryLogger::new();
+    /// let root = Ctx::new(NopTracer, logger.clone());
+    /// let (ctx, _span) = root.start_span("sync_pod");
+    /// ctxtrace::info!(ctx, "under a span"; method = "not the span name");
+    /// ctxtrace::info!(root, "at the root");
+    /// let entries = logger.entries();
+    /// assert_eq!(entries[0].method(), Some("sync_pod"));
+    /// assert_eq!(entries[0].field("method").unwrap().to_string(), "not the span name");
+    /// assert_eq!(entries[1].method(), None);
+    /// ```
+    pub fn method(&self) -> Option<&'static str> {
+        self.method
     }
 
     /// The ids of the span the entry was logged under, if the tracer has ids.
@@ -205,6 +228,7 @@ impl MemoryLogger {
         MemoryLogger {
             store: Arc::new(Mutex::new(store)),
             fields: Arc::default(),
+            method: None,
             level: LevelFilter::Trace,
         }
     }
@@ -354,7 +378,21 @@ impl Logger for MemoryLogger {
         MemoryLogger {
             store: Arc::clone(&self.store),
             fields: Arc::new(fields),
+            method: self.method,
             level: self.level,
+        }
+    }
+
+    fn with_method(&self, name: &'static str) -> Self {
+        MemoryLogger {
+            method: Some(name),
+            ..self.clone()
+        }
+    }
+
+    fn for_each_field(&self, mut f: impl FnMut(&'static str, Value<'_>)) {
+        for (key, value) in self.fields.iter() {
+            f(key, value.as_value());
         }
     }
 
@@ -364,22 +402,18 @@ impl Logger for MemoryLogger {
         let mut message = String::new();
         let _ = message.write_fmt(record.message());
         let mut fields = Vec::with_capacity(self.fields.len() + record.fields().len());
-        let own = record.fields();
-        let inherited = self
-            .fields
-            .iter()
-            .filter(|(k, _)| !own.iter().any(|f| f.key == *k));
+        let inherited = self.fields.iter().filter(|(k, _)| !record.has_field(k));
         fields.extend(inherited.cloned());
         fields.extend(
             record
-                .fields()
-                .iter()
+                .unique_fields()
                 .map(|f| (f.key, OwnedValue::from(f.value))),
         );
         let entry = Entry {
             level: record.level(),
             message,
             fields,
+            method: self.method,
             span_ids: record.span_ids(),
         };
 

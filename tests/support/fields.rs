@@ -1,6 +1,7 @@
 //! Which fields a writer line carries, by the rule the writers document: a
 //! key set on the `Ctx` again replaces its earlier value (and moves to the
-//! end), and an entry's own field replaces a `Ctx` field with the same key.
+//! end), an entry's own field replaces a `Ctx` field with the same key, and
+//! when an entry gives a key twice the last value wins, in its place.
 //! Keys compare as given, before any escaping or sanitising. Shared by
 //! `tests/reliability_*.rs` and the fuzz targets in `fuzz/`.
 
@@ -16,6 +17,10 @@ pub fn written<'k, V: Copy>(ctx: &[(&'k str, V)], entry: &[(&'k str, V)]) -> Vec
         kept.push((key, value));
     }
     kept.retain(|&(k, _)| !entry.iter().any(|&(e, _)| e == k));
-    kept.extend_from_slice(entry);
+    for (i, &(key, value)) in entry.iter().enumerate() {
+        if !entry[i + 1..].iter().any(|&(later, _)| later == key) {
+            kept.push((key, value));
+        }
+    }
     kept
 }

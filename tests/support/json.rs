@@ -10,9 +10,10 @@
 const RESERVED: [&str; 6] = ["time", "level", "msg", "method", "trace_id", "span_id"];
 
 /// The key a field with key `key` is written under: exactly `key`, with
-/// `fields.` in front when it is one of the fixed keys.
+/// `fields.` in front when it is one of the fixed keys or already starts
+/// with `fields.`.
 pub fn written_key(key: &str) -> String {
-    if RESERVED.contains(&key) {
+    if RESERVED.contains(&key) || key.starts_with("fields.") {
         format!("fields.{key}")
     } else {
         key.to_string()

@@ -24,7 +24,7 @@ pub fn parse(line: &str) -> Result<Vec<(String, String)>, String> {
             .find('=')
             .ok_or_else(|| format!("no `=` in {rest:?}"))?;
         let key = &rest[..eq];
-        if key.is_empty() || !key.chars().all(is_key_char) {
+        if key.is_empty() || !is_written_key(key) {
             return Err(format!("bad key {key:?}"));
         }
         rest = &rest[eq + 1..];
@@ -99,6 +99,30 @@ fn is_key_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '/' | '@' | ':')
 }
 
+/// Whether `key` is a key as the writer writes them: plain chars and `%XX`
+/// escapes (upper-case hex), or `%` alone for the empty key.
+fn is_written_key(key: &str) -> bool {
+    if key == "%" || key == "fields.%" {
+        return true;
+    }
+    let bytes = key.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = |b: &u8| b.is_ascii_digit() || (b'A'..=b'F').contains(b);
+            match bytes.get(i + 1..i + 3) {
+                Some([a, b]) if hex(a) && hex(b) => i += 3,
+                _ => return false,
+            }
+        } else if is_key_char(bytes[i] as char) {
+            i += 1;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
 /// Control characters and the invisible format characters the writer must
 /// escape (the list in `src/text.rs`'s docs).
 pub fn is_hidden(c: char) -> bool {
@@ -117,18 +141,26 @@ pub fn is_hidden(c: char) -> bool {
 }
 
 /// The key a field with key `key` is written under, by the documented rule:
-/// each char outside `[A-Za-z0-9_.-/@:]` becomes `_`, an empty key is `_`,
-/// and a key that is then one of the fixed keys gets `fields.` in front.
+/// each UTF-8 byte of a char outside `[A-Za-z0-9_.-/@:]` becomes `%XX`, an
+/// empty key is `%`, and a key that is one of the fixed keys or starts with
+/// `fields.` gets `fields.` in front.
 pub fn written_key(key: &str) -> String {
-    let mut out: String = key
-        .chars()
-        .map(|c| if is_key_char(c) { c } else { '_' })
-        .collect();
-    if out.is_empty() {
-        out.push('_');
+    let mut out = String::new();
+    if RESERVED.contains(&key) || key.starts_with("fields.") {
+        out.push_str("fields.");
     }
-    if RESERVED.contains(&out.as_str()) {
-        out.insert_str(0, "fields.");
+    if key.is_empty() {
+        out.push('%');
+    }
+    for c in key.chars() {
+        if is_key_char(c) {
+            out.push(c);
+        } else {
+            let mut utf8 = [0; 4];
+            for b in c.encode_utf8(&mut utf8).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
     }
     out
 }

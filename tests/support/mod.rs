@@ -345,7 +345,7 @@ pub fn assert_json_value(raw: &str, expected: &Expected) {
 
 /// The key a JSON line uses for a field key.
 pub fn json_key(key: &str) -> String {
-    if is_reserved(key) {
+    if is_reserved(key) || key.starts_with("fields.") {
         format!("fields.{key}")
     } else {
         key.to_owned()
@@ -690,8 +690,9 @@ pub fn any_fields(max: usize) -> impl Strategy<Value = Vec<(&'static str, Val)>>
 /// The fields a writer line holds, in order, for `ctx` fields (those of the
 /// `Ctx`, span fields included, in the order they were set) and an entry's
 /// own: a key set again on the `Ctx` replaces the earlier one and moves to
-/// the end, and an entry's field replaces the `Ctx`'s (keys compared as
-/// given, before any escaping or sanitising).
+/// the end, an entry's field replaces the `Ctx`'s, and the last of a key the
+/// entry gives twice wins, in its place (keys compared as given, before any
+/// escaping or sanitising).
 pub fn merged_fields<'a>(
     ctx: &'a [(&'static str, Val)],
     entry: &'a [(&'static str, Val)],
@@ -702,7 +703,11 @@ pub fn merged_fields<'a>(
         fields.push((key, value));
     }
     fields.retain(|(k, _)| !entry.iter().any(|(e, _)| e == k));
-    fields.extend(entry.iter().map(|(k, v)| (*k, v)));
+    for (i, (key, value)) in entry.iter().enumerate() {
+        if !entry[i + 1..].iter().any(|(later, _)| later == key) {
+            fields.push((key, value));
+        }
+    }
     fields
 }
 

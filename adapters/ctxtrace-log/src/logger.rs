@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use ctxtrace::{Field, Level, LevelFilter, Logger, OwnedValue, Record, SpanIds, Value};
+use ctxtrace::{Level, LevelFilter, Logger, OwnedValue, Record, SpanIds, Value};
 use log::kv::{self, Key, Source, VisitSource};
 
 /// The target entries are logged with unless told otherwise.
@@ -28,7 +28,11 @@ pub const DEFAULT_TARGET: &str = "ctxtrace";
 ///   `Ctx`'s fields (span fields included), the entry's own fields, and
 ///   `trace_id` and `span_id` when the tracer has ids. Strings, integers,
 ///   floats and booleans keep their type; `Display` values and errors are
-///   rendered by the `log` logger.
+///   rendered by the `log` logger. No key is given twice: a key set on the
+///   `Ctx` again replaces its value, an entry's own field replaces the
+///   `Ctx`'s, the last of a key the entry gives twice wins, and a field named
+///   `method`, `trace_id` or `span_id`, or starting with `fields.`, is given
+///   as `fields.<key>`.
 ///
 /// Levels are filtered as `log`'s own macros filter them: a level that
 /// `log`'s `max_level_*` features rule out is removed at compile time
@@ -157,13 +161,21 @@ impl Logger for LogLogger {
         to_log_level(level) <= log::max_level()
     }
 
+    /// A key set again replaces its earlier value and moves to the end, as
+    /// in the writer loggers.
     fn with_field(&self, key: &'static str, value: Value<'_>) -> Self {
         let mut fields = Vec::with_capacity(self.fields.len() + 1);
-        fields.extend(self.fields.iter().cloned());
+        fields.extend(self.fields.iter().filter(|(k, _)| *k != key).cloned());
         fields.push((key, OwnedValue::from(value)));
         LogLogger {
             fields: fields.into(),
             ..self.clone()
+        }
+    }
+
+    fn for_each_field(&self, mut f: impl FnMut(&'static str, Value<'_>)) {
+        for (key, value) in self.fields.iter() {
+            f(key, value.as_value());
         }
     }
 
@@ -175,11 +187,21 @@ impl Logger for LogLogger {
     }
 
     fn log(&self, record: &Record<'_>) {
+        // The written keys of renamed fields, made only when a field needs one.
+        let renamed: Vec<String> = self
+            .fields
+            .iter()
+            .map(|(k, _)| *k)
+            .chain(record.fields().iter().map(|f| f.key))
+            .filter(|k| is_renamed(k))
+            .map(|k| format!("fields.{k}"))
+            .collect();
         let kvs = KeyValues {
             method: self.method,
             ctx: &self.fields,
-            entry: record.fields(),
+            record,
             ids: record.span_ids(),
+            renamed: &renamed,
         };
         log::logger().log(
             &log::Record::builder()
@@ -230,13 +252,51 @@ pub const fn from_log_filter(filter: log::LevelFilter) -> LevelFilter {
     }
 }
 
-/// An entry's key-values: `method`, the `Ctx`'s fields, the entry's, then
-/// the span ids.
+/// Whether a field is written under `fields.<key>`: one of the keys this
+/// logger adds itself, or a key that already starts with `fields.` (so that
+/// two renamed keys never meet), as in the writer loggers.
+fn is_renamed(key: &str) -> bool {
+    matches!(key, "method" | "trace_id" | "span_id") || key.starts_with("fields.")
+}
+
+/// An entry's key-values: `method`, the `Ctx`'s fields that the entry does
+/// not give itself, the entry's (the last of a key given twice), then the
+/// span ids. No key is visited twice.
 struct KeyValues<'a> {
     method: Option<&'static str>,
     ctx: &'a [(&'static str, OwnedValue)],
-    entry: &'a [Field<'a>],
+    record: &'a Record<'a>,
     ids: Option<SpanIds>,
+    /// `fields.<key>` for each renamed key, in the order they are visited.
+    renamed: &'a [String],
+}
+
+impl<'a> KeyValues<'a> {
+    fn fields(&self) -> impl Iterator<Item = (&'a str, kv::Value<'a>)> + 'a {
+        let record = self.record;
+        let ctx = self
+            .ctx
+            .iter()
+            .filter(move |(k, _)| !record.has_field(k))
+            .map(|(k, v)| (*k, owned_value(v)));
+        let entry = record
+            .unique_fields()
+            .map(|f| (f.key, field_value(&f.value)));
+        let renamed = self.renamed;
+        // Renamed keys are looked up by their original key: the list holds
+        // `fields.<key>` for every renamed key of the `Ctx` and the entry.
+        ctx.chain(entry).map(move |(key, value)| {
+            let key = if is_renamed(key) {
+                renamed
+                    .iter()
+                    .find(|r| &r[7..] == key)
+                    .map_or(key, String::as_str)
+            } else {
+                key
+            };
+            (key, value)
+        })
+    }
 }
 
 impl Source for KeyValues<'_> {
@@ -244,11 +304,8 @@ impl Source for KeyValues<'_> {
         if let Some(method) = self.method {
             visitor.visit_pair(Key::from_str("method"), kv::Value::from(method))?;
         }
-        for (key, value) in self.ctx {
-            visitor.visit_pair(Key::from_str(key), owned_value(value))?;
-        }
-        for field in self.entry {
-            visitor.visit_pair(Key::from_str(field.key), field_value(&field.value))?;
+        for (key, value) in self.fields() {
+            visitor.visit_pair(Key::from_str(key), value)?;
         }
         if let Some(ids) = &self.ids {
             visitor.visit_pair(
@@ -265,8 +322,7 @@ impl Source for KeyValues<'_> {
 
     fn count(&self) -> usize {
         usize::from(self.method.is_some())
-            + self.ctx.len()
-            + self.entry.len()
+            + self.fields().count()
             + if self.ids.is_some() { 2 } else { 0 }
     }
 }
@@ -319,18 +375,30 @@ mod tests {
                 Ok(())
             }
         }
-        let ctx = [("pod", OwnedValue::Str("web-1".into()))];
-        let entry = [Field::new("attempt", &2)];
-        let ids = SpanIds::default();
+        let ctx = [
+            ("pod", OwnedValue::Str("web-1".into())),
+            ("attempt", OwnedValue::U64(1)),
+        ];
+        let entry = [
+            ctxtrace::Field::new("attempt", &2),
+            ctxtrace::Field::new("method", "x"),
+            ctxtrace::Field::new("method", "y"),
+        ];
+        let record = Record::new(Level::Info, format_args!("m"), &entry);
+        let renamed = ["fields.method".to_string()];
         let kvs = KeyValues {
             method: Some("sync"),
             ctx: &ctx,
-            entry: &entry,
-            ids: Some(ids),
+            record: &record,
+            ids: Some(SpanIds::default()),
+            renamed: &renamed,
         };
         let mut count = Count(0);
         kvs.visit(&mut count).unwrap();
         assert_eq!(count.0, kvs.count());
-        assert_eq!(count.0, 5);
+        // method, pod, attempt (the entry's), fields.method (the last), the ids.
+        assert_eq!(count.0, 6);
+        let keys: Vec<&str> = kvs.fields().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["pod", "attempt", "fields.method"]);
     }
 }

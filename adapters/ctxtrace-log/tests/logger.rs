@@ -161,3 +161,29 @@ fn redacted_values_reach_log_as_the_placeholder_only() {
     assert_eq!(record.kv("token"), Some(&Kv::Str("[redacted]".into())));
     assert_eq!(record.kv("password"), Some(&Kv::Str("[redacted]".into())));
 }
+
+#[test]
+fn one_value_per_key_and_the_entry_wins() {
+    install();
+    let ctx = Ctx::new(NopTracer, LogLogger::new().with_target("one_value"))
+        .with_field("phase", "Pending")
+        .with_field("worker", 3)
+        .with_field("phase", "Running");
+    let (ctx, _span) = ctx.start_span("sync_pod");
+    ctxtrace::info!(ctx, "synced"; worker = 4, attempt = 1, attempt = 2, method = "mine");
+    ctxtrace::info!(ctx, "again");
+    let records = records("one_value");
+    assert_eq!(
+        records[0].keys(),
+        ["method", "phase", "worker", "attempt", "fields.method"]
+    );
+    assert_eq!(records[0].kv("method"), Some(&Kv::Str("sync_pod".into())));
+    assert_eq!(records[0].kv("worker"), Some(&Kv::U64(4)));
+    assert_eq!(records[0].kv("attempt"), Some(&Kv::U64(2)));
+    assert_eq!(
+        records[0].kv("fields.method"),
+        Some(&Kv::Str("mine".into()))
+    );
+    assert_eq!(records[1].keys(), ["method", "worker", "phase"]);
+    assert_eq!(records[1].kv("phase"), Some(&Kv::Str("Running".into())));
+}

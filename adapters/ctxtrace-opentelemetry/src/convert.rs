@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use ctxtrace::{Record, StatusCode, Value};
+use ctxtrace::{Logger, Record, StatusCode, Value};
 use opentelemetry::{Key, KeyValue, StringValue};
 
 /// The event attribute that carries the entry's level.
@@ -48,12 +48,18 @@ pub(crate) fn event_name(record: &Record<'_>) -> Cow<'static, str> {
     }
 }
 
-/// The attributes of an entry's event: `level`, then the entry's fields.
-pub(crate) fn event_attributes(record: &Record<'_>) -> Vec<KeyValue> {
-    let fields = record.fields();
-    let mut attributes = Vec::with_capacity(1 + fields.len());
+/// The attributes of an entry's event: `level`, then the fields of the
+/// `Ctx` (`context`'s) that the entry does not give itself, then the entry's
+/// own, each key once.
+pub(crate) fn event_attributes<L: Logger>(record: &Record<'_>, context: &L) -> Vec<KeyValue> {
+    let mut attributes = Vec::with_capacity(1 + record.fields().len());
     attributes.push(KeyValue::new(LEVEL_KEY, record.level().as_str()));
-    attributes.extend(fields.iter().map(|f| key_value(f.key, f.value)));
+    context.for_each_field(|key, value| {
+        if !record.has_field(key) {
+            attributes.push(key_value(key, value));
+        }
+    });
+    attributes.extend(record.unique_fields().map(|f| key_value(f.key, f.value)));
     attributes
 }
 

@@ -43,6 +43,10 @@ use crate::convert::{EXCEPTION_EVENT, EXCEPTION_MESSAGE_KEY, error_status, key_v
 pub struct OtelSpan<S: opentelemetry::trace::Span> {
     shared: Arc<Shared<S>>,
     status: Option<Status>,
+    /// The attributes, each key once with its latest value, set on the
+    /// OpenTelemetry span when it ends: its `set_attribute` would keep every
+    /// value of a key set twice.
+    attributes: Vec<opentelemetry::KeyValue>,
 }
 
 /// What a span and the references to it share.
@@ -79,6 +83,7 @@ impl<S: opentelemetry::trace::Span> OtelSpan<S> {
         OtelSpan {
             shared: Arc::new(shared),
             status: None,
+            attributes: Vec::new(),
         }
     }
 
@@ -113,10 +118,15 @@ impl<S: opentelemetry::trace::Span> Span for OtelSpan<S> {
         })
     }
 
+    /// A key set again replaces its value, as the OpenTelemetry
+    /// specification says.
     fn set_attribute(&mut self, key: &'static str, value: Value<'_>) {
         if self.shared.recording {
             let attribute = key_value(key, value);
-            self.shared.with_span(|s| s.set_attribute(attribute));
+            match self.attributes.iter_mut().find(|a| a.key.as_str() == key) {
+                Some(old) => *old = attribute,
+                None => self.attributes.push(attribute),
+            }
         }
     }
 
@@ -142,7 +152,11 @@ impl<S: opentelemetry::trace::Span> Drop for OtelSpan<S> {
             self.record_status(StatusCode::Internal, &"panicked while the span was open");
         }
         let status = self.status.take();
+        let attributes = std::mem::take(&mut self.attributes);
         self.shared.with_span(|s| {
+            if !attributes.is_empty() {
+                s.set_attributes(attributes);
+            }
             if let Some(status) = status {
                 s.set_status(status);
             }

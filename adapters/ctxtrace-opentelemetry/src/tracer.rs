@@ -1,7 +1,7 @@
 //! [`OtelTracer`]: a ctxtrace [`Tracer`](ctxtrace::Tracer) over any
 //! OpenTelemetry tracer.
 
-use ctxtrace::{LevelFilter, Record, SpanIds};
+use ctxtrace::{Level, LevelFilter, Logger, Record, SpanIds};
 use opentelemetry::Context;
 use opentelemetry::trace::{Span as _, SpanBuilder};
 
@@ -54,12 +54,13 @@ pub struct OtelTracer<T> {
 
 impl<T> OtelTracer<T> {
     /// Wraps an OpenTelemetry tracer. Root spans start a new trace, and
-    /// entries at every level become span events.
+    /// entries at [`Level::Info`](ctxtrace::Level::Info) and above become span
+    /// events (see [`with_event_level`](OtelTracer::with_event_level)).
     pub fn new(tracer: T) -> Self {
         OtelTracer {
             tracer,
             root: Context::new(),
-            event_level: LevelFilter::Trace,
+            event_level: LevelFilter::Info,
         }
     }
 
@@ -171,7 +172,7 @@ impl<T> OtelTracer<T> {
     /// use opentelemetry::trace::noop::NoopTracer;
     ///
     /// let tracer = OtelTracer::new(NoopTracer::new());
-    /// assert_eq!(tracer.event_level(), LevelFilter::Trace);
+    /// assert_eq!(tracer.event_level(), LevelFilter::Info);
     /// assert_eq!(tracer.with_event_level(LevelFilter::Warn).event_level(), LevelFilter::Warn);
     /// ```
     pub fn event_level(&self) -> LevelFilter {
@@ -198,7 +199,12 @@ where
         OtelSpan::new(span, parent_cx)
     }
 
-    fn add_event(&self, span: &Self::SpanRef, record: &Record<'_>) {
+    #[inline]
+    fn event_enabled(&self, span: &Self::SpanRef, level: Level) -> bool {
+        matches!(span, Some(span) if span.is_recording()) && self.event_level.allows(level)
+    }
+
+    fn add_event<L: Logger>(&self, span: &Self::SpanRef, record: &Record<'_>, context: &L) {
         let Some(span) = span else { return };
         if !span.is_recording() || !self.event_level.allows(record.level()) {
             return;
@@ -206,7 +212,7 @@ where
         // Everything is built before the span is locked: a `Display` that
         // logs into the same span must not find it locked.
         let name = event_name(record);
-        let attributes = event_attributes(record);
+        let attributes = event_attributes(record, context);
         span.with_span(|s| s.add_event(name, attributes));
     }
 

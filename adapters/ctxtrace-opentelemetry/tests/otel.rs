@@ -381,7 +381,7 @@ fn loggers_see_the_opentelemetry_ids() {
     );
     // The logger has the span fields and the method; the span has them as
     // attributes and its name.
-    assert_eq!(syncing.field("method").unwrap().to_string(), "sync_pod");
+    assert_eq!(syncing.method(), Some("sync_pod"));
     assert_eq!(syncing.field("pod").unwrap().to_string(), "web-1");
 
     let pulled = entries
@@ -687,4 +687,71 @@ fn otel_spans_cross_tokio_spawn_and_cancel() {
         ),
         other => panic!("expected an error status, got {other:?}"),
     }
+}
+
+/// A `Display` that counts how often it is formatted.
+struct Counting(std::sync::atomic::AtomicUsize);
+
+impl std::fmt::Display for Counting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        f.write_str("costly")
+    }
+}
+
+#[test]
+fn one_value_per_key_and_ctx_fields_on_events() {
+    let (exporter, tracer) = setup();
+    let ctx = Ctx::new(tracer, MemoryLogger::new());
+    let (ctx, mut span) = ctx.start_span("sync_pod");
+    let ctx = span.with_field(&ctx, "phase", "Pending");
+    let ctx = ctx.with_field("worker", 3);
+    let ctx = span.with_field(&ctx, "phase", "Running");
+    ctxtrace::info!(ctx, "synced"; worker = 4, attempt = 1, attempt = 2);
+    ctxtrace::info!(ctx, "again");
+    drop(span);
+
+    let spans = finished(&exporter);
+    let sync = find(&spans, "sync_pod");
+    // Set twice: one attribute, the latest.
+    let phases: Vec<_> = sync
+        .attributes
+        .iter()
+        .filter(|kv| kv.key.as_str() == "phase")
+        .collect();
+    assert_eq!(phases.len(), 1);
+    assert_eq!(attr(&sync.attributes, "phase"), Some(&string("Running")));
+    // Events carry the `Ctx`'s fields; the entry's win; no key twice.
+    let events: Vec<_> = sync.events.iter().collect();
+    let keys: Vec<&str> = events[0]
+        .attributes
+        .iter()
+        .map(|kv| kv.key.as_str())
+        .collect();
+    assert_eq!(keys, ["level", "phase", "worker", "attempt"]);
+    assert_eq!(attr(&events[0].attributes, "worker"), Some(&Value::I64(4)));
+    assert_eq!(attr(&events[0].attributes, "attempt"), Some(&Value::I64(2)));
+    assert_eq!(attr(&events[1].attributes, "worker"), Some(&Value::I64(3)));
+    assert_eq!(
+        attr(&events[1].attributes, "phase"),
+        Some(&string("Running"))
+    );
+}
+
+#[test]
+fn a_ruled_out_level_evaluates_nothing_and_makes_no_event() {
+    let (exporter, tracer) = setup();
+    assert_eq!(tracer.event_level(), LevelFilter::Info);
+    let logger = MemoryLogger::new().with_level(LevelFilter::Info);
+    let (ctx, span) = Ctx::new(tracer, logger.clone()).start_span("sync_pod");
+    let costly = Counting(std::sync::atomic::AtomicUsize::new(0));
+    for _ in 0..100 {
+        ctxtrace::trace!(ctx, "poll {}", costly);
+        ctxtrace::debug!(ctx, "detail"; v = ctxtrace::display(&costly));
+    }
+    assert!(!ctx.enabled(Level::Debug));
+    drop(span);
+    assert_eq!(costly.0.load(std::sync::atomic::Ordering::SeqCst), 0);
+    assert!(find(&finished(&exporter), "sync_pod").events.is_empty());
+    assert!(logger.entries().is_empty());
 }

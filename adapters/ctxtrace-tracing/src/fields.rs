@@ -2,42 +2,58 @@
 
 use std::fmt::{self, Write as _};
 
-use ctxtrace::{Field, Value};
+use ctxtrace::{Field, OwnedValue, Value};
 
-/// Appends ` key=value` (no leading space when `out` is empty).
-pub(crate) fn append(out: &mut String, key: &str, value: Value<'_>) {
-    if !out.is_empty() {
-        out.push(' ');
+/// Fields kept by a logger or a span: each key once, with its latest value.
+pub(crate) type FieldList = Vec<(&'static str, OwnedValue)>;
+
+/// Sets `key` in `list`: a key set again replaces its value, in its place.
+pub(crate) fn set(list: &mut FieldList, key: &'static str, value: Value<'_>) {
+    let value = OwnedValue::from(value);
+    match list.iter_mut().find(|(k, _)| *k == key) {
+        Some((_, old)) => *old = value,
+        None => list.push((key, value)),
     }
-    let _ = write_pair(out, key, value);
 }
 
-/// A prefix already rendered, then fields rendered when displayed.
+/// The fields of a `Ctx` (or a span), then an entry's own, rendered when
+/// displayed: a `Ctx` field that the entry gives itself is left out, and of
+/// a key the entry gives twice only the last is written, so no key is
+/// written twice.
 ///
 /// Nothing is formatted until a subscriber formats the value, and then
 /// straight into its writer, except `Display` values and errors, which are
 /// rendered once to decide whether they need quotes.
 pub(crate) struct Rendered<'a> {
-    pub(crate) prefix: &'a str,
+    pub(crate) ctx: &'a [(&'static str, OwnedValue)],
     pub(crate) fields: &'a [Field<'a>],
 }
 
 impl Rendered<'_> {
     pub(crate) fn is_empty(&self) -> bool {
-        self.prefix.is_empty() && self.fields.is_empty()
+        self.ctx.is_empty() && self.fields.is_empty()
     }
 }
 
 impl fmt::Display for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.prefix)?;
-        let mut first = self.prefix.is_empty();
-        for field in self.fields {
-            if !first {
+        let own = |key: &str| self.fields.iter().any(|field| field.key == key);
+        let ctx = self
+            .ctx
+            .iter()
+            .filter(|(key, _)| !own(key))
+            .map(|(key, value)| (*key, value.as_value()));
+        let fields = self.fields;
+        let entry = fields
+            .iter()
+            .enumerate()
+            .filter(|&(i, field)| !fields[i + 1..].iter().any(|later| later.key == field.key))
+            .map(|(_, field)| (field.key, field.value));
+        for (i, (key, value)) in ctx.chain(entry).enumerate() {
+            if i > 0 {
                 f.write_char(' ')?;
             }
-            first = false;
-            write_pair(f, field.key, field.value)?;
+            write_pair(f, key, value)?;
         }
         Ok(())
     }
@@ -100,7 +116,7 @@ mod tests {
     use super::*;
 
     fn render(fields: &[Field<'_>]) -> String {
-        Rendered { prefix: "", fields }.to_string()
+        Rendered { ctx: &[], fields }.to_string()
     }
 
     #[test]
@@ -147,24 +163,28 @@ mod tests {
     }
 
     #[test]
-    fn the_prefix_comes_first() {
-        let mut prefix = String::new();
-        append(&mut prefix, "method", Value::Str("sync_pod"));
-        append(&mut prefix, "reason", Value::Str("back off"));
-        assert_eq!(prefix, r#"method=sync_pod reason="back off""#);
-        let fields = [Field::new("attempt", &2u32)];
+    fn ctx_fields_come_first_and_no_key_is_written_twice() {
+        let mut ctx = FieldList::new();
+        set(&mut ctx, "reason", Value::Str("back off"));
+        set(&mut ctx, "attempt", Value::U64(1));
+        set(&mut ctx, "reason", Value::Str("image pull"));
+        let fields = [
+            Field::new("attempt", &2u32),
+            Field::new("pod", "web-1"),
+            Field::new("pod", "web-2"),
+        ];
         let rendered = Rendered {
-            prefix: &prefix,
+            ctx: &ctx,
             fields: &fields,
         };
         assert_eq!(
             rendered.to_string(),
-            r#"method=sync_pod reason="back off" attempt=2"#
+            r#"reason="image pull" attempt=2 pod=web-2"#
         );
         assert!(!rendered.is_empty());
         assert!(
             Rendered {
-                prefix: "",
+                ctx: &[],
                 fields: &[]
             }
             .is_empty()

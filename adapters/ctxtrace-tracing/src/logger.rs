@@ -7,7 +7,7 @@ use tracing_core::{Dispatch, dispatcher};
 
 use crate::callsite::Callsite;
 use crate::event::{EventData, Parent, emit};
-use crate::fields::{Rendered, append};
+use crate::fields::{FieldList, Rendered, set};
 
 /// A ctxtrace [`Logger`] that emits each entry as a `tracing` event, so a
 /// program that already has a `tracing` subscriber keeps it.
@@ -19,7 +19,7 @@ use crate::fields::{Rendered, append};
 /// | --- | --- |
 /// | `message` | the message |
 /// | `method` | the name of the span the entry was logged under, if any |
-/// | `fields` | every other field, logfmt-style: the `Ctx`'s (span fields included), then the entry's own, e.g. `pod=web-1 attempt=2 reason="image not found"` |
+/// | `fields` | every other field, logfmt-style: the `Ctx`'s (span fields included), then the entry's own, e.g. `pod=web-1 attempt=2 reason="image not found"`; each key once: a key set on the `Ctx` again replaces its value, an entry's own field replaces the `Ctx`'s, and the last of a key the entry gives twice wins |
 /// | `trace_id`, `span_id` | the ids of the span, when the tracer has ids (as [`OtelTracer`](https://docs.rs/ctxtrace-opentelemetry) and [`MemoryTracer`](ctxtrace::MemoryTracer) do) |
 ///
 /// `tracing` needs field names at compile time, and ctxtrace keys are only
@@ -48,13 +48,13 @@ use crate::fields::{Rendered, append};
 /// // With a subscriber installed, this is a `tracing` INFO event with
 /// // `message = "synced"` and `fields = "worker=3 pod=web-1"`.
 /// ctxtrace::info!(ctx, "synced"; pod = "web-1");
-/// # assert!(!ctx.logger().fields().is_empty());
+/// # assert_eq!(ctx.logger().fields(), "worker=3");
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct TracingLogger {
     dispatch: Option<Dispatch>,
     method: Option<&'static str>,
-    fields: Option<Arc<str>>,
+    fields: Arc<FieldList>,
 }
 
 impl TracingLogger {
@@ -105,11 +105,16 @@ impl TracingLogger {
     ///
     /// let ctx = Ctx::new(NopTracer, TracingLogger::new())
     ///     .with_field("pod", "web-1")
-    ///     .with_field("reason", "back off");
-    /// assert_eq!(ctx.logger().fields(), r#"pod=web-1 reason="back off""#);
+    ///     .with_field("reason", "back off")
+    ///     .with_field("pod", "web-2");
+    /// assert_eq!(ctx.logger().fields(), r#"reason="back off" pod=web-2"#);
     /// ```
-    pub fn fields(&self) -> &str {
-        self.fields.as_deref().unwrap_or("")
+    pub fn fields(&self) -> String {
+        Rendered {
+            ctx: &self.fields,
+            fields: &[],
+        }
+        .to_string()
     }
 
     /// The span name written as `method`, if any.
@@ -150,12 +155,21 @@ impl Logger for TracingLogger {
         self.with_dispatcher(|dispatch| callsite.enabled(dispatch))
     }
 
+    /// A key set again replaces its earlier value and moves to the end, as
+    /// in the writer loggers.
     fn with_field(&self, key: &'static str, value: Value<'_>) -> Self {
-        let mut fields = String::from(self.fields());
-        append(&mut fields, key, value);
+        let mut fields = FieldList::with_capacity(self.fields.len() + 1);
+        fields.extend(self.fields.iter().filter(|(k, _)| *k != key).cloned());
+        set(&mut fields, key, value);
         TracingLogger {
-            fields: Some(fields.into()),
+            fields: Arc::new(fields),
             ..self.clone()
+        }
+    }
+
+    fn for_each_field(&self, mut f: impl FnMut(&'static str, Value<'_>)) {
+        for (key, value) in self.fields.iter() {
+            f(key, value.as_value());
         }
     }
 
@@ -172,7 +186,7 @@ impl Logger for TracingLogger {
             message: record.message(),
             method: self.method,
             fields: Rendered {
-                prefix: self.fields(),
+                ctx: &self.fields,
                 fields: record.fields(),
             },
             ids: record.span_ids(),

@@ -3,14 +3,14 @@
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
-use ctxtrace::{Ctx, Field, Logger, Record, Span, StatusCode, Tracer, Value};
+use ctxtrace::{Ctx, Field, Level, LevelFilter, Logger, Record, Span, StatusCode, Tracer, Value};
 use tracing_core::field::{Value as TracingValue, display};
 use tracing_core::span::{Attributes, Id};
 use tracing_core::{Dispatch, dispatcher};
 
 use crate::callsite::Callsite;
 use crate::event::{EventData, Parent, emit};
-use crate::fields::{Rendered, append};
+use crate::fields::{FieldList, Rendered, set};
 
 /// A ctxtrace [`Tracer`] that opens a `tracing` span for each ctxtrace span,
 /// so a program that already has a `tracing` subscriber keeps it.
@@ -26,14 +26,18 @@ use crate::fields::{Rendered, append};
 ///   as the span's name.
 /// - **Fields.** Span fields are rendered logfmt-style into one `fields`
 ///   value, recorded again with the whole set each time a field is added
-///   ([`Span::with_fields`] records once for several).
+///   ([`Span::with_fields`] records once for several). A key set again
+///   replaces its value.
 /// - **Status.** `otel.status_code` is `"ok"` or `"error"`, and
 ///   `otel.status_message` is `"<Code>: <message>"` for errors, as
 ///   `tracing-opentelemetry` reads them.
-/// - **Entries.** An entry logged through a span's `Ctx` becomes a `tracing`
-///   event whose parent is that span, with the fields `message`, `method` (the
-///   span's name) and `fields` (the entry's own fields). Entries logged after
-///   the span ended are dropped.
+/// - **Entries.** An entry logged through a span's `Ctx`, at
+///   [`Level::Info`](ctxtrace::Level::Info) and above unless
+///   [`with_event_level`](TracingTracer::with_event_level) says otherwise, and
+///   wanted by the subscriber, becomes a `tracing` event whose parent is that
+///   span, with the fields `message`, `method` (the span's name) and `fields`
+///   (the `Ctx`'s fields, then the entry's own, each key once). Entries
+///   logged after the span ended are dropped.
 /// - **Dispatcher.** Root spans go to the dispatcher given to
 ///   [`with_dispatch`](TracingTracer::with_dispatch), or else the thread's
 ///   default dispatcher when the span starts; a span's children and events go
@@ -55,9 +59,16 @@ use crate::fields::{Rendered, append};
 /// // No subscriber is installed here, so the span is disabled.
 /// assert!(span.id().is_none());
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct TracingTracer {
     dispatch: Option<Dispatch>,
+    event_level: LevelFilter,
+}
+
+impl Default for TracingTracer {
+    fn default() -> Self {
+        TracingTracer::new()
+    }
 }
 
 impl TracingTracer {
@@ -77,7 +88,10 @@ impl TracingTracer {
     /// });
     /// ```
     pub fn new() -> Self {
-        TracingTracer { dispatch: None }
+        TracingTracer {
+            dispatch: None,
+            event_level: LevelFilter::Info,
+        }
     }
 
     /// A tracer whose spans all go to `dispatch`, whatever the thread's
@@ -97,6 +111,35 @@ impl TracingTracer {
     pub fn with_dispatch(dispatch: Dispatch) -> Self {
         TracingTracer {
             dispatch: Some(dispatch),
+            ..TracingTracer::new()
+        }
+    }
+
+    /// The same tracer, making events of the entries that `level` allows and
+    /// the subscriber wants. The default is
+    /// [`LevelFilter::Info`](ctxtrace::LevelFilter::Info), as for every
+    /// ctxtrace tracer: `debug!` and `trace!` lines under a span are no
+    /// events, and their arguments are not evaluated unless the logger takes
+    /// them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, Level, LevelFilter, NopLogger};
+    /// use ctxtrace_tracing::TracingTracer;
+    /// use tracing::Dispatch;
+    ///
+    /// let tracer = TracingTracer::with_dispatch(Dispatch::new(tracing_subscriber::registry()));
+    /// let (ctx, _span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync_pod");
+    /// assert!(!ctx.enabled(Level::Debug));
+    /// let (ctx, _span) = Ctx::new(tracer.with_event_level(LevelFilter::Trace), NopLogger).start_span("sync_pod");
+    /// assert!(ctx.enabled(Level::Debug));
+    /// ```
+    #[must_use]
+    pub fn with_event_level(self, level: LevelFilter) -> Self {
+        TracingTracer {
+            event_level: level,
+            ..self
         }
     }
 }
@@ -143,7 +186,7 @@ impl Shared {
 /// ```
 pub struct TracingSpan {
     shared: Arc<Shared>,
-    fields: String,
+    fields: FieldList,
     is_error: bool,
 }
 
@@ -183,7 +226,8 @@ impl TracingSpan {
         self.shared.name
     }
 
-    /// The span's fields, as recorded in its `fields` value.
+    /// The span's fields, as recorded in its `fields` value: each key once,
+    /// a key set again keeping its place with its latest value.
     ///
     /// # Examples
     ///
@@ -192,11 +236,17 @@ impl TracingSpan {
     /// # use ctxtrace_tracing::TracingTracer;
     /// # let tracer = TracingTracer::with_dispatch(tracing::Dispatch::new(tracing_subscriber::registry()));
     /// let (ctx, mut span) = Ctx::new(tracer, NopLogger).start_span("sync_pod");
-    /// let _ctx = span.with_field(&ctx, "reason", "back off");
-    /// assert_eq!(span.fields(), r#"reason="back off""#);
+    /// let ctx = span.with_field(&ctx, "reason", "back off");
+    /// let ctx = span.with_field(&ctx, "pod", "web-1");
+    /// let _ctx = span.with_field(&ctx, "reason", "image pull");
+    /// assert_eq!(span.fields(), r#"reason="image pull" pod=web-1"#);
     /// ```
-    pub fn fields(&self) -> &str {
-        &self.fields
+    pub fn fields(&self) -> String {
+        Rendered {
+            ctx: &self.fields,
+            fields: &[],
+        }
+        .to_string()
     }
 
     fn record_fields(&self) {
@@ -206,7 +256,8 @@ impl TracingSpan {
         let Some(field) = set.iter().nth(1) else {
             return;
         };
-        let value = self.fields.as_str();
+        let value = self.fields();
+        let value = value.as_str();
         let values: [(&_, Option<&dyn TracingValue>); 1] = [(&field, Some(&value))];
         self.shared.dispatch.record(
             id,
@@ -260,7 +311,17 @@ impl Tracer for TracingTracer {
         }
     }
 
-    fn add_event(&self, span: &Self::SpanRef, record: &Record<'_>) {
+    fn event_enabled(&self, span: &Self::SpanRef, level: Level) -> bool {
+        let Some(span) = span else { return false };
+        if !self.event_level.allows(level) {
+            return false;
+        }
+        let callsite = Callsite::event(level);
+        callsite.register();
+        callsite.enabled(&span.shared.dispatch)
+    }
+
+    fn add_event<L: Logger>(&self, span: &Self::SpanRef, record: &Record<'_>, context: &L) {
         let Some(span) = span else { return };
         let shared = &span.shared;
         let callsite = Callsite::event(record.level());
@@ -268,6 +329,8 @@ impl Tracer for TracingTracer {
         if !callsite.enabled(&shared.dispatch) {
             return;
         }
+        let mut ctx_fields = FieldList::new();
+        context.for_each_field(|key, value| set(&mut ctx_fields, key, value));
         let open = shared.open();
         if !*open {
             return;
@@ -276,7 +339,7 @@ impl Tracer for TracingTracer {
             message: record.message(),
             method: Some(shared.name),
             fields: Rendered {
-                prefix: "",
+                ctx: &ctx_fields,
                 fields: record.fields(),
             },
             ids: None,
@@ -301,7 +364,7 @@ fn new_span(dispatch: &Dispatch, parent: Option<Id>, name: &'static str) -> Trac
     };
     TracingSpan {
         shared: Arc::new(shared),
-        fields: String::new(),
+        fields: FieldList::new(),
         is_error: false,
     }
 }
@@ -346,7 +409,7 @@ impl Span for TracingSpan {
 
     fn set_attribute(&mut self, key: &'static str, value: Value<'_>) {
         if self.shared.id.is_some() {
-            append(&mut self.fields, key, value);
+            set(&mut self.fields, key, value);
             self.record_fields();
         }
     }
@@ -371,7 +434,7 @@ impl Span for TracingSpan {
         let mut logger = ctx.logger().clone();
         for field in fields {
             if self.shared.id.is_some() {
-                append(&mut self.fields, field.key, field.value);
+                set(&mut self.fields, field.key, field.value);
             }
             logger = logger.with_field(field.key, field.value);
         }

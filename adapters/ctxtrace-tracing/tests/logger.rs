@@ -234,3 +234,25 @@ fn redacted_values_reach_tracing_as_the_placeholder_only() {
     assert!(fields.contains("password=[redacted]"), "{fields}");
     assert!(!fields.contains("s3cr3t") && !fields.contains("hunter2"));
 }
+
+#[test]
+fn one_value_per_key_and_the_entry_wins() {
+    let recorder = Recorder::new();
+    tracing::subscriber::with_default(recorder.subscriber(), || {
+        let ctx = Ctx::new(NopTracer, TracingLogger::new())
+            .with_field("phase", "Pending")
+            .with_field("worker", 3)
+            .with_field("phase", "Running");
+        ctxtrace::info!(ctx, "synced"; worker = 4, attempt = 1, attempt = 2);
+        ctxtrace::info!(ctx, "again");
+    });
+    let recorded = recorder.recorded();
+    assert_eq!(
+        recorded.event("synced").field("fields"),
+        Some("phase=Running worker=4 attempt=2")
+    );
+    assert_eq!(
+        recorded.event("again").field("fields"),
+        Some("worker=3 phase=Running")
+    );
+}

@@ -92,7 +92,7 @@ fn entries_become_events_inside_their_span() {
         assert!(handle_queue_item(&ctx).is_err());
         // Inside an entered span, the event still goes to the ctxtrace span.
         let (ctx, _span) = ctx.start_span("probe");
-        tracing::info_span!("app").in_scope(|| ctxtrace::debug!(ctx, "probe ok"));
+        tracing::info_span!("app").in_scope(|| ctxtrace::info!(ctx, "probe ok"));
     });
     let recorded = recorder.recorded();
     let syncing = recorded.event("syncing 2 containers");
@@ -116,7 +116,7 @@ fn entries_become_events_inside_their_span() {
     assert_eq!(pulled.field("fields"), Some("image=nginx:1.27"));
 
     let probe = recorded.event("probe ok");
-    assert_eq!(probe.level, tracing::Level::DEBUG);
+    assert_eq!(probe.level, tracing::Level::INFO);
     assert_eq!(recorded.parent_of_event(probe).unwrap().name(), "probe");
 }
 
@@ -165,7 +165,7 @@ fn span_fields_also_reach_the_logger() {
     });
     let entries = logger.entries();
     assert_eq!(entries[0].field("pod").unwrap().to_string(), "web-1");
-    assert_eq!(entries[0].field("method").unwrap().to_string(), "sync_pod");
+    assert_eq!(entries[0].method(), Some("sync_pod"));
     assert_eq!(
         entries[0].span_ids(),
         None,
@@ -394,4 +394,49 @@ fn a_ctx_with_the_tracer_is_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Ctx<TracingTracer, TracingLogger>>();
     assert_send_sync::<ctxtrace_tracing::TracingSpan>();
+}
+
+#[test]
+fn one_value_per_key_and_ctx_fields_on_events() {
+    let recorder = Recorder::new();
+    tracing::subscriber::with_default(recorder.subscriber(), || {
+        let ctx = Ctx::new(TracingTracer::new(), MemoryLogger::new());
+        let (ctx, mut span) = ctx.start_span("sync_pod");
+        let ctx = span.with_field(&ctx, "phase", "Pending");
+        let ctx = ctx.with_field("worker", 3);
+        let ctx = span.with_field(&ctx, "phase", "Running");
+        ctxtrace::info!(ctx, "synced"; worker = 4, attempt = 1, attempt = 2);
+        ctxtrace::info!(ctx, "again");
+        assert_eq!(span.fields(), "phase=Running");
+    });
+    let recorded = recorder.recorded();
+    assert_eq!(
+        recorded.span("sync_pod").field("fields"),
+        Some("phase=Running")
+    );
+    assert_eq!(
+        recorded.event("synced").field("fields"),
+        Some("phase=Running worker=4 attempt=2")
+    );
+    assert_eq!(
+        recorded.event("again").field("fields"),
+        Some("worker=3 phase=Running")
+    );
+}
+
+#[test]
+fn a_ruled_out_level_evaluates_nothing_and_makes_no_event() {
+    let recorder = Recorder::new();
+    let costly = common::Counted::default();
+    tracing::subscriber::with_default(recorder.subscriber(), || {
+        let logger = MemoryLogger::new().with_level(ctxtrace::LevelFilter::Info);
+        let (ctx, _span) = Ctx::new(TracingTracer::new(), logger).start_span("sync_pod");
+        for _ in 0..100 {
+            ctxtrace::debug!(ctx, "detail {}", costly);
+            ctxtrace::trace!(ctx, "poll"; v = ctxtrace::display(&costly));
+        }
+        assert!(!ctx.enabled(ctxtrace::Level::Debug));
+    });
+    assert_eq!(costly.count(), 0);
+    assert!(recorder.recorded().events.is_empty());
 }
