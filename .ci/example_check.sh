@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks examples/pod_sync: a short run with each backend (exit code, the
-# summary on stdout, every log line on stderr), flag errors, and the time of a
-# default run, which must stay under 10 seconds.
+# summary on stdout, every log line on stderr), flag errors, --log-file, a run
+# in a terminal (lines in a file, a short summary that names it), and the time
+# of a default run, which must stay under 10 seconds.
 #
 # Usage: .ci/example_check.sh   (from anywhere; honours CARGO_TARGET_DIR)
 set -euo pipefail
@@ -128,6 +129,7 @@ for backend in nop memory text json; do
         [[ ! -s $err ]] || fail "--backend $backend wrote to stderr: $(head -c 2000 "$err")"
         ;;
     text | json)
+        [[ $(value "$out" lines_to) == stderr ]] || fail "$out: lines_to is not stderr"
         [[ $(value "$out" lines_written) == $(wc -l <"$err") ]] || fail "$out: lines_written differs from stderr"
         "check_${backend}_lines" "$err"
         ;;
@@ -137,7 +139,7 @@ done
 
 echo "== flags"
 for args in "--bogus" "--pods abc" "--pods 0" "--workers" "--backend xml" "--seconds -1" \
-    "--iterations 5 --seconds 1" "stray"; do
+    "--iterations 5 --seconds 1" "stray" "--log-file" "--log-file=" "--backend nop --log-file x"; do
     rc=0
     # shellcheck disable=SC2086 # split the flags on purpose
     pod_sync $args >"$tmp/flag.out" 2>"$tmp/flag.err" || rc=$?
@@ -149,6 +151,40 @@ for args in "--bogus" "--pods abc" "--pods 0" "--workers" "--backend xml" "--sec
 done
 pod_sync --help >"$tmp/help.out" || fail "--help failed"
 grep -q '^Usage: pod_sync' "$tmp/help.out" || fail "--help printed no usage"
+
+echo "== --log-file"
+log=$tmp/lines.log
+pod_sync --backend text --pods 20 --iterations 20 --log-file "$log" >"$tmp/file.out" 2>"$tmp/file.err" ||
+    fail "--log-file failed: $(head -c 2000 "$tmp/file.err")"
+[[ ! -s $tmp/file.err ]] || fail "--log-file wrote to stderr: $(head -c 2000 "$tmp/file.err")"
+[[ $(value "$tmp/file.out" lines_to) == "$log" ]] || fail "$tmp/file.out: lines_to is not $log"
+[[ $(value "$tmp/file.out" lines_written) == $(wc -l <"$log") ]] || fail "--log-file: lines_written differs from the file"
+check_text_lines "$log"
+echo "--log-file: ok, $(wc -l <"$log") lines in the file"
+
+echo "== in a terminal"
+# With stderr a terminal, the lines go to a file in the temporary directory,
+# and the summary names it and shows its first 3 lines.
+if command -v script >/dev/null && script --version 2>/dev/null | grep -q util-linux; then
+    tty_out=$tmp/tty.out
+    rc=0
+    script -qec "cargo run --release --quiet -p ctxtrace --example pod_sync -- --seconds 1" /dev/null \
+        </dev/null | tr -d '\r' >"$tty_out" || rc=$?
+    ((rc == 0)) || fail "the run in a terminal exited with $rc: $(head -c 2000 "$tty_out")"
+    (($(wc -l <"$tty_out") < 60)) || fail "the run in a terminal printed $(wc -l <"$tty_out") lines"
+    tty_log=$(value "$tty_out" lines_to)
+    [[ $tty_log =~ /ctxtrace-pod_sync-[0-9]+\.log$ && -f $tty_log ]] ||
+        fail "$tty_out: lines_to names no log file: '$tty_log'"
+    trap 'rm -rf "$tmp" "$tty_log"' EXIT
+    grep -q -F "the json lines go to $tty_log" "$tty_out" || fail "$tty_out: no notice of the log file"
+    [[ $(value "$tty_out" lines_written) == $(wc -l <"$tty_log") ]] || fail "terminal run: lines_written differs from $tty_log"
+    [[ $(grep -A 3 '^line_samples:$' "$tty_out" | grep -c '^    {"time":') == 3 ]] ||
+        fail "$tty_out: no 3 sample lines"
+    check_json_lines "$tty_log"
+    echo "terminal: ok, $(wc -l <"$tty_out") lines on the terminal, $(wc -l <"$tty_log") in $tty_log"
+else
+    echo "NOTE: util-linux script not found: the run in a terminal is not checked"
+fi
 
 echo "== default run"
 start=$(date +%s%N)
