@@ -10,9 +10,14 @@
 //! - `instrumented`: `sync_instrumented` with the nop tracer and logger.
 //! - `debug_off`: `sync_debug_off`, the plain work plus one `debug!` per pod
 //!   on a logger whose level is `Info`, set at run time.
+//! - `user_plain` and `user_instrumented`: the same sync with a user error
+//!   type that implements nothing but `std::error::Error` (its source is the
+//!   io error), passed to `set_status` and `in_span` with no impl of ours.
 //!
-//! All three do the same work and return the same number.
+//! All of them do the same work and return the same number.
 
+use std::error::Error;
+use std::fmt;
 use std::hint::black_box;
 use std::io;
 
@@ -123,6 +128,74 @@ fn image_bytes_instrumented(
         .sum())
 }
 
+// ---- a user error type, plain and instrumented ------------------------------
+
+/// A user error that implements `std::error::Error` and nothing else.
+#[derive(Debug)]
+struct ImageMissing(io::Error);
+
+impl fmt::Display for ImageMissing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("image missing")
+    }
+}
+
+impl Error for ImageMissing {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+#[inline(never)]
+fn sync_user_plain(pods: &[Pod]) -> usize {
+    let mut total = 0usize;
+    for pod in pods {
+        total = total.wrapping_add(match pod_user_plain(black_box(pod)) {
+            Ok(n) => n,
+            Err(e) => e.0.kind() as usize,
+        });
+    }
+    total
+}
+
+#[inline(never)]
+fn pod_user_plain(pod: &Pod) -> Result<usize, ImageMissing> {
+    let n = pod.containers.len();
+    image_bytes_plain(pod)
+        .map_err(ImageMissing)
+        .map(|bytes| bytes * pod.attempt as usize + n + pod.namespace.len())
+}
+
+#[inline(never)]
+fn sync_user_instrumented(ctx: &Ctx<impl Tracer, impl Logger>, pods: &[Pod]) -> usize {
+    let mut total = 0usize;
+    for pod in pods {
+        total = total.wrapping_add(match pod_user_instrumented(ctx, black_box(pod)) {
+            Ok(n) => n,
+            Err(e) => e.0.kind() as usize,
+        });
+    }
+    total
+}
+
+#[inline(never)]
+fn pod_user_instrumented(
+    ctx: &Ctx<impl Tracer, impl Logger>,
+    pod: &Pod,
+) -> Result<usize, ImageMissing> {
+    let (ctx, mut span) = ctx.start_span("sync_pod");
+    let ctx = span.with_field(&ctx, "pod", pod.name.as_str());
+    let n = pod.containers.len();
+    let result = ctx
+        .in_span("provider.image_bytes", |ctx| {
+            image_bytes_instrumented(ctx, pod).map_err(ImageMissing)
+        })
+        .map(|bytes| bytes * pod.attempt as usize + n + pod.namespace.len());
+    span.set_status(&result);
+    span.end();
+    result
+}
+
 // ---- plain, plus a debug! line that the logger rules out at run time ---------
 
 #[inline(never)]
@@ -165,6 +238,8 @@ fn main() {
                 "plain" => sync_plain(pods),
                 "instrumented" => sync_instrumented(black_box(&nop), pods),
                 "debug_off" => sync_debug_off(black_box(&info_only), pods),
+                "user_plain" => sync_user_plain(pods),
+                "user_instrumented" => sync_user_instrumented(black_box(&nop), pods),
                 other => panic!("unknown mode {other}"),
             }));
         }
@@ -172,7 +247,13 @@ fn main() {
     };
 
     let modes: &[&str] = match mode.as_str() {
-        "all" => &["plain", "instrumented", "debug_off"],
+        "all" => &[
+            "plain",
+            "instrumented",
+            "debug_off",
+            "user_plain",
+            "user_instrumented",
+        ],
         one => &[one],
     };
     // Only the modes asked for run, so that callgrind sees nothing else.

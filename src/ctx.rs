@@ -2,9 +2,11 @@
 //! current span.
 
 use core::fmt;
+use core::future::Future;
 
 use crate::{
-    ErrorStatus, Field, Level, LevelFilter, Logger, Record, Span, SpanIds, ToValue, Tracer,
+    ErrorStatus, Field, Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode, ToValue,
+    Tracer,
 };
 
 /// The context that instrumented code takes: a tracer, a logger and the
@@ -277,6 +279,10 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
     /// Runs `f` in a new span named `name` and sets the span's status from the
     /// result `f` returns. Instrumenting a function then takes one line.
     ///
+    /// The error can be of any type that [`Span::set_status`] takes: every
+    /// `std::error::Error`, boxed errors, and reports such as `anyhow::Error`.
+    /// A panic in `f` ends the span with an error status.
+    ///
     /// # Examples
     ///
     /// ```
@@ -293,9 +299,9 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
     /// assert_eq!(code, Some(StatusCode::NotFound));
     /// ```
     #[inline]
-    pub fn in_span<R, E, F>(&self, name: &'static str, f: F) -> Result<R, E>
+    pub fn in_span<R, E, Via, F>(&self, name: &'static str, f: F) -> Result<R, E>
     where
-        E: ErrorStatus,
+        E: ErrorStatus<Via>,
         F: FnOnce(&Self) -> Result<R, E>,
     {
         let (ctx, mut span) = self.start_span(name);
@@ -303,6 +309,78 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
         span.set_status(&result);
         span.end();
         result
+    }
+
+    /// [`in_span`](Ctx::in_span) for futures: runs the future that `f` makes
+    /// from the child `Ctx` in a new span named `name`, and sets the span's
+    /// status from the `Result` it returns.
+    ///
+    /// - The span starts when the returned future is first polled and ends
+    ///   when it completes, so its duration covers every `.await` in between.
+    /// - A future dropped before it completes, such as one that
+    ///   `tokio::time::timeout` gave up on or a task that was aborted, ends its
+    ///   span with [`StatusCode::Cancelled`](crate::StatusCode::Cancelled)
+    ///   and the message `cancelled: the future was dropped before it
+    ///   completed`.
+    /// - A panic while it is polled ends the span with an error status, as
+    ///   for any span dropped while its thread panics.
+    ///
+    /// The parent is this `Ctx`'s span, carried in the value: no
+    /// `.instrument()` and no thread-local state is needed, on any runtime.
+    /// The returned future owns a clone of this `Ctx` and borrows nothing, so
+    /// it can be spawned; it is `Send` when the tracer and logger are
+    /// [`SendTracer`](crate::SendTracer) and [`SendLogger`](crate::SendLogger)
+    /// and the future `f` makes is `Send`. The core needs no runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, StatusCode};
+    /// use std::future::Future;
+    /// use std::pin::pin;
+    /// use std::task::{Context, Poll, Waker};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// let reconcile = ctx.in_span_async("reconcile", |ctx| async move {
+    ///     let pods = ctx.in_span_async("list_pods", |_ctx| async { Ok::<_, std::io::Error>(3) });
+    ///     pods.await
+    /// });
+    ///
+    /// // Any executor runs it; here, one poll is enough.
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert!(matches!(pin!(reconcile).poll(&mut cx), Poll::Ready(Ok(3))));
+    ///
+    /// // A future dropped before it completes is cancelled.
+    /// drop(pin!(ctx.in_span_async("slow", |_ctx| std::future::pending::<Result<(), std::io::Error>>()))
+    ///     .as_mut()
+    ///     .poll(&mut cx));
+    ///
+    /// let spans = tracer.spans();
+    /// let list = spans.find("list_pods").unwrap();
+    /// assert_eq!(spans.parent(list).unwrap().name(), "reconcile");
+    /// assert_eq!(list.status().code(), Some(StatusCode::Ok));
+    /// assert_eq!(spans.find("slow").unwrap().status().code(), Some(StatusCode::Cancelled));
+    /// ```
+    pub fn in_span_async<R, E, Via, F, Fut>(
+        &self,
+        name: &'static str,
+        f: F,
+    ) -> impl Future<Output = Result<R, E>> + use<R, E, Via, F, Fut, T, L>
+    where
+        E: ErrorStatus<Via>,
+        F: FnOnce(Self) -> Fut,
+        Fut: Future<Output = Result<R, E>>,
+    {
+        let parent = self.clone();
+        async move {
+            let (ctx, span) = parent.start_span(name);
+            drop(parent);
+            let mut span = CancelOnDrop(Some(span));
+            let result = f(ctx).await;
+            span.finish(&result);
+            result
+        }
     }
 
     /// Whether an entry at `level` would go anywhere: to the logger, or as an
@@ -345,6 +423,37 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
         }
         if T::ENABLED && T::MAX_EVENT_LEVEL.allows(level) {
             self.tracer.add_event(&self.span, &record);
+        }
+    }
+}
+
+/// The status message of a span whose future was dropped before it completed.
+const CANCELLED: &str = "cancelled: the future was dropped before it completed";
+
+/// The span of an [`in_span_async`](Ctx::in_span_async) future: it ends with
+/// the result's status when the future completes, and `Cancelled` when the
+/// future is dropped first.
+struct CancelOnDrop<S: Span>(Option<S>);
+
+impl<S: Span> CancelOnDrop<S> {
+    fn finish<R, E: ErrorStatus<Via>, Via>(&mut self, result: &Result<R, E>) {
+        if let Some(mut span) = self.0.take() {
+            span.set_status(result);
+            span.end();
+        }
+    }
+}
+
+impl<S: Span> Drop for CancelOnDrop<S> {
+    fn drop(&mut self) {
+        if let Some(mut span) = self.0.take() {
+            // Unwinding from a panic in the future: the span's own drop
+            // records the panic as an error, which says more than Cancelled.
+            #[cfg(feature = "std")]
+            if std::thread::panicking() {
+                return;
+            }
+            span.set_status_code(StatusCode::Cancelled, CANCELLED);
         }
     }
 }

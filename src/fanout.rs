@@ -17,7 +17,6 @@
 //! assert_eq!(std::mem::size_of::<Ctx<(NopTracer, NopTracer), (NopLogger, NopLogger)>>(), 0);
 //! ```
 
-use core::error::Error;
 use core::fmt;
 
 use crate::{
@@ -93,13 +92,13 @@ impl<A: Span, B: Span> Span for (A, B) {
     // Each part sets its status its own way, so a part that does nothing
     // (the nop span) does not pay for the error's classification.
     #[inline]
-    fn set_status<V, E: ErrorStatus>(&mut self, result: &Result<V, E>) {
+    fn set_status<V, E: ErrorStatus<Via>, Via>(&mut self, result: &Result<V, E>) {
         self.0.set_status(result);
         self.1.set_status(result);
     }
 
     #[inline]
-    fn set_error(&mut self, err: &(dyn Error + 'static)) {
+    fn set_error<E: ErrorStatus<Via> + ?Sized, Via>(&mut self, err: &E) {
         self.0.set_error(err);
         self.1.set_error(err);
     }

@@ -70,6 +70,7 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 mod ctx;
+mod error;
 mod fanout;
 mod level;
 mod logger;
@@ -97,16 +98,20 @@ mod writer;
 pub struct ReadmeDoctests;
 
 pub use ctx::Ctx;
+pub use error::{CodedError, ErrorStatus, ViaDeref, ViaError};
 pub use level::{Level, LevelFilter, ParseLevelError};
-pub use logger::{Logger, Record};
+pub use logger::{Logger, Record, SendLogger};
 pub use nop::{NopLogger, NopSpan, NopTracer};
-pub use status::{CodedError, ErrorStatus, Status, StatusCode};
-pub use tracer::{Span, SpanId, SpanIds, TraceId, Tracer};
+pub use status::{Status, StatusCode};
+pub use tracer::{SendTracer, Span, SpanId, SpanIds, TraceId, Tracer};
 pub use value::{Field, Redacted, ToValue, Value, display, error};
 
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use clock::{Clock, ManualClock, SystemClock};
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use error::WithCode;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use json::JsonLogger;

@@ -142,6 +142,31 @@ impl<'a> Record<'a> {
     }
 }
 
+/// A [`Logger`] that async tasks can share: `Send`, `Sync` and `'static`.
+/// Implemented for every such logger.
+///
+/// With [`SendTracer`](crate::SendTracer), it is the one bound that a generic
+/// function needs to move a [`Ctx`](crate::Ctx) into `tokio::spawn` or a
+/// thread. [`Logger`] itself does not require it, so a logger over a borrowed
+/// writer, such as `TextLogger<&mut Vec<u8>>`, still works.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, MemoryLogger, NopTracer, SendLogger, SendTracer};
+///
+/// fn spawn_log<T: SendTracer, L: SendLogger>(ctx: Ctx<T, L>) -> std::thread::JoinHandle<()> {
+///     std::thread::spawn(move || ctxtrace::info!(ctx, "from a thread"))
+/// }
+///
+/// let logger = MemoryLogger::new();
+/// spawn_log(Ctx::new(NopTracer, logger.clone())).join().unwrap();
+/// assert_eq!(logger.entries()[0].message(), "from a thread");
+/// ```
+pub trait SendLogger: Logger + Send + Sync + 'static {}
+
+impl<L> SendLogger for L where L: Logger + Send + Sync + 'static {}
+
 /// A destination for log entries.
 ///
 /// A logger is a value inside a [`Ctx`](crate::Ctx). It is immutable: adding a

@@ -1,6 +1,5 @@
 //! The [`Tracer`] and [`Span`] traits, and span ids.
 
-use core::error::Error;
 use core::fmt;
 
 use crate::{Ctx, ErrorStatus, Field, LevelFilter, Logger, Record, StatusCode, ToValue, Value};
@@ -85,6 +84,37 @@ pub trait Tracer: Clone {
         None
     }
 }
+
+/// A [`Tracer`] that async tasks can share: `Send`, `Sync` and `'static`,
+/// with spans that are `Send`. Implemented for every such tracer.
+///
+/// It is the one bound that a generic function needs to move a
+/// [`Ctx`](crate::Ctx), or a future that holds one and its spans, into
+/// `tokio::spawn` or a thread. [`Tracer`] itself does not require it, so a
+/// tracer that is not thread-safe, or that borrows, still works in
+/// single-threaded code.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, MemoryLogger, MemoryTracer, SendLogger, SendTracer};
+///
+/// fn spawn_sync<T: SendTracer, L: SendLogger>(ctx: &Ctx<T, L>) -> std::thread::JoinHandle<()> {
+///     let ctx = ctx.clone();
+///     std::thread::spawn(move || {
+///         let (ctx, _span) = ctx.start_span("sync_pod");
+///         ctxtrace::info!(ctx, "synced");
+///     })
+/// }
+///
+/// let (tracer, logger) = (MemoryTracer::new(), MemoryLogger::new());
+/// spawn_sync(&Ctx::new(tracer.clone(), logger.clone())).join().unwrap();
+/// assert_eq!(tracer.spans().len(), 1);
+/// assert_eq!(logger.entries().len(), 1);
+/// ```
+pub trait SendTracer: Tracer<Span: Send> + Send + Sync + 'static {}
+
+impl<T> SendTracer for T where T: Tracer<Span: Send> + Send + Sync + 'static {}
 
 /// A unit of work in a trace. It ends when it is dropped or on
 /// [`end`](Span::end).
@@ -283,14 +313,24 @@ pub trait Span {
     }
 
     /// Sets the status from a result: `Ok` gives [`StatusCode::Ok`], and
-    /// `Err(e)` gives the code from [`ErrorStatus::status_code`] with the
-    /// error's `Display` as the message. An error never gives an ok status:
-    /// a `status_code` of `Ok` is recorded as [`StatusCode::Unknown`].
+    /// `Err(e)` gives the code that [`StatusCode::classify`] finds in `e`'s
+    /// whole `source()` chain, with the error's `Display` as the message.
+    ///
+    /// Every error type works with nothing to implement: any
+    /// `E: std::error::Error + 'static`, `Box<dyn Error>` and
+    /// `Box<dyn Error + Send + Sync>`, and reports such as `anyhow::Error`
+    /// (see [`ErrorStatus`]). A code of your own goes in the chain, as a
+    /// [`CodedError`](crate::CodedError) or a [`WithCode`](crate::WithCode). An
+    /// error never gives an ok status.
+    ///
+    /// A span whose status is never set, and that is not dropped while its
+    /// thread panics, ends with [`Status::Unset`](crate::Status::Unset).
     ///
     /// # Examples
     ///
     /// ```
     /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Span, Status, StatusCode};
+    /// use std::error::Error;
     ///
     /// let tracer = MemoryTracer::new();
     /// let ctx = Ctx::new(tracer.clone(), NopLogger);
@@ -298,33 +338,39 @@ pub trait Span {
     /// ok.set_status(&"7".parse::<u8>());
     /// let (_, mut failed) = ctx.start_span("failed");
     /// failed.set_status(&"web".parse::<u8>());
-    /// drop((ok, failed));
+    /// let (_, mut boxed) = ctx.start_span("boxed");
+    /// let result: Result<(), Box<dyn Error + Send + Sync>> =
+    ///     Err(Box::new(std::io::Error::from(std::io::ErrorKind::NotFound)));
+    /// boxed.set_status(&result);
+    /// drop((ok, failed, boxed));
     ///
     /// let spans = tracer.spans();
     /// assert_eq!(spans.find("ok").unwrap().status(), Status::Ok);
     /// let message = "invalid digit found in string";
     /// let status = Status::Error { code: StatusCode::Unknown, message };
     /// assert_eq!(spans.find("failed").unwrap().status(), status);
+    /// assert_eq!(spans.find("boxed").unwrap().status().code(), Some(StatusCode::NotFound));
     /// ```
     ///
     /// # For implementors
     ///
-    /// The default returns at once when [`RECORDING`](Span::RECORDING) is
-    /// `false`, and otherwise calls [`record_status`](Span::record_status):
+    /// The default returns at once when [`is_recording`](Span::is_recording)
+    /// is `false`, and otherwise calls [`record_status`](Span::record_status):
     /// implement that one instead.
-    fn set_status<V, E: ErrorStatus>(&mut self, result: &Result<V, E>) {
+    #[inline]
+    fn set_status<V, E: ErrorStatus<Via>, Via>(&mut self, result: &Result<V, E>) {
         if !self.is_recording() {
             return;
         }
         match result {
             Ok(_) => self.record_status(StatusCode::Ok, &""),
-            Err(e) => self.record_status(error_code(e.status_code()), e),
+            Err(e) => self.set_error(e),
         }
     }
 
     /// Sets an error status from any error, classified with
-    /// [`StatusCode::classify`]. Use it for errors that do not implement
-    /// [`ErrorStatus`], such as `Box<dyn Error>`.
+    /// [`StatusCode::classify`]. It takes the same errors as
+    /// [`set_status`](Span::set_status), and `dyn Error` references too.
     ///
     /// # Examples
     ///
@@ -343,13 +389,15 @@ pub trait Span {
     ///
     /// # For implementors
     ///
-    /// The default returns at once when [`RECORDING`](Span::RECORDING) is
-    /// `false`, and otherwise calls [`record_status`](Span::record_status):
+    /// The default returns at once when [`is_recording`](Span::is_recording)
+    /// is `false`, and otherwise calls [`record_status`](Span::record_status):
     /// implement that one instead.
-    fn set_error(&mut self, err: &(dyn Error + 'static)) {
+    #[inline]
+    fn set_error<E: ErrorStatus<Via> + ?Sized, Via>(&mut self, err: &E) {
         if !self.is_recording() {
             return;
         }
+        let err = err.as_error();
         self.record_status(error_code(StatusCode::classify(err)), &err);
     }
 

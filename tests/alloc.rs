@@ -10,7 +10,7 @@ use std::fmt;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ctxtrace::{Ctx, ErrorStatus, Logger, NopLogger, NopTracer, Span, StatusCode, Tracer};
+use ctxtrace::{CodedError, Ctx, Logger, NopLogger, NopTracer, Span, StatusCode, Tracer};
 
 /// The system allocator, counting the allocations made on threads that set
 /// `COUNTING`.
@@ -90,13 +90,14 @@ impl fmt::Display for NoImages {
     }
 }
 
-impl std::error::Error for NoImages {}
-
-impl ErrorStatus for NoImages {
-    fn status_code(&self) -> StatusCode {
-        StatusCode::NotFound
+impl std::error::Error for NoImages {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&NOT_FOUND)
     }
 }
+
+/// `NoImages` is `NotFound`: its chain says so.
+static NOT_FOUND: CodedError = CodedError::new(StatusCode::NotFound, "no images");
 
 struct Pod {
     name: String,

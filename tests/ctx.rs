@@ -4,7 +4,10 @@
 
 mod common;
 
+use std::future::Future;
 use std::io;
+use std::pin::{Pin, pin};
+use std::task::{Context, Poll, Waker};
 use std::thread;
 
 use common::{RecCtx, recorder};
@@ -276,6 +279,134 @@ fn in_span_sets_the_status_and_returns_the_result() {
         rec.logger.entries()[0].field("method").unwrap().to_string(),
         "ok_op"
     );
+}
+
+/// Polls `future` once with a waker that does nothing.
+fn poll_once<F: Future>(future: Pin<&mut F>) -> Poll<F::Output> {
+    future.poll(&mut Context::from_waker(Waker::noop()))
+}
+
+/// A future that is pending on its first poll and ready on the second.
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        if std::mem::replace(&mut self.0, true) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+#[test]
+fn in_span_async_mirrors_in_span_without_a_runtime() {
+    let rec = recorder();
+    let clock = rec.clock.clone();
+    let ok = rec.ctx.in_span_async("ok_op", |ctx| async move {
+        ctxtrace::info!(ctx, "inside");
+        YieldOnce(false).await;
+        let inner: Result<(), io::Error> = ctx
+            .in_span_async("err_op", |_ctx| async {
+                Err(io::Error::new(io::ErrorKind::PermissionDenied, "no access"))
+            })
+            .await;
+        assert!(inner.is_err());
+        Ok::<_, io::Error>(42)
+    });
+    let mut ok = pin!(ok);
+    // Nothing starts before the first poll.
+    clock.advance(std::time::Duration::from_millis(5));
+    assert_eq!(rec.tracer.open(), 0);
+    assert!(poll_once(ok.as_mut()).is_pending());
+    assert_eq!(rec.tracer.open(), 1);
+    clock.advance(std::time::Duration::from_millis(7));
+    assert!(matches!(poll_once(ok.as_mut()), Poll::Ready(Ok(42))));
+
+    let spans = rec.tracer.spans();
+    let ok_span = spans.find("ok_op").unwrap();
+    assert_eq!(ok_span.status(), Status::Ok);
+    assert_eq!(ok_span.start_unix_nanos(), 5_000_000);
+    assert_eq!(ok_span.duration(), std::time::Duration::from_millis(7));
+    assert_eq!(ok_span.events().next().unwrap().message(), "inside");
+    let err_span = spans.find("err_op").unwrap();
+    assert_eq!(spans.parent(err_span).unwrap().name(), "ok_op");
+    assert_eq!(
+        err_span.status(),
+        Status::Error {
+            code: StatusCode::PermissionDenied,
+            message: "no access"
+        }
+    );
+    assert_eq!(
+        rec.logger.entries()[0].field("method").unwrap().to_string(),
+        "ok_op"
+    );
+}
+
+#[test]
+fn in_span_async_dropped_before_it_completes_is_cancelled() {
+    let rec = recorder();
+    {
+        let slow = rec.ctx.in_span_async("slow", |ctx| async move {
+            ctx.in_span_async("slower", |_ctx| async {
+                YieldOnce(false).await;
+                Ok::<(), io::Error>(())
+            })
+            .await
+        });
+        let mut slow = pin!(slow);
+        assert!(poll_once(slow.as_mut()).is_pending());
+    }
+    // Never polled: no span at all.
+    drop(
+        rec.ctx
+            .in_span_async("never", |_ctx| async { Ok::<(), io::Error>(()) }),
+    );
+
+    let spans = rec.tracer.spans();
+    assert_eq!(spans.len(), 2);
+    for name in ["slow", "slower"] {
+        assert_eq!(
+            spans.find(name).unwrap().status(),
+            Status::Error {
+                code: StatusCode::Cancelled,
+                message: "cancelled: the future was dropped before it completed"
+            },
+            "{name}"
+        );
+    }
+    assert_eq!(rec.tracer.open(), 0);
+}
+
+#[test]
+fn in_span_async_panicking_while_polled_is_an_error_not_cancelled() {
+    let rec = recorder();
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let boom = rec.ctx.in_span_async("boom", |_ctx| async {
+            if true {
+                panic!("provider bug");
+            }
+            Ok::<(), io::Error>(())
+        });
+        let _ = poll_once(pin!(boom));
+    }));
+    assert!(caught.is_err());
+    let spans = rec.tracer.spans();
+    let status = spans.find("boom").unwrap().status();
+    assert_eq!(status.code(), Some(StatusCode::Internal));
+}
+
+#[test]
+fn a_span_dropped_without_a_status_and_not_panicking_stays_unset() {
+    let rec = recorder();
+    drop(rec.ctx.start_span("dropped"));
+    let (_ctx, span) = rec.ctx.start_span("ended");
+    span.end();
+    let spans = rec.tracer.spans();
+    assert_eq!(spans.find("dropped").unwrap().status(), Status::Unset);
+    assert_eq!(spans.find("ended").unwrap().status(), Status::Unset);
 }
 
 #[test]

@@ -18,7 +18,7 @@ use std::thread;
 use std::time::Duration;
 
 use ctxtrace::{
-    Ctx, ErrorStatus, JsonLogger, Logger, ManualClock, MemoryLogger, MemoryTracer, NopLogger,
+    CodedError, Ctx, JsonLogger, Logger, ManualClock, MemoryLogger, MemoryTracer, NopLogger,
     NopTracer, Span, StatusCode, TextLogger, Value, display,
 };
 
@@ -38,13 +38,14 @@ impl fmt::Display for Boom {
     }
 }
 
-impl Error for Boom {}
-
-impl ErrorStatus for Boom {
-    fn status_code(&self) -> StatusCode {
-        StatusCode::Aborted
+impl Error for Boom {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        Some(&ABORTED)
     }
 }
+
+/// `Boom` is `Aborted`: its chain says so.
+static ABORTED: CodedError = CodedError::new(StatusCode::Aborted, "boom");
 
 /// Runs `f`, which must panic with [`BOOM`].
 fn expect_boom<R>(f: impl FnOnce() -> R) {

@@ -27,7 +27,7 @@ fn traced_run() -> MemoryTracer<ManualClock> {
     create.set_status_code(StatusCode::NotFound, "pod \"web-1\" not found");
     clock.advance(Duration::from_micros(5));
     create.end();
-    sync.set_status::<(), std::io::Error>(&Ok(()));
+    sync.set_status(&Ok::<(), std::io::Error>(()));
     sync.end();
     root.end();
     tracer

@@ -9,7 +9,7 @@ use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use common::{Cyclic, Link, Opaque, SyncError, Wrapped, chain, recorder};
-use ctxtrace::{CodedError, ErrorStatus, Span, Status, StatusCode};
+use ctxtrace::{CodedError, ErrorStatus, Span, Status, StatusCode, WithCode};
 
 /// Runs `f` on a fresh span named "op" and returns the status it recorded,
 /// with the message owned.
@@ -29,7 +29,9 @@ fn status_of(
     (status.code(), message)
 }
 
-fn status_of_result<T, E: ErrorStatus>(result: Result<T, E>) -> (Option<StatusCode>, String) {
+fn status_of_result<T, E: ErrorStatus<Via>, Via>(
+    result: Result<T, E>,
+) -> (Option<StatusCode>, String) {
     status_of(|span| span.set_status(&result))
 }
 
@@ -78,7 +80,7 @@ fn io_not_found_wrapped_twice_is_found_through_source() {
 }
 
 #[test]
-fn a_user_code_from_a_status_code_override_wins() {
+fn a_user_code_in_the_chain_wins() {
     assert_eq!(
         status_of_result(Err::<(), _>(SyncError::NodeCordoned)),
         (
@@ -86,7 +88,7 @@ fn a_user_code_from_a_status_code_override_wins() {
             "node is cordoned".to_string()
         )
     );
-    // The override falls back to the chain for its other cases.
+    // The other variants are classified by their own chain.
     let provider = SyncError::Provider(io::ErrorKind::TimedOut.into());
     assert_eq!(
         status_of_result(Err::<(), _>(provider)).0,
@@ -209,7 +211,7 @@ fn an_unknown_error_is_unknown() {
 }
 
 #[test]
-fn a_classifier_that_answers_ok_for_an_error_is_read_as_unknown() {
+fn a_code_that_says_ok_for_an_error_is_read_as_unknown() {
     assert_eq!(SyncError::ClaimsOk.status_code(), StatusCode::Ok);
     let (code, message) = status_of_result(Err::<(), _>(SyncError::ClaimsOk));
     assert_eq!(code, Some(StatusCode::Unknown));
@@ -291,4 +293,205 @@ fn a_panic_inside_a_span_gives_an_error_status() {
         spans.find("in_span_panics").unwrap().status().code(),
         Some(StatusCode::Internal)
     );
+}
+
+// Errors of every kind, with no impl written for any of them.
+
+/// A plain user error whose source is an io `NotFound`: it implements
+/// `std::error::Error` and nothing else.
+#[derive(Debug)]
+struct PodMissing(io::Error);
+
+impl std::fmt::Display for PodMissing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("pod web-1 is missing")
+    }
+}
+
+impl Error for PodMissing {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+fn pod_missing() -> PodMissing {
+    PodMissing(io::Error::new(io::ErrorKind::NotFound, "no such pod"))
+}
+
+#[test]
+fn a_plain_user_error_is_classified_by_its_chain() {
+    assert_eq!(
+        status_of_result(Err::<(), _>(pod_missing())),
+        (
+            Some(StatusCode::NotFound),
+            "pod web-1 is missing".to_string()
+        )
+    );
+}
+
+#[test]
+fn anyhow_errors_are_classified_by_their_chain() {
+    let err = anyhow::Error::new(pod_missing());
+    assert_eq!(
+        status_of_result(Err::<(), _>(err)),
+        (
+            Some(StatusCode::NotFound),
+            "pod web-1 is missing".to_string()
+        )
+    );
+    // Context on top: the message is the outermost context, the code still
+    // comes from the io error two links down.
+    let err = anyhow::Error::new(pod_missing()).context("sync pod web-1");
+    assert_eq!(
+        status_of_result(Err::<(), _>(err)),
+        (Some(StatusCode::NotFound), "sync pod web-1".to_string())
+    );
+    // A message-only report has no code.
+    assert_eq!(
+        status_of_result(Err::<(), _>(anyhow::anyhow!("no nodes"))),
+        (Some(StatusCode::Unknown), "no nodes".to_string())
+    );
+}
+
+#[test]
+fn eyre_reports_are_classified_by_their_chain() {
+    let err = eyre::Report::new(pod_missing()).wrap_err("reconcile");
+    assert_eq!(
+        status_of_result(Err::<(), _>(err)),
+        (Some(StatusCode::NotFound), "reconcile".to_string())
+    );
+}
+
+#[test]
+fn boxed_errors_of_each_kind_are_classified_by_their_chain() {
+    let expected = (
+        Some(StatusCode::NotFound),
+        "pod web-1 is missing".to_string(),
+    );
+    let err: Box<dyn Error + Send + Sync> = Box::new(pod_missing());
+    assert_eq!(status_of_result(Err::<(), _>(err)), expected);
+    let err: Box<dyn Error + Send> = Box::new(pod_missing());
+    assert_eq!(status_of_result(Err::<(), _>(err)), expected);
+    let err: Box<dyn Error> = Box::new(pod_missing());
+    assert_eq!(status_of_result(Err::<(), _>(err)), expected);
+    // A box of a concrete error is itself an `Error`.
+    assert_eq!(
+        status_of_result(Err::<(), _>(Box::new(pod_missing()))),
+        expected
+    );
+    // `?` into a boxed error, as `main` functions do.
+    fn load() -> Result<(), Box<dyn Error + Send + Sync>> {
+        Err(pod_missing())?;
+        Ok(())
+    }
+    assert_eq!(status_of_result(load()), expected);
+}
+
+#[test]
+fn serde_json_errors_are_unknown_or_invalid_argument_through_their_io_kind() {
+    let err = serde_json::from_str::<u32>("{").unwrap_err();
+    let message = err.to_string();
+    assert_eq!(
+        status_of_result(Err::<(), _>(err)),
+        (Some(StatusCode::Unknown), message.clone())
+    );
+    // serde_json maps its errors to io kinds: a syntax error is InvalidData.
+    let err: io::Error = serde_json::from_str::<u32>("{").unwrap_err().into();
+    assert_eq!(
+        status_of_result(Err::<(), _>(err)),
+        (Some(StatusCode::InvalidArgument), message)
+    );
+}
+
+#[test]
+fn set_error_takes_every_kind_too() {
+    let boxed: Box<dyn Error + Send + Sync> = Box::new(pod_missing());
+    assert_eq!(
+        status_of(|span| span.set_error(&boxed)).0,
+        Some(StatusCode::NotFound)
+    );
+    assert_eq!(
+        status_of(|span| span.set_error(&*boxed)).0,
+        Some(StatusCode::NotFound)
+    );
+    let dyn_ref: &(dyn Error + 'static) = &*boxed;
+    assert_eq!(
+        status_of(|span| span.set_error(dyn_ref)).0,
+        Some(StatusCode::NotFound)
+    );
+    let report = anyhow::Error::new(pod_missing());
+    assert_eq!(
+        status_of(|span| span.set_error(&report)).0,
+        Some(StatusCode::NotFound)
+    );
+    assert_eq!(
+        status_of(|span| span.set_error(&pod_missing())).0,
+        Some(StatusCode::NotFound)
+    );
+}
+
+#[test]
+fn in_span_takes_every_kind() {
+    let rec = recorder();
+    let result: anyhow::Result<()> = rec.ctx.in_span("anyhow", |_| Err(pod_missing().into()));
+    assert!(result.is_err());
+    let result: Result<(), Box<dyn Error + Send + Sync>> =
+        rec.ctx.in_span("boxed", |_| Err(pod_missing().into()));
+    assert!(result.is_err());
+    let result: Result<u8, serde_json::Error> =
+        rec.ctx.in_span("serde_json", |_| serde_json::from_str("7"));
+    assert_eq!(result.unwrap(), 7);
+    let spans = rec.tracer.spans();
+    assert_eq!(
+        spans.find("anyhow").unwrap().status().code(),
+        Some(StatusCode::NotFound)
+    );
+    assert_eq!(
+        spans.find("boxed").unwrap().status().code(),
+        Some(StatusCode::NotFound)
+    );
+    assert_eq!(spans.find("serde_json").unwrap().status(), Status::Ok);
+}
+
+#[test]
+fn a_user_given_code_wins_over_the_chain() {
+    // Around someone else's error: the io error says NotFound.
+    let err = WithCode::new(StatusCode::Unavailable, pod_missing());
+    assert_eq!(
+        status_of_result(Err::<(), _>(err)),
+        (
+            Some(StatusCode::Unavailable),
+            "pod web-1 is missing".to_string()
+        )
+    );
+    // The wrapper keeps working under a report, and is transparent to
+    // whoever prints the chain.
+    let err = anyhow::Error::new(WithCode::new(StatusCode::Unavailable, pod_missing()))
+        .context("reconcile");
+    let chain: Vec<String> = err.chain().map(ToString::to_string).collect();
+    assert_eq!(chain, ["reconcile", "pod web-1 is missing", "no such pod"]);
+    assert_eq!(
+        status_of_result(Err::<(), _>(err)).0,
+        Some(StatusCode::Unavailable)
+    );
+    // A user's own type, with a `CodedError` as one variant's source.
+    assert_eq!(
+        status_of_result(Err::<(), _>(anyhow::Error::new(SyncError::NodeCordoned))).0,
+        Some(StatusCode::FailedPrecondition)
+    );
+    // The outermost code decides.
+    let inner = WithCode::new(StatusCode::Aborted, pod_missing());
+    let outer = WithCode::new(StatusCode::DataLoss, inner);
+    assert_eq!(StatusCode::classify(&outer), StatusCode::DataLoss);
+    assert_eq!(outer.into_inner().to_string(), "pod web-1 is missing");
+}
+
+#[test]
+fn error_status_gives_the_code_and_the_error_of_each_kind() {
+    assert_eq!(pod_missing().status_code(), StatusCode::NotFound);
+    let report = anyhow::Error::new(pod_missing());
+    assert_eq!(report.status_code(), StatusCode::NotFound);
+    assert_eq!(report.as_error().to_string(), "pod web-1 is missing");
+    let boxed: Box<dyn Error> = Box::new(Opaque);
+    assert_eq!(boxed.status_code(), StatusCode::Unknown);
 }

@@ -5,7 +5,7 @@ use std::error::Error;
 use std::fmt;
 use std::io;
 
-use ctxtrace::{Ctx, ErrorStatus, Logger, Span, Tracer};
+use ctxtrace::{Ctx, Logger, Span, Tracer};
 
 use crate::api::{Pod, PodStatus};
 
@@ -47,9 +47,9 @@ pub(crate) fn with_status<T: Tracer, L: Logger>(
 }
 
 /// A failed step of a sync. The provider's error is its source, and its
-/// status code comes from there: `ErrorStatus`'s default walks the `source()`
-/// chain, so `io::ErrorKind::NotFound` gives `NotFound` and `InvalidInput`
-/// gives `InvalidArgument`.
+/// status code comes from there: `set_status` walks the `source()` chain, so
+/// `io::ErrorKind::NotFound` gives `NotFound` and `InvalidInput` gives
+/// `InvalidArgument`.
 #[derive(Debug)]
 pub(crate) struct SyncError {
     step: &'static str,
@@ -78,5 +78,3 @@ impl Error for SyncError {
         Some(&self.source)
     }
 }
-
-impl ErrorStatus for SyncError {}

@@ -15,7 +15,7 @@ use crate::{Level, OwnedValue, SpanId, Status, StatusCode, TraceId};
 /// let tracer = MemoryTracer::new();
 /// let (ctx, mut span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync_pod");
 /// let _ = span.with_field(&ctx, "pod", "web-1");
-/// span.set_status::<(), std::io::Error>(&Ok(()));
+/// span.set_status(&Ok::<(), std::io::Error>(()));
 /// drop(span);
 ///
 /// let data = tracer.spans().find("sync_pod").unwrap().to_data();

@@ -730,7 +730,7 @@ impl Spans {
     /// ctxtrace::info!(ctx, "pulled"; image = "nginx");
     /// drop(ctx.start_span("create"));
     /// clock.set(3_000);
-    /// span.set_status::<(), std::io::Error>(&Ok(()));
+    /// span.set_status(&Ok::<(), std::io::Error>(()));
     /// drop(span);
     /// assert_eq!(
     ///     tracer.spans().render(),

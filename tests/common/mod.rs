@@ -11,7 +11,7 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ctxtrace::{Ctx, ErrorStatus, ManualClock, MemoryLogger, MemoryTracer, StatusCode};
+use ctxtrace::{CodedError, Ctx, ManualClock, MemoryLogger, MemoryTracer, StatusCode};
 
 /// The `Ctx` type every recorder test uses.
 pub type RecCtx = Ctx<MemoryTracer<ManualClock>, MemoryLogger>;
@@ -133,17 +133,15 @@ impl Error for Wrapped {
     }
 }
 
-impl ErrorStatus for Wrapped {}
-
 /// A user error with codes of its own, for some cases, and the chain for the
 /// others.
 #[derive(Debug)]
 pub enum SyncError {
-    /// Has its own code, `FailedPrecondition`.
+    /// Has its own code, `FailedPrecondition`, as a `CodedError` source.
     NodeCordoned,
     /// Classified by its source.
     Provider(io::Error),
-    /// A classifier that (wrongly) answers `Ok` for an error.
+    /// A code in its chain that (wrongly) says `Ok` for an error.
     ClaimsOk,
 }
 
@@ -157,21 +155,17 @@ impl fmt::Display for SyncError {
     }
 }
 
+/// The code of `SyncError::NodeCordoned`, found in its chain.
+static NODE_CORDONED: CodedError = CodedError::new(StatusCode::FailedPrecondition, "cordoned");
+/// A code that (wrongly) says an error is ok.
+static CLAIMS_OK: CodedError = CodedError::new(StatusCode::Ok, "ok");
+
 impl Error for SyncError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         match self {
             SyncError::Provider(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl ErrorStatus for SyncError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            SyncError::NodeCordoned => StatusCode::FailedPrecondition,
-            SyncError::ClaimsOk => StatusCode::Ok,
-            other => StatusCode::classify(other),
+            SyncError::NodeCordoned => Some(&NODE_CORDONED),
+            SyncError::ClaimsOk => Some(&CLAIMS_OK),
         }
     }
 }
@@ -187,8 +181,6 @@ impl fmt::Display for Opaque {
 }
 
 impl Error for Opaque {}
-
-impl ErrorStatus for Opaque {}
 
 /// A chain of `len` links (this one included) that ends in `last`, if any.
 #[derive(Debug)]
@@ -227,8 +219,6 @@ impl Error for Link {
     }
 }
 
-impl ErrorStatus for Link {}
-
 /// An error that is its own source: a cycle of one.
 #[derive(Debug)]
 pub struct Cyclic;
@@ -244,5 +234,3 @@ impl Error for Cyclic {
         Some(self)
     }
 }
-
-impl ErrorStatus for Cyclic {}

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ctxtrace::{Ctx, ErrorStatus, Logger, MemoryTracer, Span, StatusCode, Tracer};
+use ctxtrace::{CodedError, Ctx, Logger, MemoryTracer, Span, StatusCode, Tracer};
 use ctxtrace_log::LogLogger;
 
 /// Prints `LEVEL target: message k=v ...` to stdout and counts the records.
@@ -73,12 +73,13 @@ impl fmt::Display for ProviderError {
     }
 }
 
-impl std::error::Error for ProviderError {}
+/// The code of a missing image, found in the error's chain.
+static IMAGE_NOT_FOUND: CodedError = CodedError::new(StatusCode::NotFound, "image not found");
 
-impl ErrorStatus for ProviderError {
-    fn status_code(&self) -> StatusCode {
+impl std::error::Error for ProviderError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ProviderError::ImageNotFound(_) => StatusCode::NotFound,
+            ProviderError::ImageNotFound(_) => Some(&IMAGE_NOT_FOUND),
         }
     }
 }

@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use ctxtrace::{Ctx, ErrorStatus, Logger, MemoryLogger, Span, StatusCode, Tracer};
+use ctxtrace::{CodedError, Ctx, Logger, MemoryLogger, Span, StatusCode, Tracer};
 use ctxtrace_opentelemetry::OtelTracer;
 use opentelemetry::trace::{Status, TracerProvider as _};
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
@@ -30,12 +30,13 @@ impl fmt::Display for ProviderError {
     }
 }
 
-impl std::error::Error for ProviderError {}
+/// The code of a missing image, found in the error's chain.
+static IMAGE_NOT_FOUND: CodedError = CodedError::new(StatusCode::NotFound, "image not found");
 
-impl ErrorStatus for ProviderError {
-    fn status_code(&self) -> StatusCode {
+impl std::error::Error for ProviderError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ProviderError::ImageNotFound(_) => StatusCode::NotFound,
+            ProviderError::ImageNotFound(_) => Some(&IMAGE_NOT_FOUND),
         }
     }
 }

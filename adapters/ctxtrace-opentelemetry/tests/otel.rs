@@ -69,8 +69,6 @@ impl std::error::Error for ProviderError {
     }
 }
 
-impl ctxtrace::ErrorStatus for ProviderError {}
-
 /// handle_queue_item → sync_pod → provider.create_pod, as the pod sync loop does.
 fn handle_queue_item(ctx: &Ctx<impl Tracer, impl ctxtrace::Logger>) -> Result<(), ProviderError> {
     let (ctx, mut span) = ctx.start_span("handle_queue_item");
@@ -597,4 +595,96 @@ fn redacted_values_reach_opentelemetry_as_the_placeholder_only() {
     );
     assert!(!format!("{spans:?}").contains("s3cr3t"));
     assert!(!format!("{spans:?}").contains("hunter2"));
+}
+
+/// A reconcile that spawns a task per pod: one bound on each of `T` and `L`.
+async fn reconcile_all<T: ctxtrace::SendTracer, L: ctxtrace::SendLogger>(
+    ctx: &Ctx<T, L>,
+    pods: &[&'static str],
+) -> usize {
+    let (ctx, _span) = ctx.start_span("reconcile_all");
+    let mut tasks = Vec::new();
+    for &pod in pods {
+        let ctx = ctx.clone();
+        tasks.push(tokio::spawn(async move {
+            ctx.in_span_async("reconcile", |ctx| async move {
+                let ctx = ctx.with_field("pod", pod);
+                ctxtrace::info!(ctx, "reconciling");
+                tokio::task::yield_now().await;
+                if pod == "gone" {
+                    Err(boxed(io::Error::new(
+                        io::ErrorKind::NotFound,
+                        "no such pod",
+                    )))
+                } else {
+                    Ok(())
+                }
+            })
+            .await
+        }));
+    }
+    let mut failed = 0;
+    for task in tasks {
+        failed += usize::from(task.await.unwrap().is_err());
+    }
+    failed
+}
+
+/// A boxed error, as a dependency's fallible API returns it.
+fn boxed(err: io::Error) -> Box<dyn std::error::Error + Send + Sync> {
+    Box::new(err)
+}
+
+#[test]
+fn otel_spans_cross_tokio_spawn_and_cancel() {
+    let (exporter, tracer) = setup();
+    let ctx = Ctx::new(tracer, NopLogger);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .unwrap();
+    let failed =
+        runtime.block_on({
+            let ctx = ctx.clone();
+            async move {
+                tokio::spawn(async move { reconcile_all(&ctx, &["web-1", "gone"]).await }).await
+            }
+        });
+    assert_eq!(failed.unwrap(), 1);
+    runtime.block_on(async {
+        let slow = ctx.in_span_async("provider.slow", |_ctx| async {
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+            Ok::<_, io::Error>(())
+        });
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(5), slow)
+                .await
+                .is_err()
+        );
+    });
+
+    let spans = finished(&exporter);
+    let root = find(&spans, "reconcile_all");
+    let reconciles: Vec<_> = spans.iter().filter(|s| s.name == "reconcile").collect();
+    assert_eq!(reconciles.len(), 2);
+    for span in &reconciles {
+        assert_eq!(span.parent_span_id, root.span_context.span_id());
+        assert_eq!(span.span_context.trace_id(), root.span_context.trace_id());
+        assert!(span.events.iter().any(|e| e.name == "reconciling"));
+    }
+    let statuses: Vec<_> = reconciles.iter().map(|s| s.status.clone()).collect();
+    assert!(statuses.contains(&Status::Ok));
+    assert!(statuses.iter().any(
+        |s| matches!(s, Status::Error { description } if description.contains("no such pod"))
+    ));
+    let slow = find(&spans, "provider.slow");
+    match &slow.status {
+        Status::Error { description } => assert!(
+            description.contains("Cancelled")
+                && description.contains("the future was dropped before it completed"),
+            "{description}"
+        ),
+        other => panic!("expected an error status, got {other:?}"),
+    }
 }

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use ctxtrace::{Ctx, ErrorStatus, Logger, NopLogger, NopTracer, Span, StatusCode, Tracer};
+use ctxtrace::{CodedError, Ctx, Logger, NopLogger, NopTracer, Span, StatusCode, Tracer};
 use ctxtrace_tracing::{TracingLogger, TracingTracer};
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -30,12 +30,13 @@ impl fmt::Display for ProviderError {
     }
 }
 
-impl std::error::Error for ProviderError {}
+/// The code of a missing image, found in the error's chain.
+static IMAGE_NOT_FOUND: CodedError = CodedError::new(StatusCode::NotFound, "image not found");
 
-impl ErrorStatus for ProviderError {
-    fn status_code(&self) -> StatusCode {
+impl std::error::Error for ProviderError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ProviderError::ImageNotFound(_) => StatusCode::NotFound,
+            ProviderError::ImageNotFound(_) => Some(&IMAGE_NOT_FOUND),
         }
     }
 }
