@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process;
 
 use ctxtrace::{
-    Ctx, JsonLogger, Logger, MemoryLogger, MemoryTracer, NopLogger, NopTracer, TextLogger, Tracer,
+    Ctx, JsonLogger, MemoryLogger, MemoryTracer, NopLogger, NopTracer, SendLogger, SendTracer,
+    TextLogger,
 };
 
 use crate::options::{BackendKind, Options, Program};
@@ -26,12 +27,10 @@ const SAMPLE_LINES: usize = 3;
 /// A controller that runs with any backend: [`run`] calls it once, with the
 /// `Ctx` that `--backend` asks for.
 ///
-/// `Ctx<T, L>: Send` lets the controller hand a clone of the context to each
-/// of its workers.
+/// `SendTracer` and `SendLogger` are the one bound each that lets the
+/// controller hand the context to its threads or tasks.
 pub(crate) trait Controller {
-    fn run<T: Tracer, L: Logger>(self, ctx: Ctx<T, L>, opts: &Options) -> RunReport
-    where
-        Ctx<T, L>: Send;
+    fn run<T: SendTracer, L: SendLogger>(self, ctx: Ctx<T, L>, opts: &Options) -> RunReport;
 }
 
 /// Runs `controller` with the backend `opts` asks for. Each arm fixes `T`

@@ -37,6 +37,9 @@
 //! The text and json backends record spans in memory too, so that their lines
 //! carry `trace_id` and `span_id` and the summary can show a span tree.
 //!
+//! `pod_sync_async` runs the same controller on tokio, and shares every
+//! module here but [`controller`], [`work_queue`] and this one.
+//!
 //! A summary goes to stdout, one `key: value` per line ([`report`]): the
 //! syncs run and how fast, errors by status code, lines written, spans
 //! recorded, the span tree of one failed sync, and where the lines went. The
@@ -72,7 +75,7 @@ use std::process::ExitCode;
 use std::thread;
 use std::time::Instant;
 
-use ctxtrace::{Ctx, Logger, Tracer};
+use ctxtrace::{Ctx, SendLogger, SendTracer};
 
 use crate::backend::Controller;
 use crate::controller::PodController;
@@ -83,7 +86,9 @@ use crate::report::RunReport;
 const PROGRAM: Program = Program {
     name: "pod_sync",
     about: "A simulated node agent that syncs pods into a provider, traced with ctxtrace.",
-    workers: "threads",
+    workers_are: "threads",
+    default_workers: 2,
+    default_iterations: 3_000,
 };
 
 fn main() -> ExitCode {
@@ -109,12 +114,9 @@ fn main() -> ExitCode {
 struct Threads;
 
 impl Controller for Threads {
-    /// Runs the rounds `opts` asks for. `Ctx<T, L>: Send` lets each worker
-    /// take its own clone of the context.
-    fn run<T: Tracer, L: Logger>(self, ctx: Ctx<T, L>, opts: &Options) -> RunReport
-    where
-        Ctx<T, L>: Send,
-    {
+    /// Runs the rounds `opts` asks for. With a `SendTracer` and a
+    /// `SendLogger`, each worker thread can take its own clone of the context.
+    fn run<T: SendTracer, L: SendLogger>(self, ctx: Ctx<T, L>, opts: &Options) -> RunReport {
         let controller = PodController::default();
         let started = Instant::now();
         let rounds = thread::scope(|scope| {

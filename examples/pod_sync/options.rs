@@ -8,19 +8,20 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 const DEFAULT_PODS: usize = 50;
-const DEFAULT_WORKERS: usize = 2;
-/// Rounds in a default run: a few seconds at most with the json backend.
-const DEFAULT_ITERATIONS: u64 = 3_000;
 
-/// What sets one example apart in its help text and its file names.
+/// What sets one example apart: its name, its help text, and the defaults
+/// that suit the way it runs.
 #[derive(Debug)]
 pub(crate) struct Program {
     /// The example's name, as `cargo run --example` takes it.
     pub(crate) name: &'static str,
     /// One sentence on what the example is.
     pub(crate) about: &'static str,
-    /// What a worker is: "threads", "tasks".
-    pub(crate) workers: &'static str,
+    /// What a worker is, in the help text: "threads", "tasks".
+    pub(crate) workers_are: &'static str,
+    pub(crate) default_workers: usize,
+    /// Rounds in a default run: a few seconds at most with the json backend.
+    pub(crate) default_iterations: u64,
 }
 
 #[derive(Debug)]
@@ -72,7 +73,7 @@ impl Options {
     /// The options of this process's command line. After printing the help
     /// (asked for) or a usage error, `Err` holds the code to exit with.
     pub(crate) fn from_env(program: &Program) -> Result<Options, ExitCode> {
-        match parse_args(std::env::args_os().skip(1)) {
+        match parse_args(program, std::env::args_os().skip(1)) {
             Ok(Some(opts)) => Ok(opts),
             Ok(None) => {
                 let _ = writeln!(io::stdout(), "{}", usage(program));
@@ -91,7 +92,9 @@ fn usage(program: &Program) -> String {
     let Program {
         name,
         about,
-        workers,
+        workers_are,
+        default_workers,
+        default_iterations,
     } = program;
     let indent = " ".repeat("Usage: ".len() + name.len() + 1);
     format!(
@@ -106,8 +109,8 @@ the temporary directory when stderr is a terminal.
 Options:
   --backend <B>     nop, memory, text or json [default: json]
   --pods <N>        pods in the simulated cluster, 1 to 100000 [default: {DEFAULT_PODS}]
-  --workers <N>     {workers} that take keys off the queue, 1 to 64 [default: {DEFAULT_WORKERS}]
-  --iterations <N>  rounds of pod changes, syncs and status syncs [default: {DEFAULT_ITERATIONS}]
+  --workers <N>     {workers_are} that take keys off the queue, 1 to 64 [default: {default_workers}]
+  --iterations <N>  rounds of pod changes, syncs and status syncs [default: {default_iterations}]
   --seconds <S>     run rounds for S seconds instead, up to 3600
   --log-file <PATH> write the text or json lines to PATH
   -h, --help        print this help"
@@ -116,12 +119,15 @@ Options:
 
 /// Parses the flags: `Ok(None)` asks for help, and `Err` holds a message for
 /// the user.
-fn parse_args(args: impl IntoIterator<Item = OsString>) -> Result<Option<Options>, String> {
+fn parse_args(
+    program: &Program,
+    args: impl IntoIterator<Item = OsString>,
+) -> Result<Option<Options>, String> {
     let mut opts = Options {
         backend: BackendKind::Json,
         pods: DEFAULT_PODS,
-        workers: DEFAULT_WORKERS,
-        until: Until::Rounds(DEFAULT_ITERATIONS),
+        workers: program.default_workers,
+        until: Until::Rounds(program.default_iterations),
         log_file: None,
     };
     let (mut iterations, mut seconds) = (None, None);

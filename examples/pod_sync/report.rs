@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use ctxtrace::{MemoryTracer, StatusCode};
+use ctxtrace::{MemoryTracer, SpanRecord, Spans, StatusCode};
 
 use crate::options::Options;
 
@@ -78,7 +78,11 @@ struct SpanReport {
     started: u64,
     recorded: usize,
     dropped: u64,
-    /// The span tree of the latest failed sync still recorded, if any.
+    /// Recorded spans whose status was never set.
+    unset: usize,
+    /// Recorded spans by status code.
+    by_code: [usize; StatusCode::ALL.len()],
+    /// The span tree of a failed sync still recorded, if any.
     failed_sync: Option<String>,
 }
 
@@ -87,18 +91,20 @@ impl BackendReport {
     /// `tracer`.
     pub(crate) fn new(lines: LineReport, tracer: &MemoryTracer) -> BackendReport {
         let spans = tracer.spans();
-        // Spans are recorded as they end, children before parents, so the
-        // latest failed sync is the one whose children are surely still kept.
-        let failed_sync = spans
-            .iter()
-            .rev()
-            .filter(|s| s.name() == "handleQueueItem" && s.status().is_error())
-            .find(|s| spans.children(s).next().is_some())
-            .map(|s| spans.render_tree(s));
+        let (mut unset, mut by_code) = (0, [0; StatusCode::ALL.len()]);
+        for span in &spans {
+            match span.status().code() {
+                None => unset += 1,
+                Some(code) => by_code[code as usize] += 1,
+            }
+        }
+        let failed_sync = failed_sync(&spans).map(|s| spans.render_tree(s));
         let spans = SpanReport {
             started: tracer.started(),
             recorded: spans.len(),
             dropped: tracer.dropped(),
+            unset,
+            by_code,
             failed_sync,
         };
         BackendReport {
@@ -106,6 +112,27 @@ impl BackendReport {
             spans: Some(spans),
         }
     }
+}
+
+/// The failed sync to show: the latest one with a cancelled call, or else
+/// the latest failed one.
+///
+/// Spans are recorded as they end, children before parents, so the latest
+/// failed sync is the one whose children are surely still kept.
+fn failed_sync(spans: &Spans) -> Option<&SpanRecord> {
+    let is_sync = |s: &SpanRecord| s.name() == "handleQueueItem";
+    let cancelled = spans
+        .iter()
+        .rev()
+        .filter(|s| s.status().code() == Some(StatusCode::Cancelled))
+        .find_map(|s| spans.ancestors(s).find(|s| is_sync(s)));
+    cancelled.or_else(|| {
+        spans
+            .iter()
+            .rev()
+            .filter(|s| is_sync(s) && s.status().is_error())
+            .find(|s| spans.children(s).next().is_some())
+    })
 }
 
 /// Prints the summary, one `key: value` per line, with the failed sync's
@@ -143,6 +170,18 @@ pub(crate) fn print_summary(
     writeln!(out, "spans_started: {}", spans.map_or(0, |s| s.started))?;
     writeln!(out, "spans_recorded: {}", spans.map_or(0, |s| s.recorded))?;
     writeln!(out, "spans_dropped: {}", spans.map_or(0, |s| s.dropped))?;
+    if let Some(spans) = spans {
+        // By status: of the recorded spans only, which are the latest.
+        if spans.unset > 0 {
+            writeln!(out, "spans_recorded.Unset: {}", spans.unset)?;
+        }
+        for code in StatusCode::ALL {
+            let n = spans.by_code[code as usize];
+            if n > 0 {
+                writeln!(out, "spans_recorded.{code}: {n}")?;
+            }
+        }
+    }
     writeln!(
         out,
         "syncs_per_sec: {:.0}",
