@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Checks examples/pod_sync: a short run with each backend (exit code, the
-# summary on stdout, every log line on stderr), flag errors, and the time of a
-# default run, which must stay under 10 seconds.
+# Checks examples/pod_sync and examples/pod_sync_async: a short run with each
+# backend (exit code, the summary on stdout, every log line on stderr), flag
+# errors, a run in a terminal (lines in a file, a short summary that names
+# it), and the time of a default run, which must stay under 10 seconds; and
+# pod_sync's --log-file. For pod_sync_async, timed-out provider calls must
+# show up: Cancelled spans in the summary and its span tree, and the timeout
+# errors in the log lines.
 #
 # Usage: .ci/example_check.sh   (from anywhere; honours CARGO_TARGET_DIR)
 set -euo pipefail
@@ -16,9 +20,12 @@ fail() {
     exit 1
 }
 
-# `-p ctxtrace`: the adapters may have examples of the same name.
-pod_sync() {
-    cargo run --release --quiet -p ctxtrace --example pod_sync -- "$@"
+# `example NAME ARGS...` runs an example. `-p ctxtrace`: the adapters may
+# have examples of the same name.
+example() {
+    local name=$1
+    shift
+    cargo run --release --quiet -p ctxtrace --example "$name" -- "$@"
 }
 
 # The value of `key: value` in a summary.
@@ -86,81 +93,162 @@ check_text_lines() {
     done
 }
 
-cargo build --release --quiet -p ctxtrace --example pod_sync
+# Short runs of example $1 with each backend.
+short_runs() {
+    local name=$1 backend out err rc syncs syncs_seen="" root_codes call_codes cancelled
+    # The codes of the failed sync the summary shows, and of its provider
+    # call: pod_sync's provider fails calls; pod_sync_async's also times out
+    # some, and the summary prefers such a sync.
+    case $name in
+    pod_sync) root_codes='NotFound|InvalidArgument' call_codes=$root_codes ;;
+    pod_sync_async) root_codes=DeadlineExceeded call_codes=Cancelled ;;
+    esac
+    echo "== $name: short runs (--pods 20 --iterations 20 --workers 2)"
+    for backend in nop memory text json; do
+        out=$tmp/$name.$backend.out err=$tmp/$name.$backend.err
+        rc=0
+        example "$name" --backend "$backend" --pods 20 --iterations 20 --workers 2 >"$out" 2>"$err" || rc=$?
+        ((rc == 0)) || fail "$name --backend $backend exited with $rc: $(head -c 2000 "$err")"
 
-echo "== short runs (--pods 20 --iterations 20 --workers 2)"
-syncs_seen=""
-for backend in nop memory text json; do
-    out=$tmp/$backend.out err=$tmp/$backend.err
-    rc=0
-    pod_sync --backend "$backend" --pods 20 --iterations 20 --workers 2 >"$out" 2>"$err" || rc=$?
-    ((rc == 0)) || fail "--backend $backend exited with $rc: $(head -c 2000 "$err")"
+        [[ $(value "$out" backend) == "$backend" ]] || fail "$out: wrong backend line"
+        positive "$out" syncs
+        positive "$out" sync_errors
+        grep -q -E '^errors\.(NotFound|InvalidArgument): [1-9][0-9]*$' "$out" ||
+            fail "$out: no error counted by status code"
+        [[ $(value "$out" write_errors) == 0 ]] || fail "$out: write errors"
 
-    [[ $(value "$out" backend) == "$backend" ]] || fail "$out: wrong backend line"
+        # The same flags do the same work whatever the backend.
+        syncs=$(value "$out" syncs)
+        [[ -z $syncs_seen || $syncs == "$syncs_seen" ]] || fail "$name --backend $backend ran $syncs syncs, the others $syncs_seen"
+        syncs_seen=$syncs
+
+        case $backend in
+        nop)
+            grep -q '^failed_sync_tree: not recorded$' "$out" || fail "$out: nop should record no tree"
+            [[ $(value "$out" lines_written) == 0 ]] || fail "$out: nop wrote lines"
+            [[ $(value "$out" lines_to) == none ]] || fail "$out: lines_to is not none"
+            ;;
+        *)
+            positive "$out" spans_recorded
+            positive "$out" spans_recorded.Ok
+            positive "$out" lines_written
+            grep -A 1 '^failed_sync_tree:$' "$out" | grep -q -E "^    handleQueueItem .* \[($root_codes): " ||
+                fail "$out: no failed handleQueueItem tree ($root_codes)"
+            sed -n '/^failed_sync_tree:$/,/^[a-z]/p' "$out" | grep -q -E "^ +provider\.[A-Za-z]+ .* \[($call_codes): " ||
+                fail "$out: the failed tree has no provider call that ended $call_codes"
+            ;;
+        esac
+
+        case $backend in
+        nop | memory)
+            [[ ! -s $err ]] || fail "$name --backend $backend wrote to stderr: $(head -c 2000 "$err")"
+            ;;
+        text | json)
+            [[ $(value "$out" lines_to) == stderr ]] || fail "$out: lines_to is not stderr"
+            [[ $(value "$out" lines_written) == $(wc -l <"$err") ]] || fail "$out: lines_written differs from stderr"
+            "check_${backend}_lines" "$err"
+            ;;
+        esac
+
+        cancelled=""
+        if [[ $name == pod_sync_async ]]; then
+            cancelled=" cancelled_spans=$(value "$out" spans_recorded.Cancelled)"
+            positive "$out" errors.DeadlineExceeded
+            if [[ $backend != nop ]]; then
+                positive "$out" spans_recorded.Cancelled
+            fi
+            # Lines carry no span status; the timeout is in the syncs' errors.
+            case $backend in
+            text) grep -q ' error="[^"]*timed out"' "$err" || fail "$err: no timed-out error" ;;
+            json) grep -q '"error":"[^"]*timed out"' "$err" || fail "$err: no timed-out error" ;;
+            esac
+        fi
+        echo "$backend: ok, syncs=$syncs elapsed_s=$(value "$out" elapsed_s)$cancelled"
+    done
+}
+
+# Bad flags exit 2 with the usage on stderr; --help prints it on stdout.
+flag_checks() {
+    local name=$1 args rc
+    echo "== $name: flags"
+    for args in "--bogus" "--pods abc" "--pods 0" "--workers" "--backend xml" "--seconds -1" \
+        "--iterations 5 --seconds 1" "stray" "--log-file" "--log-file=" "--backend nop --log-file x"; do
+        rc=0
+        # shellcheck disable=SC2086 # split the flags on purpose
+        example "$name" $args >"$tmp/flag.out" 2>"$tmp/flag.err" || rc=$?
+        ((rc == 2)) || fail "$name '$args' exited with $rc, not 2"
+        grep -q "^Usage: $name " "$tmp/flag.err" || fail "$name '$args': no usage on stderr"
+        grep -q 'panicked' "$tmp/flag.err" && fail "$name '$args' panicked"
+        [[ ! -s $tmp/flag.out ]] || fail "$name '$args' wrote to stdout"
+        echo "'$args': exit 2, $(head -n 1 "$tmp/flag.err")"
+    done
+    example "$name" --help >"$tmp/help.out" || fail "$name --help failed"
+    grep -q "^Usage: $name " "$tmp/help.out" || fail "$name --help printed no usage"
+}
+
+# With stderr a terminal, the lines go to a file in the temporary directory,
+# and the summary names it and shows its first 3 lines.
+terminal_run() {
+    local name=$1 out=$tmp/$1.tty.out rc=0 log
+    echo "== $name: in a terminal"
+    script -qec "cargo run --release --quiet -p ctxtrace --example $name -- --seconds 1" /dev/null \
+        </dev/null | tr -d '\r' >"$out" || rc=$?
+    ((rc == 0)) || fail "$name in a terminal exited with $rc: $(head -c 2000 "$out")"
+    (($(wc -l <"$out") < 60)) || fail "$name in a terminal printed $(wc -l <"$out") lines"
+    log=$(value "$out" lines_to)
+    [[ $log =~ /ctxtrace-$name-[0-9]+\.log$ && -f $log ]] || fail "$out: lines_to names no log file: '$log'"
+    mv "$log" "$tmp/$name.tty.log" # into $tmp, which is removed on exit
+    grep -q -F "the json lines go to $log" "$out" || fail "$out: no notice of the log file"
+    [[ $(value "$out" lines_written) == $(wc -l <"$tmp/$name.tty.log") ]] ||
+        fail "$name in a terminal: lines_written differs from $log"
+    [[ $(grep -A 3 '^line_samples:$' "$out" | grep -c '^    {"time":') == 3 ]] ||
+        fail "$out: no 3 sample lines"
+    check_json_lines "$tmp/$name.tty.log"
+    echo "terminal: ok, $(wc -l <"$out") lines on the terminal, $(wc -l <"$tmp/$name.tty.log") in $log"
+}
+
+# A default run: json lines on stderr, under 10 seconds.
+default_run() {
+    local name=$1 out=$tmp/$1.default.out err=$tmp/$1.default.err start ms
+    echo "== $name: default run"
+    start=$(date +%s%N)
+    example "$name" >"$out" 2>"$err" || fail "$name's default run failed: $(head -c 2000 "$err")"
+    ms=$((($(date +%s%N) - start) / 1000000))
     positive "$out" syncs
-    positive "$out" sync_errors
-    grep -q -E '^errors\.(NotFound|InvalidArgument): [1-9][0-9]*$' "$out" ||
-        fail "$out: no error counted by status code"
-    [[ $(value "$out" write_errors) == 0 ]] || fail "$out: write errors"
+    [[ $(value "$out" backend) == json ]] || fail "$name: the default backend is not json"
+    [[ $(value "$out" lines_written) == $(wc -l <"$err") ]] ||
+        fail "$name's default run: lines_written differs from stderr"
+    check_json_lines "$err"
+    sed 's/^/    /' "$out"
+    echo "$name default run: ${ms} ms (limit 10000 ms)"
+    ((ms < 10000)) || fail "$name's default run took ${ms} ms"
+}
 
-    # The same flags do the same work whatever the backend.
-    syncs=$(value "$out" syncs)
-    [[ -z $syncs_seen || $syncs == "$syncs_seen" ]] || fail "$backend ran $syncs syncs, the others $syncs_seen"
-    syncs_seen=$syncs
+cargo build --release --quiet -p ctxtrace --example pod_sync --example pod_sync_async
 
-    case $backend in
-    nop)
-        grep -q '^failed_sync_tree: not recorded$' "$out" || fail "$out: nop should record no tree"
-        [[ $(value "$out" lines_written) == 0 ]] || fail "$out: nop wrote lines"
-        ;;
-    *)
-        positive "$out" spans_recorded
-        positive "$out" lines_written
-        grep -A 1 '^failed_sync_tree:$' "$out" | grep -q -E '^    handleQueueItem .* \[(NotFound|InvalidArgument): ' ||
-            fail "$out: no failed handleQueueItem tree"
-        grep -q -E '^            provider\.[A-Za-z]+ .* \[(NotFound|InvalidArgument): ' "$out" ||
-            fail "$out: the failed tree has no failed provider call"
-        ;;
-    esac
-
-    case $backend in
-    nop | memory)
-        [[ ! -s $err ]] || fail "--backend $backend wrote to stderr: $(head -c 2000 "$err")"
-        ;;
-    text | json)
-        [[ $(value "$out" lines_written) == $(wc -l <"$err") ]] || fail "$out: lines_written differs from stderr"
-        "check_${backend}_lines" "$err"
-        ;;
-    esac
-    echo "$backend: ok, syncs=$syncs elapsed_s=$(value "$out" elapsed_s) syncs_per_sec=$(value "$out" syncs_per_sec)"
+for name in pod_sync pod_sync_async; do
+    short_runs "$name"
+    flag_checks "$name"
 done
 
-echo "== flags"
-for args in "--bogus" "--pods abc" "--pods 0" "--workers" "--backend xml" "--seconds -1" \
-    "--iterations 5 --seconds 1" "stray"; do
-    rc=0
-    # shellcheck disable=SC2086 # split the flags on purpose
-    pod_sync $args >"$tmp/flag.out" 2>"$tmp/flag.err" || rc=$?
-    ((rc == 2)) || fail "'$args' exited with $rc, not 2"
-    grep -q '^Usage: pod_sync' "$tmp/flag.err" || fail "'$args': no usage on stderr"
-    grep -q 'panicked' "$tmp/flag.err" && fail "'$args' panicked"
-    [[ ! -s $tmp/flag.out ]] || fail "'$args' wrote to stdout"
-    echo "'$args': exit 2, $(head -n 1 "$tmp/flag.err")"
-done
-pod_sync --help >"$tmp/help.out" || fail "--help failed"
-grep -q '^Usage: pod_sync' "$tmp/help.out" || fail "--help printed no usage"
+echo "== pod_sync: --log-file"
+log=$tmp/lines.log
+example pod_sync --backend text --pods 20 --iterations 20 --log-file "$log" >"$tmp/file.out" 2>"$tmp/file.err" ||
+    fail "--log-file failed: $(head -c 2000 "$tmp/file.err")"
+[[ ! -s $tmp/file.err ]] || fail "--log-file wrote to stderr: $(head -c 2000 "$tmp/file.err")"
+[[ $(value "$tmp/file.out" lines_to) == "$log" ]] || fail "$tmp/file.out: lines_to is not $log"
+[[ $(value "$tmp/file.out" lines_written) == $(wc -l <"$log") ]] || fail "--log-file: lines_written differs from the file"
+check_text_lines "$log"
+echo "--log-file: ok, $(wc -l <"$log") lines in the file"
 
-echo "== default run"
-start=$(date +%s%N)
-pod_sync >"$tmp/default.out" 2>"$tmp/default.err" || fail "the default run failed: $(head -c 2000 "$tmp/default.err")"
-ms=$((($(date +%s%N) - start) / 1000000))
-positive "$tmp/default.out" syncs
-[[ $(value "$tmp/default.out" backend) == json ]] || fail "the default backend is not json"
-[[ $(value "$tmp/default.out" lines_written) == $(wc -l <"$tmp/default.err") ]] ||
-    fail "default run: lines_written differs from stderr"
-check_json_lines "$tmp/default.err"
-sed 's/^/    /' "$tmp/default.out"
-echo "default run: ${ms} ms (limit 10000 ms)"
-((ms < 10000)) || fail "the default run took ${ms} ms"
+if command -v script >/dev/null && script --version 2>/dev/null | grep -q util-linux; then
+    terminal_run pod_sync
+    terminal_run pod_sync_async
+else
+    echo "NOTE: util-linux script not found: the runs in a terminal are not checked"
+fi
+
+default_run pod_sync
+default_run pod_sync_async
 
 echo "example_check: ok"
