@@ -24,7 +24,7 @@
 #[macro_export]
 macro_rules! error {
     ($ctx:expr, $($rest:tt)+) => {
-        $crate::__log!(@split $crate::Level::Error, $ctx, [] $($rest)+)
+        $crate::__log!(@start $crate::Level::Error, $ctx, $($rest)+)
     };
 }
 
@@ -45,7 +45,7 @@ macro_rules! error {
 #[macro_export]
 macro_rules! warn {
     ($ctx:expr, $($rest:tt)+) => {
-        $crate::__log!(@split $crate::Level::Warn, $ctx, [] $($rest)+)
+        $crate::__log!(@start $crate::Level::Warn, $ctx, $($rest)+)
     };
 }
 
@@ -54,8 +54,10 @@ macro_rules! warn {
 /// `info!(ctx, "format {}", args; key = value, "dotted.key" = value)`:
 ///
 /// - `ctx` is a [`Ctx`](crate::Ctx) or a reference to one;
-/// - the message and its arguments are those of [`format!`], and are
-///   formatted only by a backend that writes them;
+/// - the message and its arguments are those of [`format!`], as many of them
+///   (each argument takes one level of macro expansion, so the default
+///   recursion limit allows about 120 of them), and are formatted only by a
+///   backend that writes them;
 /// - the optional fields after `;` belong to this entry alone: they are not
 ///   added to the `Ctx`.
 ///
@@ -83,7 +85,7 @@ macro_rules! warn {
 #[macro_export]
 macro_rules! info {
     ($ctx:expr, $($rest:tt)+) => {
-        $crate::__log!(@split $crate::Level::Info, $ctx, [] $($rest)+)
+        $crate::__log!(@start $crate::Level::Info, $ctx, $($rest)+)
     };
 }
 
@@ -104,7 +106,7 @@ macro_rules! info {
 #[macro_export]
 macro_rules! debug {
     ($ctx:expr, $($rest:tt)+) => {
-        $crate::__log!(@split $crate::Level::Debug, $ctx, [] $($rest)+)
+        $crate::__log!(@start $crate::Level::Debug, $ctx, $($rest)+)
     };
 }
 
@@ -125,37 +127,54 @@ macro_rules! debug {
 #[macro_export]
 macro_rules! trace {
     ($ctx:expr, $($rest:tt)+) => {
-        $crate::__log!(@split $crate::Level::Trace, $ctx, [] $($rest)+)
+        $crate::__log!(@start $crate::Level::Trace, $ctx, $($rest)+)
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __log {
-    // Split the tokens at the first top-level `;`: before it the format
-    // arguments, after it the fields.
-    (@split $level:expr, $ctx:expr, [$($msg:tt)*] ; $($fields:tt)*) => {
+    // The format string, then its arguments one at a time (not one token at
+    // a time), so that the expansion is as deep as the argument list is
+    // long. Each argument is followed by `,`, by the `;` that starts the
+    // fields, or by nothing. A named argument (`n = expr`) keeps its tokens
+    // as they are, so that `format_args!` sees the name.
+    (@start $level:expr, $ctx:expr, $fmt:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@args $level, $ctx, [$fmt] $(, $($rest)*)?)
+    };
+    (@start $level:expr, $ctx:expr, $fmt:expr ; $($fields:tt)*) => {
+        $crate::__log!(@emit $level, $ctx, [$fmt] [$($fields)*])
+    };
+    (@args $level:expr, $ctx:expr, [$($msg:tt)*] $(,)?) => {
+        $crate::__log!(@emit $level, $ctx, [$($msg)*] [])
+    };
+    (@args $level:expr, $ctx:expr, [$($msg:tt)*] $(,)? ; $($fields:tt)*) => {
         $crate::__log!(@emit $level, $ctx, [$($msg)*] [$($fields)*])
     };
-    (@split $level:expr, $ctx:expr, [$($msg:tt)*] $next:tt $($rest:tt)*) => {
-        $crate::__log!(@split $level, $ctx, [$($msg)* $next] $($rest)*)
+    (@args $level:expr, $ctx:expr, [$($msg:tt)*] , $name:ident = $arg:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@args $level, $ctx, [$($msg)* , $name = $arg] $(, $($rest)*)?)
     };
-    (@split $level:expr, $ctx:expr, [$($msg:tt)*]) => {
-        $crate::__log!(@emit $level, $ctx, [$($msg)*] [])
+    (@args $level:expr, $ctx:expr, [$($msg:tt)*] , $name:ident = $arg:expr ; $($fields:tt)*) => {
+        $crate::__log!(@emit $level, $ctx, [$($msg)* , $name = $arg] [$($fields)*])
+    };
+    (@args $level:expr, $ctx:expr, [$($msg:tt)*] , $arg:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@args $level, $ctx, [$($msg)* , $arg] $(, $($rest)*)?)
+    };
+    (@args $level:expr, $ctx:expr, [$($msg:tt)*] , $arg:expr ; $($fields:tt)*) => {
+        $crate::__log!(@emit $level, $ctx, [$($msg)* , $arg] [$($fields)*])
     };
     (@emit $level:expr, $ctx:expr, [$($msg:tt)*] [$($fields:tt)*]) => {{
         let __ctx = &$ctx;
         let __level = $level;
         if __ctx.enabled(__level) {
-            __ctx.log(__level, ::core::format_args!($($msg)*), &$crate::__log!(@fields [] $($fields)*));
+            __ctx.log(__level, ::core::format_args!($($msg)*), &$crate::__log!(@fields $($fields)*));
         }
     }};
-    // Fields, one `key = value` at a time, into an array expression.
-    (@fields [$($out:tt)*]) => { [$($out)*] };
-    (@fields [$($out:tt)*] $key:ident = $value:expr $(, $($rest:tt)*)?) => {
-        $crate::__log!(@fields [$($out)* $crate::Field::new(::core::stringify!($key), &$value),] $($($rest)*)?)
+    // Fields, all at once into an array expression.
+    (@fields $($key:tt = $value:expr),* $(,)?) => {
+        [$($crate::Field::new($crate::__log!(@key $key), &$value)),*]
     };
-    (@fields [$($out:tt)*] $key:literal = $value:expr $(, $($rest:tt)*)?) => {
-        $crate::__log!(@fields [$($out)* $crate::Field::new($key, &$value),] $($($rest)*)?)
-    };
+    // A key: an identifier, written as it is spelled, or a string literal.
+    (@key $key:ident) => { ::core::stringify!($key) };
+    (@key $key:literal) => { $key };
 }
