@@ -102,7 +102,7 @@ pub use logger::{Logger, Record};
 pub use nop::{NopLogger, NopSpan, NopTracer};
 pub use status::{CodedError, ErrorStatus, Status, StatusCode};
 pub use tracer::{Span, SpanId, SpanIds, TraceId, Tracer};
-pub use value::{Field, Redacted, ToValue, Value, display, error};
+pub use value::{Field, Redacted, ToValue, Value, debug, display, error};
 
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]

@@ -5,7 +5,9 @@
 //! arguments as [`format!`] does, then, after a `;`, the entry's own fields as
 //! `key = value` pairs separated by commas. A key is an identifier or a string
 //! literal (for keys such as `"k8s.pod"`); a value is anything that implements
-//! [`ToValue`](crate::ToValue).
+//! [`ToValue`](crate::ToValue), or, as in `tracing`'s macros, `%value` for
+//! its [`Display`](core::fmt::Display) and `?value` for its
+//! [`Debug`](core::fmt::Debug).
 
 /// Logs an entry at [`Level::Error`](crate::Level::Error).
 ///
@@ -51,15 +53,20 @@ macro_rules! warn {
 
 /// Logs an entry at [`Level::Info`](crate::Level::Info).
 ///
-/// `info!(ctx, "format {}", args; key = value, "dotted.key" = value)`:
+/// `info!(ctx, "format {}", args; key = value, "dotted.key" = value, addr = %addr, spec = ?spec)`:
 ///
 /// - `ctx` is a [`Ctx`](crate::Ctx) or a reference to one;
-/// - the message and its arguments are those of [`format!`], as many of them
-///   (each argument takes one level of macro expansion, so the default
-///   recursion limit allows about 120 of them), and are formatted only by a
-///   backend that writes them;
+/// - the message and its arguments are those of [`format!`], and are
+///   formatted only by a backend that writes them. Each argument takes one
+///   level of macro expansion, and so does each field of an entry that has a
+///   `%` or `?` field, so the default recursion limit allows about 120 of
+///   them together;
 /// - the optional fields after `;` belong to this entry alone: they are not
-///   added to the `Ctx`.
+///   added to the `Ctx`. A value is anything that implements
+///   [`ToValue`](crate::ToValue); `key = %value` takes the value's
+///   [`Display`](core::fmt::Display), as [`display`](crate::display) does,
+///   and `key = ?value` its [`Debug`](core::fmt::Debug), as
+///   [`debug`](crate::debug()) does.
 ///
 /// When the `Ctx` type rules the level out at compile time, or its logger and
 /// tracer rule it out at run time, no argument and no field value is
@@ -73,13 +80,18 @@ macro_rules! warn {
 /// let logger = MemoryLogger::new();
 /// let ctx = Ctx::new(NopTracer, logger.clone());
 /// let pod = "web-1";
-/// ctxtrace::info!(ctx, "syncing {pod} with {} containers", 2; attempt = 1, "k8s.namespace" = "default");
+/// let node = std::net::Ipv4Addr::new(10, 0, 0, 7);
+/// let phases = ["Pending", "Running"];
+/// ctxtrace::info!(ctx, "syncing {pod} with {} containers", 2;
+///     attempt = 1, "k8s.namespace" = "default", node = %node, phases = ?phases);
 /// ctxtrace::info!(ctx, "no fields here");
 ///
 /// let entries = logger.entries();
 /// assert_eq!(entries[0].message(), "syncing web-1 with 2 containers");
 /// assert_eq!(entries[0].field("attempt").unwrap().to_string(), "1");
 /// assert_eq!(entries[0].field("k8s.namespace").unwrap().to_string(), "default");
+/// assert_eq!(entries[0].field("node").unwrap().to_string(), "10.0.0.7");
+/// assert_eq!(entries[0].field("phases").unwrap().to_string(), r#"["Pending", "Running"]"#);
 /// assert!(entries[1].field("attempt").is_none());
 /// ```
 #[macro_export]
@@ -167,12 +179,24 @@ macro_rules! __log {
         let __ctx = &$ctx;
         let __level = $level;
         if __ctx.enabled(__level) {
-            __ctx.log(__level, ::core::format_args!($($msg)*), &$crate::__log!(@fields $($fields)*));
+            __ctx.log(__level, ::core::format_args!($($msg)*), &$crate::__log!(@fields [] $($fields)*));
         }
     }};
-    // Fields, all at once into an array expression.
-    (@fields $($key:tt = $value:expr),* $(,)?) => {
+    // Fields, into an array expression: all at once when none has a sigil
+    // (a sigil cannot start an expression, so this arm does not match
+    // then), else one `key = value` at a time.
+    (@fields [] $($key:tt = $value:expr),* $(,)?) => {
         [$($crate::Field::new($crate::__log!(@key $key), &$value)),*]
+    };
+    (@fields [$($out:tt)*]) => { [$($out)*] };
+    (@fields [$($out:tt)*] $key:tt = % $value:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@fields [$($out)* $crate::Field { key: $crate::__log!(@key $key), value: $crate::display(&$value) },] $($($rest)*)?)
+    };
+    (@fields [$($out:tt)*] $key:tt = ? $value:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@fields [$($out)* $crate::Field { key: $crate::__log!(@key $key), value: $crate::debug(&$value) },] $($($rest)*)?)
+    };
+    (@fields [$($out:tt)*] $key:tt = $value:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@fields [$($out)* $crate::Field::new($crate::__log!(@key $key), &$value),] $($($rest)*)?)
     };
     // A key: an identifier, written as it is spelled, or a string literal.
     (@key $key:ident) => { ::core::stringify!($key) };

@@ -1,6 +1,6 @@
-//! The logging macros: per-entry fields, key forms, trailing commas, format
-//! arguments (64 of them too), and arguments that are not evaluated when a
-//! level is ruled out.
+//! The logging macros: per-entry fields, key forms, sigils, trailing commas,
+//! format arguments (64 of them too), and arguments that are not evaluated
+//! when a level is ruled out.
 #![cfg(feature = "std")]
 
 mod common;
@@ -307,6 +307,7 @@ fn sixty_four_format_arguments() {
 fn sixty_four_format_arguments_then_fields() {
     let (ctx, logger) = memory_ctx();
     let v: Vec<u32> = (0..64).collect();
+    let addr = std::net::Ipv4Addr::LOCALHOST;
     ctxtrace::info!(
         ctx,
         "{} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {} {}",
@@ -316,7 +317,7 @@ fn sixty_four_format_arguments_then_fields() {
         v[38], v[39], v[40], v[41], v[42], v[43], v[44], v[45], v[46], v[47], v[48], v[49],
         v[50], v[51], v[52], v[53], v[54], v[55], v[56], v[57], v[58], v[59], v[60], v[61],
         v[62], v[63],;
-        count = v.len(), "k8s.last" = v[63] + 1, last = v[63]
+        count = v.len(), addr = %addr, "k8s.last" = ?v[63], last = v[63]
     );
     let entry = &logger.entries()[0];
     assert_eq!(entry.message(), sixty_four_numbers());
@@ -325,14 +326,15 @@ fn sixty_four_format_arguments_then_fields() {
         fields,
         [
             ("count", "64".to_string()),
-            ("k8s.last", "64".to_string()),
+            ("addr", "127.0.0.1".to_string()),
+            ("k8s.last", "63".to_string()),
             ("last", "63".to_string()),
         ]
     );
 }
 
 #[test]
-fn sixty_four_fields() {
+fn sixty_four_fields_without_sigils() {
     let (ctx, logger) = memory_ctx();
     let v: Vec<u32> = (0..64).collect();
     ctxtrace::info!(
@@ -374,4 +376,58 @@ fn named_arguments_and_captures_before_fields() {
     assert_eq!(entries[0].field("n"), Some(&OwnedValue::U64(3)));
     assert_eq!(entries[1].message(), "5");
     assert_eq!(entries[2].message(), "x-y");
+}
+
+#[derive(Debug)]
+struct Spec {
+    image: &'static str,
+    replicas: u8,
+}
+
+#[test]
+fn percent_takes_display_and_question_mark_takes_debug() {
+    let rec = recorder();
+    let (ctx, span) = rec.ctx.start_span("sync_pod");
+    let addr: std::net::SocketAddr = "10.0.0.7:8080".parse().unwrap();
+    let spec = Spec {
+        image: "nginx",
+        replicas: 2,
+    };
+    ctxtrace::info!(ctx, "applied";
+        addr = %addr, spec = ?spec, "k8s.addr" = %addr, "k8s.image" = ?spec.image, plain = 1, name = %spec.image);
+    drop(span);
+
+    let want_spec = &format!(r#"Spec {{ image: "nginx", replicas: {} }}"#, spec.replicas);
+    let entry = &rec.logger.entries()[0];
+    let fields: Vec<(&str, String)> = entry.fields().map(|(k, v)| (k, v.to_string())).collect();
+    let want = [
+        ("method", "sync_pod"),
+        ("addr", "10.0.0.7:8080"),
+        ("spec", want_spec),
+        ("k8s.addr", "10.0.0.7:8080"),
+        ("k8s.image", "\"nginx\""),
+        ("plain", "1"),
+        ("name", "nginx"),
+    ]
+    .map(|(k, v)| (k, v.to_string()));
+    assert_eq!(fields, want);
+    // The memory tracer keeps both as their text.
+    let spans = rec.tracer.spans();
+    let event = spans.find("sync_pod").unwrap().events().next().unwrap();
+    assert_eq!(event.field("spec"), Some(Value::Str(want_spec.as_str())));
+    assert_eq!(event.field("addr"), Some(Value::Str("10.0.0.7:8080")));
+    assert_eq!(event.field("plain"), Some(Value::I64(1)));
+}
+
+#[test]
+fn sigil_values_are_not_evaluated_when_the_level_is_ruled_out() {
+    let logger = MemoryLogger::new().with_level(LevelFilter::Info);
+    let ctx = Ctx::new(NopTracer, logger.clone());
+    let shown = CountingDisplay::new("shown");
+    let calls = Counter::new();
+    ctxtrace::debug!(ctx, "{}", side_effect(&calls, 1); d = %shown, g = ?side_effect(&calls, 2), "k" = %side_effect(&calls, 3));
+    assert_eq!((shown.count(), calls.get()), (0, 0));
+    assert!(logger.entries().is_empty());
+    ctxtrace::info!(ctx, "kept"; d = %shown, g = ?side_effect(&calls, 2));
+    assert_eq!((shown.count(), calls.get()), (1, 1));
 }

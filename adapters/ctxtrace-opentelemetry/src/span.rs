@@ -114,8 +114,10 @@ impl<S: opentelemetry::trace::Span> Span for OtelSpan<S> {
     }
 
     fn set_attribute(&mut self, key: &'static str, value: Value<'_>) {
-        if self.shared.recording {
-            let attribute = key_value(key, value);
+        if !self.shared.recording {
+            return;
+        }
+        if let Some(attribute) = key_value(key, value) {
             self.shared.with_span(|s| s.set_attribute(attribute));
         }
     }

@@ -4,8 +4,12 @@ use std::fmt::{self, Write as _};
 
 use ctxtrace::{Field, Value};
 
-/// Appends ` key=value` (no leading space when `out` is empty).
+/// Appends ` key=value` (no leading space when `out` is empty), or nothing
+/// for a `None`.
 pub(crate) fn append(out: &mut String, key: &str, value: Value<'_>) {
+    if let Value::Null = value {
+        return;
+    }
     if !out.is_empty() {
         out.push(' ');
     }
@@ -24,7 +28,7 @@ pub(crate) struct Rendered<'a> {
 
 impl Rendered<'_> {
     pub(crate) fn is_empty(&self) -> bool {
-        self.prefix.is_empty() && self.fields.is_empty()
+        self.prefix.is_empty() && self.fields.iter().all(|f| matches!(f.value, Value::Null))
     }
 }
 
@@ -33,6 +37,9 @@ impl fmt::Display for Rendered<'_> {
         f.write_str(self.prefix)?;
         let mut first = self.prefix.is_empty();
         for field in self.fields {
+            if let Value::Null = field.value {
+                continue;
+            }
             if !first {
                 f.write_char(' ')?;
             }
@@ -56,10 +63,15 @@ fn write_pair(out: &mut impl fmt::Write, key: &str, value: Value<'_>) -> fmt::Re
         Value::Str(s) => write_text(out, s),
         Value::I64(n) => write!(out, "{n}"),
         Value::U64(n) => write!(out, "{n}"),
+        Value::I128(n) => write!(out, "{n}"),
+        Value::U128(n) => write!(out, "{n}"),
         Value::Bool(b) => write!(out, "{b}"),
-        Value::F64(n) if n.is_finite() => write!(out, "{n}"),
-        // NaN and the infinities, `Display` values, errors, and any kind
-        // added later: their text, quoted where needed.
+        // As ctxtrace's `TextLogger` writes them: `0.5`, `1e-7`, `NaN`;
+        // `1.5s`, `250ms`.
+        Value::F64(n) => write!(out, "{n:?}"),
+        Value::Duration(d) => write!(out, "{d:?}"),
+        // `Display` and `Debug` values, errors, paths, and any kind added
+        // later: their text, quoted where needed.
         other => write_text(out, &other.to_string()),
     }
 }
@@ -97,6 +109,8 @@ fn needs_quotes(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn render(fields: &[Field<'_>]) -> String {
@@ -105,14 +119,48 @@ mod tests {
 
     #[test]
     fn plain_values_are_bare() {
+        let quarter = Duration::from_millis(250);
         let fields = [
             Field::new("pod", "web-1"),
             Field::new("n", &-3i32),
             Field::new("u", &7u8),
             Field::new("ok", &true),
             Field::new("f", &0.5f64),
+            Field::new("g", &1e-7f64),
+            Field::new("big", &u128::MAX),
+            Field::new("small", &i128::MIN),
+            Field::new("d", &quarter),
         ];
-        assert_eq!(render(&fields), "pod=web-1 n=-3 u=7 ok=true f=0.5");
+        assert_eq!(
+            render(&fields),
+            format!(
+                "pod=web-1 n=-3 u=7 ok=true f=0.5 g=1e-7 big={} small={} d=250ms",
+                u128::MAX,
+                i128::MIN
+            )
+        );
+    }
+
+    #[test]
+    fn none_is_left_out() {
+        let fields = [
+            Field::new("a", &None::<u8>),
+            Field::new("b", &Some(1u8)),
+            Field::new("c", &None::<u8>),
+        ];
+        assert_eq!(render(&fields), "b=1");
+        assert!(
+            Rendered {
+                prefix: "",
+                fields: &fields[..1]
+            }
+            .is_empty()
+        );
+        let mut prefix = String::new();
+        append(&mut prefix, "a", Value::Null);
+        append(&mut prefix, "b", Value::U64(1));
+        append(&mut prefix, "c", Value::Null);
+        assert_eq!(prefix, "b=1");
     }
 
     #[test]
@@ -138,12 +186,18 @@ mod tests {
     fn display_values_errors_and_non_finite_floats_are_text() {
         let err = std::io::Error::other("disk full");
         let err = ctxtrace::error(&err);
+        let dbg = ctxtrace::debug(&"a");
         let fields = [
             Field::new("e", &err),
             Field::new("c", &'x'),
             Field::new("nan", &f64::NAN),
+            Field::new("inf", &f64::NEG_INFINITY),
+            Field::new("dbg", &dbg),
         ];
-        assert_eq!(render(&fields), r#"e="disk full" c=x nan=NaN"#);
+        assert_eq!(
+            render(&fields),
+            r#"e="disk full" c=x nan=NaN inf=-inf dbg="\"a\"""#
+        );
     }
 
     #[test]

@@ -345,7 +345,8 @@ impl Span for TracingSpan {
     }
 
     fn set_attribute(&mut self, key: &'static str, value: Value<'_>) {
-        if self.shared.id.is_some() {
+        // A `None` is left out, so there is nothing new to record.
+        if self.shared.id.is_some() && !matches!(value, Value::Null) {
             append(&mut self.fields, key, value);
             self.record_fields();
         }
