@@ -2,6 +2,7 @@
 
 use std::fmt::{self, Write as _};
 use std::io::Write;
+use std::time::Duration;
 
 use crate::writer::{Bytes, WriterCore, is_renamed, push_i64, push_u64, writer_logger_api};
 use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
@@ -19,7 +20,10 @@ use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 /// ```
 ///
 /// - Integers, finite floats and booleans are JSON numbers and booleans; a
-///   NaN or infinite float is the string `"NaN"`, `"inf"` or `"-inf"`.
+///   NaN or infinite float is the string `"NaN"`, `"inf"` or `"-inf"`, and
+///   a 128-bit integer beyond 64 bits is its decimal string. A duration is a
+///   number of seconds (`0.25`), `None` is `null`, and every other value is
+///   a string: the table on [`Value`] has each kind.
 /// - Strings are escaped as RFC 8259 requires, and also DEL, the C1 controls
 ///   U+0080–U+009F (NEL ends a line for Unicode-aware readers, CSI starts a
 ///   terminal escape) and U+2028/U+2029 (for JavaScript readers), so every
@@ -159,12 +163,44 @@ fn push_value(buf: &mut Vec<u8>, value: Value<'_>) {
         }
         Value::Bool(true) => buf.extend_from_slice(b"true"),
         Value::Bool(false) => buf.extend_from_slice(b"false"),
+        Value::Null => buf.extend_from_slice(b"null"),
+        // Numbers within 64 bits, which JSON readers take exactly; wider
+        // ones as decimal strings, which they do not round.
+        Value::I128(&n) => match i64::try_from(n) {
+            Ok(n) => push_i64(buf, n),
+            Err(_) => {
+                let _ = write!(Bytes(buf), "\"{n}\"");
+            }
+        },
+        Value::U128(&n) => match u64::try_from(n) {
+            Ok(n) => push_u64(buf, n),
+            Err(_) => {
+                let _ = write!(Bytes(buf), "\"{n}\"");
+            }
+        },
+        Value::Duration(d) => push_seconds(buf, d),
         other => {
             buf.push(b'"');
             let _ = write!(Escaper(buf), "{other}");
             buf.push(b'"');
         }
     }
+}
+
+/// Appends a duration as a JSON number of seconds, exactly: `1.5`,
+/// `0.00025`, `3`.
+fn push_seconds(buf: &mut Vec<u8>, d: Duration) {
+    push_u64(buf, d.as_secs());
+    let mut nanos = d.subsec_nanos();
+    if nanos == 0 {
+        return;
+    }
+    let mut width = 9;
+    while nanos % 10 == 0 {
+        nanos /= 10;
+        width -= 1;
+    }
+    let _ = write!(Bytes(buf), ".{nanos:0width$}");
 }
 
 fn push_message(buf: &mut Vec<u8>, message: fmt::Arguments<'_>) {
@@ -321,5 +357,21 @@ mod tests {
         assert_eq!(render(1e300), "1e300");
         assert_eq!(render(f64::NAN), "\"NaN\"");
         assert_eq!(render(f64::NEG_INFINITY), "\"-inf\"");
+    }
+
+    #[test]
+    fn durations_are_exact_numbers_of_seconds() {
+        let render = |d: Duration| {
+            let mut buf = Vec::new();
+            push_value(&mut buf, Value::Duration(d));
+            String::from_utf8(buf).unwrap()
+        };
+        assert_eq!(render(Duration::ZERO), "0");
+        assert_eq!(render(Duration::from_secs(3)), "3");
+        assert_eq!(render(Duration::from_millis(1500)), "1.5");
+        assert_eq!(render(Duration::from_micros(250)), "0.00025");
+        assert_eq!(render(Duration::from_nanos(1)), "0.000000001");
+        assert_eq!(render(Duration::new(7, 120_000_009)), "7.120000009");
+        assert_eq!(render(Duration::MAX), "18446744073709551615.999999999");
     }
 }

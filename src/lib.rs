@@ -104,7 +104,7 @@ pub use logger::{Logger, Record, SendLogger};
 pub use nop::{NopLogger, NopSpan, NopTracer};
 pub use status::{Status, StatusCode};
 pub use tracer::{SendTracer, Span, SpanId, SpanIds, TraceId, Tracer};
-pub use value::{Field, Redacted, ToValue, Value, display, error};
+pub use value::{Field, Redacted, ToValue, Value, debug, display, error};
 
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]

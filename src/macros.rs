@@ -5,7 +5,9 @@
 //! arguments as [`format!`] does, then, after a `;`, the entry's own fields as
 //! `key = value` pairs separated by commas. A key is an identifier or a string
 //! literal (for keys such as `"k8s.pod"`); a value is anything that implements
-//! [`ToValue`](crate::ToValue).
+//! [`ToValue`](crate::ToValue), or, as in `tracing`'s macros, `%value` for
+//! its [`Display`](core::fmt::Display) and `?value` for its
+//! [`Debug`](core::fmt::Debug).
 
 /// Logs an entry at [`Level::Error`](crate::Level::Error).
 ///
@@ -24,7 +26,7 @@
 #[macro_export]
 macro_rules! error {
     ($ctx:expr, $($rest:tt)+) => {
-        $crate::__log!(@split $crate::Level::Error, $ctx, [] $($rest)+)
+        $crate::__log!(@start $crate::Level::Error, $ctx, $($rest)+)
     };
 }
 
@@ -45,19 +47,26 @@ macro_rules! error {
 #[macro_export]
 macro_rules! warn {
     ($ctx:expr, $($rest:tt)+) => {
-        $crate::__log!(@split $crate::Level::Warn, $ctx, [] $($rest)+)
+        $crate::__log!(@start $crate::Level::Warn, $ctx, $($rest)+)
     };
 }
 
 /// Logs an entry at [`Level::Info`](crate::Level::Info).
 ///
-/// `info!(ctx, "format {}", args; key = value, "dotted.key" = value)`:
+/// `info!(ctx, "format {}", args; key = value, "dotted.key" = value, addr = %addr, spec = ?spec)`:
 ///
 /// - `ctx` is a [`Ctx`](crate::Ctx) or a reference to one;
 /// - the message and its arguments are those of [`format!`], and are
-///   formatted only by a backend that writes them;
+///   formatted only by a backend that writes them. Each argument takes one
+///   level of macro expansion, and so does each field of an entry that has a
+///   `%` or `?` field, so the default recursion limit allows about 120 of
+///   them together;
 /// - the optional fields after `;` belong to this entry alone: they are not
-///   added to the `Ctx`.
+///   added to the `Ctx`. A value is anything that implements
+///   [`ToValue`](crate::ToValue); `key = %value` takes the value's
+///   [`Display`](core::fmt::Display), as [`display`](crate::display) does,
+///   and `key = ?value` its [`Debug`](core::fmt::Debug), as
+///   [`debug`](crate::debug()) does.
 ///
 /// When the `Ctx` type rules the level out at compile time, or its logger and
 /// tracer rule it out at run time, no argument and no field value is
@@ -71,19 +80,24 @@ macro_rules! warn {
 /// let logger = MemoryLogger::new();
 /// let ctx = Ctx::new(NopTracer, logger.clone());
 /// let pod = "web-1";
-/// ctxtrace::info!(ctx, "syncing {pod} with {} containers", 2; attempt = 1, "k8s.namespace" = "default");
+/// let node = std::net::Ipv4Addr::new(10, 0, 0, 7);
+/// let phases = ["Pending", "Running"];
+/// ctxtrace::info!(ctx, "syncing {pod} with {} containers", 2;
+///     attempt = 1, "k8s.namespace" = "default", node = %node, phases = ?phases);
 /// ctxtrace::info!(ctx, "no fields here");
 ///
 /// let entries = logger.entries();
 /// assert_eq!(entries[0].message(), "syncing web-1 with 2 containers");
 /// assert_eq!(entries[0].field("attempt").unwrap().to_string(), "1");
 /// assert_eq!(entries[0].field("k8s.namespace").unwrap().to_string(), "default");
+/// assert_eq!(entries[0].field("node").unwrap().to_string(), "10.0.0.7");
+/// assert_eq!(entries[0].field("phases").unwrap().to_string(), r#"["Pending", "Running"]"#);
 /// assert!(entries[1].field("attempt").is_none());
 /// ```
 #[macro_export]
 macro_rules! info {
     ($ctx:expr, $($rest:tt)+) => {
-        $crate::__log!(@split $crate::Level::Info, $ctx, [] $($rest)+)
+        $crate::__log!(@start $crate::Level::Info, $ctx, $($rest)+)
     };
 }
 
@@ -104,7 +118,7 @@ macro_rules! info {
 #[macro_export]
 macro_rules! debug {
     ($ctx:expr, $($rest:tt)+) => {
-        $crate::__log!(@split $crate::Level::Debug, $ctx, [] $($rest)+)
+        $crate::__log!(@start $crate::Level::Debug, $ctx, $($rest)+)
     };
 }
 
@@ -125,23 +139,41 @@ macro_rules! debug {
 #[macro_export]
 macro_rules! trace {
     ($ctx:expr, $($rest:tt)+) => {
-        $crate::__log!(@split $crate::Level::Trace, $ctx, [] $($rest)+)
+        $crate::__log!(@start $crate::Level::Trace, $ctx, $($rest)+)
     };
 }
 
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __log {
-    // Split the tokens at the first top-level `;`: before it the format
-    // arguments, after it the fields.
-    (@split $level:expr, $ctx:expr, [$($msg:tt)*] ; $($fields:tt)*) => {
+    // The format string, then its arguments one at a time (not one token at
+    // a time), so that the expansion is as deep as the argument list is
+    // long. Each argument is followed by `,`, by the `;` that starts the
+    // fields, or by nothing. A named argument (`n = expr`) keeps its tokens
+    // as they are, so that `format_args!` sees the name.
+    (@start $level:expr, $ctx:expr, $fmt:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@args $level, $ctx, [$fmt] $(, $($rest)*)?)
+    };
+    (@start $level:expr, $ctx:expr, $fmt:expr ; $($fields:tt)*) => {
+        $crate::__log!(@emit $level, $ctx, [$fmt] [$($fields)*])
+    };
+    (@args $level:expr, $ctx:expr, [$($msg:tt)*] $(,)?) => {
+        $crate::__log!(@emit $level, $ctx, [$($msg)*] [])
+    };
+    (@args $level:expr, $ctx:expr, [$($msg:tt)*] $(,)? ; $($fields:tt)*) => {
         $crate::__log!(@emit $level, $ctx, [$($msg)*] [$($fields)*])
     };
-    (@split $level:expr, $ctx:expr, [$($msg:tt)*] $next:tt $($rest:tt)*) => {
-        $crate::__log!(@split $level, $ctx, [$($msg)* $next] $($rest)*)
+    (@args $level:expr, $ctx:expr, [$($msg:tt)*] , $name:ident = $arg:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@args $level, $ctx, [$($msg)* , $name = $arg] $(, $($rest)*)?)
     };
-    (@split $level:expr, $ctx:expr, [$($msg:tt)*]) => {
-        $crate::__log!(@emit $level, $ctx, [$($msg)*] [])
+    (@args $level:expr, $ctx:expr, [$($msg:tt)*] , $name:ident = $arg:expr ; $($fields:tt)*) => {
+        $crate::__log!(@emit $level, $ctx, [$($msg)* , $name = $arg] [$($fields)*])
+    };
+    (@args $level:expr, $ctx:expr, [$($msg:tt)*] , $arg:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@args $level, $ctx, [$($msg)* , $arg] $(, $($rest)*)?)
+    };
+    (@args $level:expr, $ctx:expr, [$($msg:tt)*] , $arg:expr ; $($fields:tt)*) => {
+        $crate::__log!(@emit $level, $ctx, [$($msg)* , $arg] [$($fields)*])
     };
     (@emit $level:expr, $ctx:expr, [$($msg:tt)*] [$($fields:tt)*]) => {{
         let __ctx = &$ctx;
@@ -150,12 +182,23 @@ macro_rules! __log {
             __ctx.log(__level, ::core::format_args!($($msg)*), &$crate::__log!(@fields [] $($fields)*));
         }
     }};
-    // Fields, one `key = value` at a time, into an array expression.
+    // Fields, into an array expression: all at once when none has a sigil
+    // (a sigil cannot start an expression, so this arm does not match
+    // then), else one `key = value` at a time.
+    (@fields [] $($key:tt = $value:expr),* $(,)?) => {
+        [$($crate::Field::new($crate::__log!(@key $key), &$value)),*]
+    };
     (@fields [$($out:tt)*]) => { [$($out)*] };
-    (@fields [$($out:tt)*] $key:ident = $value:expr $(, $($rest:tt)*)?) => {
-        $crate::__log!(@fields [$($out)* $crate::Field::new(::core::stringify!($key), &$value),] $($($rest)*)?)
+    (@fields [$($out:tt)*] $key:tt = % $value:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@fields [$($out)* $crate::Field { key: $crate::__log!(@key $key), value: $crate::display(&$value) },] $($($rest)*)?)
     };
-    (@fields [$($out:tt)*] $key:literal = $value:expr $(, $($rest:tt)*)?) => {
-        $crate::__log!(@fields [$($out)* $crate::Field::new($key, &$value),] $($($rest)*)?)
+    (@fields [$($out:tt)*] $key:tt = ? $value:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@fields [$($out)* $crate::Field { key: $crate::__log!(@key $key), value: $crate::debug(&$value) },] $($($rest)*)?)
     };
+    (@fields [$($out:tt)*] $key:tt = $value:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@fields [$($out)* $crate::Field::new($crate::__log!(@key $key), &$value),] $($($rest)*)?)
+    };
+    // A key: an identifier, written as it is spelled, or a string literal.
+    (@key $key:ident) => { ::core::stringify!($key) };
+    (@key $key:literal) => { $key };
 }

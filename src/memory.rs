@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 mod data;
 mod logger;
@@ -122,13 +123,14 @@ struct Slot {
     events: Events,
 }
 
-/// A span's events: their metadata, fields and text, in three buffers that
-/// are reused from span to span.
+/// A span's events: their metadata, fields, text and 128-bit integers, in
+/// four buffers that are reused from span to span.
 #[derive(Clone, Debug, Default)]
 struct Events {
     list: Vec<EventMeta>,
     fields: Vec<Stored>,
     text: String,
+    wide: Vec<Wide>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -139,7 +141,9 @@ struct EventMeta {
     fields: (u32, u32),
 }
 
-/// A field kept by the recorder: strings point into a text buffer.
+/// A field kept by the recorder: strings point into a text buffer, and
+/// 128-bit integers into a buffer of their own, so that a field stays
+/// four words.
 #[derive(Clone, Copy, Debug)]
 struct Stored {
     key: &'static str,
@@ -153,17 +157,38 @@ enum StoredValue {
     U64(u64),
     F64(f64),
     Bool(bool),
+    Duration(u64, u32),
+    Null,
+    /// An index into the wide buffer.
+    Wide(u32),
+}
+
+/// A 128-bit integer kept by the recorder.
+#[derive(Clone, Copy, Debug)]
+enum Wide {
+    I128(i128),
+    U128(u128),
 }
 
 impl Stored {
-    /// Copies `value`, writing any text into `text`. A `Display` that fails
-    /// keeps what it wrote before failing.
-    fn copy(key: &'static str, value: Value<'_>, text: &mut String) -> Stored {
+    /// Copies `value`, writing any text into `text` and any 128-bit integer
+    /// into `wide`. A `Display` that fails keeps what it wrote before
+    /// failing.
+    fn copy(
+        key: &'static str,
+        value: Value<'_>,
+        text: &mut String,
+        wide: &mut Vec<Wide>,
+    ) -> Stored {
         let value = match value {
             Value::I64(n) => StoredValue::I64(n),
             Value::U64(n) => StoredValue::U64(n),
             Value::F64(n) => StoredValue::F64(n),
             Value::Bool(b) => StoredValue::Bool(b),
+            Value::Duration(d) => StoredValue::Duration(d.as_secs(), d.subsec_nanos()),
+            Value::Null => StoredValue::Null,
+            Value::I128(&n) => push_wide(wide, Wide::I128(n)),
+            Value::U128(&n) => push_wide(wide, Wide::U128(n)),
             Value::Str(s) => {
                 let (start, end) = push_text(text, s);
                 StoredValue::Str(start, end)
@@ -176,14 +201,33 @@ impl Stored {
         Stored { key, value }
     }
 
-    fn get<'a>(&self, text: &'a str) -> Value<'a> {
+    fn get<'a>(&self, text: &'a str, wide: &'a [Wide]) -> Value<'a> {
         match self.value {
             StoredValue::Str(start, end) => Value::Str(slice(text, (start, end))),
             StoredValue::I64(n) => Value::I64(n),
             StoredValue::U64(n) => Value::U64(n),
             StoredValue::F64(n) => Value::F64(n),
             StoredValue::Bool(b) => Value::Bool(b),
+            StoredValue::Duration(secs, nanos) => Value::Duration(Duration::new(secs, nanos)),
+            StoredValue::Null => Value::Null,
+            StoredValue::Wide(i) => match wide.get(i as usize) {
+                Some(Wide::I128(n)) => Value::I128(n),
+                Some(Wide::U128(n)) => Value::U128(n),
+                None => Value::Null,
+            },
         }
+    }
+}
+
+/// Appends a 128-bit integer to `wide` and returns where it is. Past
+/// `u32::MAX` of them in one span, the value is kept as `Null`.
+fn push_wide(wide: &mut Vec<Wide>, n: Wide) -> StoredValue {
+    match u32::try_from(wide.len()) {
+        Ok(i) => {
+            wide.push(n);
+            StoredValue::Wide(i)
+        }
+        Err(_) => StoredValue::Null,
     }
 }
 
@@ -709,14 +753,16 @@ impl Events {
     fn push<L: Logger>(&mut self, unix_nanos: u64, record: &Record<'_>, context: &L) {
         let message = write_text(&mut self.text, record.message());
         let first = self.fields.len() as u32;
-        let Events { fields, text, .. } = self;
+        let Events {
+            fields, text, wide, ..
+        } = self;
         context.for_each_field(|key, value| {
             if !record.has_field(key) {
-                fields.push(Stored::copy(key, value, text));
+                fields.push(Stored::copy(key, value, text, wide));
             }
         });
         for field in record.unique_fields() {
-            fields.push(Stored::copy(field.key, field.value, text));
+            fields.push(Stored::copy(field.key, field.value, text, wide));
         }
         let fields = (first, self.fields.len() as u32);
         self.list.push(EventMeta {
@@ -731,12 +777,14 @@ impl Events {
         self.list.clear();
         self.fields.clear();
         self.text.clear();
+        self.wide.clear();
     }
 
     fn heap_bytes(&self) -> usize {
         self.list.capacity() * size_of::<EventMeta>()
             + self.fields.capacity() * size_of::<Stored>()
             + self.text.capacity()
+            + self.wide.capacity() * size_of::<Wide>()
     }
 }
 
@@ -754,7 +802,7 @@ impl<C: Clock> Span for MemorySpan<C> {
     /// A key set again replaces its value, in its place.
     fn set_attribute(&mut self, key: &'static str, value: Value<'_>) {
         if let Some(record) = self.record.as_deref_mut() {
-            let stored = Stored::copy(key, value, &mut record.text);
+            let stored = Stored::copy(key, value, &mut record.text, &mut record.wide);
             match record.attributes.iter_mut().find(|a| a.key == key) {
                 Some(old) => *old = stored,
                 None => record.attributes.push(stored),
@@ -830,6 +878,37 @@ mod tests {
     fn thread_number_matches_the_debug_output() {
         let id = std::thread::current().id();
         assert_eq!(format!("{id:?}"), format!("ThreadId({})", thread_number()));
+    }
+
+    #[test]
+    fn a_stored_field_stays_four_words() {
+        assert_eq!(size_of::<StoredValue>(), 16);
+        assert_eq!(size_of::<Stored>(), 32);
+    }
+
+    #[test]
+    fn every_kind_is_kept_and_read_back() {
+        let (mut text, mut wide) = (String::new(), Vec::new());
+        let duration = Duration::new(3, 5);
+        let values = [
+            Value::Str("a"),
+            Value::I64(-1),
+            Value::U64(1),
+            Value::I128(&i128::MIN),
+            Value::U128(&u128::MAX),
+            Value::F64(0.5),
+            Value::Bool(true),
+            Value::Duration(duration),
+            Value::Null,
+        ];
+        let stored: Vec<Stored> = values
+            .iter()
+            .map(|v| Stored::copy("k", *v, &mut text, &mut wide))
+            .collect();
+        let back: Vec<Value<'_>> = stored.iter().map(|s| s.get(&text, &wide)).collect();
+        assert_eq!(back, values);
+        assert!(matches!(back[3], Value::I128(&i128::MIN)));
+        assert!(matches!(back[4], Value::U128(&u128::MAX)));
     }
 
     #[test]

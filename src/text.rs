@@ -17,7 +17,11 @@ use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 /// `trace_id` and `span_id` when the entry was logged under a span, then
 /// `msg`, the fields of the `Ctx`, and the entry's own fields.
 ///
-/// **Values.** A value is written bare unless it is empty or contains a
+/// **Values.** Numbers are written in decimal (floats in their `Debug`
+/// form: `0.5`, `1e-7`, `NaN`), a duration in its `Debug` form (`1.5s`,
+/// `250ms`), and every other value as its text; a field whose value is
+/// `None` is left out. The table on [`Value`] has each kind. A value is
+/// written bare unless it is empty or contains a
 /// space, `=`, `"`, `\`, a control character, or an invisible format
 /// character that could hide or reorder text (U+2028, U+2029, zero-width and
 /// bidirectional controls, U+FEFF). Then it is quoted, and inside the quotes
@@ -127,8 +131,11 @@ impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
     }
 }
 
-/// Appends ` key=value`.
+/// Appends ` key=value`, or nothing for [`Value::Null`].
 fn push_field(buf: &mut Vec<u8>, scratch: &mut Vec<u8>, key: &str, value: Value<'_>) {
+    if let Value::Null = value {
+        return;
+    }
     buf.push(b' ');
     if is_renamed(key) {
         buf.extend_from_slice(b"fields.");
@@ -143,6 +150,17 @@ fn push_field(buf: &mut Vec<u8>, scratch: &mut Vec<u8>, key: &str, value: Value<
             let _ = write!(Bytes(buf), "{n:?}");
         }
         Value::Bool(b) => buf.extend_from_slice(if b { b"true" } else { b"false" }),
+        // Digits, and a duration's `Debug` form (`1.5s`, `250ms`, `1µs`),
+        // never need quotes.
+        Value::I128(n) => {
+            let _ = write!(Bytes(buf), "{n}");
+        }
+        Value::U128(n) => {
+            let _ = write!(Bytes(buf), "{n}");
+        }
+        Value::Duration(d) => {
+            let _ = write!(Bytes(buf), "{d:?}");
+        }
         other => push_rendered(buf, scratch, format_args!("{other}")),
     }
 }

@@ -342,6 +342,8 @@ enum Kept {
     U64(u64),
     F64(f64),
     Bool(bool),
+    Duration(std::time::Duration),
+    Null,
 }
 
 impl Context {
@@ -414,20 +416,25 @@ impl Context {
                 Kept::U64(n) => crate::Value::U64(n),
                 Kept::F64(n) => crate::Value::F64(n),
                 Kept::Bool(b) => crate::Value::Bool(b),
+                Kept::Duration(d) => crate::Value::Duration(d),
+                Kept::Null => crate::Value::Null,
             };
             f(slot.key, value);
         }
     }
 }
 
-/// Keeps `value` for [`Context::for_each`]: numbers and bools as they are,
-/// anything else as its text, appended to `text`.
+/// Keeps `value` for [`Context::for_each`]: 64-bit numbers, bools,
+/// durations and `None` as they are, anything else (128-bit integers
+/// included) as its text, appended to `text`.
 fn keep(text: &mut Vec<u8>, value: crate::Value<'_>) -> Kept {
     match value {
         crate::Value::I64(n) => Kept::I64(n),
         crate::Value::U64(n) => Kept::U64(n),
         crate::Value::F64(n) => Kept::F64(n),
         crate::Value::Bool(b) => Kept::Bool(b),
+        crate::Value::Duration(d) => Kept::Duration(d),
+        crate::Value::Null => Kept::Null,
         crate::Value::Str(s) => {
             let from = text.len();
             text.extend_from_slice(s.as_bytes());

@@ -1,5 +1,5 @@
 //! Allocation counts: the nop path allocates nothing, and the memory recorder
-//! allocates nothing per span once warm.
+//! allocates nothing per span once warm, for every kind of field value.
 //!
 //! One `#[test]` only, and counting only on the thread that asks for it, so
 //! the harness and other tests cannot disturb the counts.
@@ -8,7 +8,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::fmt;
 use std::hint::black_box;
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use ctxtrace::{CodedError, Ctx, Logger, NopLogger, NopTracer, Span, StatusCode, Tracer};
 
@@ -144,6 +146,24 @@ fn one_span(ctx: &Ctx<impl Tracer, impl Logger>, pod: &Pod, i: usize) {
     span.end();
 }
 
+/// A span whose fields are the kinds beyond strings and integers: a
+/// duration, 128-bit integers, `Option`s, an address, and `Display` and
+/// `Debug` values.
+fn typed_span(ctx: &Ctx<impl Tracer, impl Logger>, took: Duration, id: u128, i: usize) {
+    let addr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 7));
+    let (ctx, mut span) = ctx.start_span("probe");
+    let ctx = span.with_field(&ctx, "took", took);
+    let ctx = span.with_field(&ctx, "id", id);
+    let ctx = span.with_field(&ctx, "addr", addr);
+    let ctx = span.with_field(&ctx, "parent", None::<&str>);
+    // The text stays the same length, so that warm buffers never grow.
+    let i = i % 10;
+    ctxtrace::info!(ctx, "probed {}", i;
+        node = Some("n1"), peer = ctxtrace::display(&addr), spec = ctxtrace::debug(&(i, 'x')),
+        neg = -(id as i128), c = 'x');
+    span.end();
+}
+
 #[test]
 fn allocation_counts() {
     let pod = Pod {
@@ -169,6 +189,7 @@ fn allocation_counts() {
             assert_eq!(black_box(sync_pod(black_box(&ctx), &pod)).ok(), Some(12));
             assert!(black_box(sync_pod(black_box(&ctx), &empty)).is_err());
             one_span(black_box(&ctx), &pod, 1);
+            typed_span(black_box(&ctx), Duration::from_millis(250), u128::MAX, 1);
         }
     });
     assert_eq!(nop, 0, "the nop path allocated");
@@ -198,6 +219,36 @@ fn allocation_counts() {
             "syncing 2 containers"
         );
         assert_eq!(last.status(), ctxtrace::Status::Ok);
+
+        // The same with every other kind of value.
+        let tracer = MemoryTracer::with_capacity(100);
+        let ctx = Ctx::new(tracer.clone(), NopLogger);
+        let took = Duration::from_millis(250);
+        for i in 0..WARM_UP {
+            typed_span(&ctx, took, u128::MAX, i);
+        }
+        let warm = allocations(|| {
+            for i in WARM_UP..WARM_UP + MEASURED {
+                typed_span(&ctx, took, u128::MAX, i);
+            }
+        });
+        assert_eq!(warm, 0, "the warm recorder allocated for typed values");
+        let spans = tracer.spans();
+        let last = spans.iter().last().unwrap();
+        assert_eq!(
+            last.attribute("id"),
+            Some(ctxtrace::Value::U128(&u128::MAX))
+        );
+        assert_eq!(
+            last.attribute("took"),
+            Some(ctxtrace::Value::Duration(took))
+        );
+        let event = last.events().next().unwrap();
+        assert_eq!(
+            event.field("neg"),
+            Some(ctxtrace::Value::I128(&-(u128::MAX as i128)))
+        );
+        assert_eq!(event.field("spec"), Some(ctxtrace::Value::Str("(9, 'x')")));
 
         // The same for the nested pod sync, errors included.
         let tracer = MemoryTracer::with_capacity(100);

@@ -205,7 +205,8 @@ enum Val {
     Error(StrError),
     I64(i64),
     U64(u64),
-    /// Through `ToValue for i128`: an `I64` when it fits, else `Display`.
+    /// Through `ToValue for i128`: an `I128`, a JSON number when it fits in
+    /// 64 bits, else a string.
     Big(i128),
     F64(f64),
     Bool(bool),
@@ -264,7 +265,7 @@ impl Val {
             (Val::I64(a), Value::I64(b)) => assert_eq!(*a, b),
             (Val::U64(a), Value::U64(b)) => assert_eq!(*a, b),
             (Val::Bool(a), Value::Bool(b)) => assert_eq!(*a, b),
-            (Val::Big(a), Value::I64(b)) => assert_eq!(*a, i128::from(b)),
+            (Val::Big(a), Value::I128(b)) => assert_eq!(a, b),
             (val, Value::Str(s))
                 if !matches!(val, Val::F64(_) | Val::I64(_) | Val::U64(_) | Val::Bool(_)) =>
             {
@@ -607,10 +608,13 @@ fn check_integer<T: ToValue + fmt::Display>(n: T) {
     let line = one_line(&out);
     let parsed: serde_json::Value =
         serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    // A number within 64 bits, else its decimal string.
     let expected = match n.to_value() {
         Value::I64(n) => json!(n),
         Value::U64(n) => json!(n),
-        _ => json!(n.to_string()),
+        Value::I128(&n) => i64::try_from(n).map_or_else(|_| json!(n.to_string()), |n| json!(n)),
+        Value::U128(&n) => u64::try_from(n).map_or_else(|_| json!(n.to_string()), |n| json!(n)),
+        other => panic!("{other:?} is not an integer"),
     };
     assert_eq!(parsed["n"], expected, "{line}");
     let out = text.into_writer().unwrap();

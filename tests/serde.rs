@@ -169,6 +169,58 @@ fn owned_values_keep_their_kind_and_non_finite_floats_become_strings() {
 }
 
 #[test]
+fn null_durations_and_128_bit_integers_serialize_as_documented() {
+    let cases = [
+        (OwnedValue::Null, "null"),
+        (
+            OwnedValue::Duration(Duration::new(1, 500_000_000)),
+            r#"{"secs":1,"nanos":500000000}"#,
+        ),
+        (OwnedValue::U128(7), "7"),
+        (OwnedValue::I128(-7), "-7"),
+        (
+            OwnedValue::U128(u128::MAX),
+            "340282366920938463463374607431768211455",
+        ),
+    ];
+    for (value, want) in &cases {
+        assert_eq!(serde_json::to_string(value).unwrap(), *want);
+    }
+    // Back from JSON: all but the integer wider than 64 bits, which
+    // serde_json reads as a float.
+    for (value, json) in &cases[..4] {
+        assert_eq!(
+            &serde_json::from_str::<OwnedValue>(json).unwrap(),
+            value,
+            "{json}"
+        );
+    }
+    assert!(matches!(
+        serde_json::from_str::<OwnedValue>(cases[4].1).unwrap(),
+        OwnedValue::F64(_)
+    ));
+
+    // And inside a recorded span, which reads back whole.
+    let tracer = MemoryTracer::new();
+    let (ctx, mut span) = Ctx::new(tracer.clone(), ctxtrace::NopLogger).start_span("s");
+    let ctx = span.with_field(&ctx, "took", Duration::from_millis(250));
+    ctxtrace::info!(ctx, "m"; parent = None::<&str>, id = 7u128);
+    drop(span);
+    let spans = tracer.spans();
+    let json = serde_json::to_string(&spans).unwrap();
+    assert!(
+        json.contains(r#""attributes":{"took":{"secs":0,"nanos":250000000}}"#),
+        "{json}"
+    );
+    assert!(
+        json.contains(r#""fields":{"parent":null,"id":7}"#),
+        "{json}"
+    );
+    let back: Vec<SpanData> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, [spans.find("s").unwrap().to_data()]);
+}
+
+#[test]
 fn memory_logger_entries_serialize_with_their_fields_in_order() {
     let logger = MemoryLogger::new();
     let ctx = Ctx::new(ctxtrace::NopTracer, logger.clone()).with_field("workerId", 2);

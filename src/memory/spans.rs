@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
-use super::{Events, Stored, StoredStatus, slice};
+use super::{Events, Stored, StoredStatus, Wide, slice};
 use crate::{Level, SpanId, SpanIds, Status, TraceId, Value};
 
 /// One finished span, as the [`MemoryTracer`](crate::MemoryTracer) recorded it.
@@ -38,6 +38,7 @@ pub struct SpanRecord {
     pub(super) thread: u64,
     pub(super) attributes: Vec<Stored>,
     pub(super) text: String,
+    pub(super) wide: Vec<Wide>,
     pub(super) status: StoredStatus,
     pub(super) events: Events,
 }
@@ -46,6 +47,7 @@ impl SpanRecord {
     pub(super) fn reset(&mut self) {
         self.attributes.clear();
         self.text.clear();
+        self.wide.clear();
         self.status = StoredStatus::Unset;
         self.events.clear();
     }
@@ -53,6 +55,7 @@ impl SpanRecord {
     pub(super) fn heap_bytes(&self) -> usize {
         self.attributes.capacity() * size_of::<Stored>()
             + self.text.capacity()
+            + self.wide.capacity() * size_of::<Wide>()
             + self.events.heap_bytes()
     }
 
@@ -236,7 +239,9 @@ impl SpanRecord {
     ) -> impl DoubleEndedIterator<Item = (&'static str, Value<'_>)>
     + ExactSizeIterator<Item = (&'static str, Value<'_>)>
     + '_ {
-        self.attributes.iter().map(|a| (a.key, a.get(&self.text)))
+        self.attributes
+            .iter()
+            .map(|a| (a.key, a.get(&self.text, &self.wide)))
     }
 
     /// The value last set for `key`.
@@ -433,7 +438,9 @@ impl<'a> Event<'a> {
             .fields
             .get(start as usize..end as usize)
             .unwrap_or(&[]);
-        stored.iter().map(move |f| (f.key, f.get(&events.text)))
+        stored
+            .iter()
+            .map(move |f| (f.key, f.get(&events.text, &events.wide)))
     }
 
     /// The value of the field `key`, the last one if it was given twice.

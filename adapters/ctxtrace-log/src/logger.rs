@@ -26,13 +26,15 @@ pub const DEFAULT_TARGET: &str = "ctxtrace";
 ///   [`with_target`](LogLogger::with_target);
 /// - the key-values `method` (the name of the span it was logged under), the
 ///   `Ctx`'s fields (span fields included), the entry's own fields, and
-///   `trace_id` and `span_id` when the tracer has ids. Strings, integers,
-///   floats and booleans keep their type; `Display` values and errors are
-///   rendered by the `log` logger. No key is given twice: a key set on the
-///   `Ctx` again replaces its value, an entry's own field replaces the
-///   `Ctx`'s, the last of a key the entry gives twice wins, and a field named
-///   `method`, `trace_id` or `span_id`, or starting with `fields.`, is given
-///   as `fields.<key>`.
+///   `trace_id` and `span_id` when the tracer has ids. Strings, integers
+///   (128-bit ones too), floats and booleans keep their type, `None` is
+///   `log`'s null, and a `Debug` value is a `log` debug value; durations
+///   (`1.5s`), `Display` values, errors and paths are rendered by the `log`
+///   logger. The table on [`ctxtrace::Value`] has every kind. No key is given
+///   twice: a key set on the `Ctx` again replaces its value, an entry's own
+///   field replaces the `Ctx`'s, the last of a key the entry gives twice
+///   wins, and a field named `method`, `trace_id` or `span_id`, or starting
+///   with `fields.`, is given as `fields.<key>`.
 ///
 /// Levels are filtered as `log`'s own macros filter them: a level that
 /// `log`'s `max_level_*` features rule out is removed at compile time
@@ -332,20 +334,31 @@ fn owned_value(value: &OwnedValue) -> kv::Value<'_> {
         OwnedValue::Str(s) => kv::Value::from(s.as_str()),
         OwnedValue::I64(n) => kv::Value::from(*n),
         OwnedValue::U64(n) => kv::Value::from(*n),
+        OwnedValue::I128(n) => kv::Value::from(*n),
+        OwnedValue::U128(n) => kv::Value::from(*n),
         OwnedValue::F64(n) => kv::Value::from(*n),
         OwnedValue::Bool(b) => kv::Value::from(*b),
+        OwnedValue::Null => kv::Value::null(),
+        // Durations, and any kind added later: their text.
+        other => kv::Value::from_display(other),
     }
 }
 
-/// A borrowed field value; `Display` values and errors are rendered by the
-/// `log` logger, through the field's own `Display`.
+/// A borrowed field value. Numbers, strings, booleans and `None` keep their
+/// `log` type; `Debug` values are `log` debug values; durations, `Display`
+/// values, errors and paths are rendered by the `log` logger through the
+/// field's own `Display` (a duration's is its `Debug` form, `1.5s`).
 fn field_value<'v>(value: &'v Value<'v>) -> kv::Value<'v> {
     match *value {
         Value::Str(s) => kv::Value::from(s),
         Value::I64(n) => kv::Value::from(n),
         Value::U64(n) => kv::Value::from(n),
+        Value::I128(&n) => kv::Value::from(n),
+        Value::U128(&n) => kv::Value::from(n),
         Value::F64(n) => kv::Value::from(n),
         Value::Bool(b) => kv::Value::from(b),
+        Value::Null => kv::Value::null(),
+        Value::Debug(d) => kv::Value::from_dyn_debug(d),
         _ => kv::Value::from_dyn_display(value as &dyn fmt::Display),
     }
 }

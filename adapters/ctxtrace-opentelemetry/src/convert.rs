@@ -17,26 +17,36 @@ pub(crate) const EXCEPTION_MESSAGE_KEY: Key = Key::from_static_str("exception.me
 pub(crate) const EXCEPTION_EVENT: &str = "exception";
 
 /// A field as a typed attribute: strings, `i64`, `f64` and `bool` keep their
-/// type; a `u64` that fits in `i64` becomes an `i64` and a larger one a
-/// string; `Display` values and errors become their text.
-pub(crate) fn key_value(key: &'static str, value: Value<'_>) -> KeyValue {
-    KeyValue::new(Key::from_static_str(key), otel_value(value))
+/// type; an unsigned or 128-bit integer that fits in `i64` becomes an `i64`
+/// and a larger one its decimal string; a duration is an `f64` of seconds;
+/// `Display` and `Debug` values, errors and paths become their text. `None`
+/// has no OpenTelemetry value, so it gives no attribute.
+pub(crate) fn key_value(key: &'static str, value: Value<'_>) -> Option<KeyValue> {
+    otel_value(value).map(|v| KeyValue::new(Key::from_static_str(key), v))
 }
 
-fn otel_value(value: Value<'_>) -> opentelemetry::Value {
+fn otel_value(value: Value<'_>) -> Option<opentelemetry::Value> {
     use opentelemetry::Value as V;
-    match value {
-        Value::Str(s) => V::String(StringValue::from(s.to_owned())),
-        Value::I64(n) => V::I64(n),
-        Value::U64(n) => match i64::try_from(n) {
+    fn int<N: TryInto<i64> + ToString + Copy>(n: N) -> opentelemetry::Value {
+        match n.try_into() {
             Ok(n) => V::I64(n),
             Err(_) => V::String(StringValue::from(n.to_string())),
-        },
+        }
+    }
+    Some(match value {
+        Value::Str(s) => V::String(StringValue::from(s.to_owned())),
+        Value::I64(n) => V::I64(n),
+        Value::U64(n) => int(n),
+        Value::I128(&n) => int(n),
+        Value::U128(&n) => int(n),
         Value::F64(n) => V::F64(n),
         Value::Bool(b) => V::Bool(b),
-        // `Display` values, errors, and any kind added later: their text.
+        Value::Duration(d) => V::F64(d.as_secs_f64()),
+        Value::Null => return None,
+        // `Display` and `Debug` values, errors, paths, and any kind added
+        // later: their text.
         other => V::String(StringValue::from(other.to_string())),
-    }
+    })
 }
 
 /// The event name for an entry: its message, borrowed when the message is a
@@ -56,10 +66,14 @@ pub(crate) fn event_attributes<L: Logger>(record: &Record<'_>, context: &L) -> V
     attributes.push(KeyValue::new(LEVEL_KEY, record.level().as_str()));
     context.for_each_field(|key, value| {
         if !record.has_field(key) {
-            attributes.push(key_value(key, value));
+            attributes.extend(key_value(key, value));
         }
     });
-    attributes.extend(record.unique_fields().map(|f| key_value(f.key, f.value)));
+    attributes.extend(
+        record
+            .unique_fields()
+            .filter_map(|f| key_value(f.key, f.value)),
+    );
     attributes
 }
 
@@ -92,16 +106,29 @@ mod tests {
     #[test]
     fn values_keep_their_type_where_opentelemetry_has_one() {
         use opentelemetry::Value as V;
+        let otel_value = |v| otel_value(v).unwrap();
         assert_eq!(otel_value(Value::U64(7)), V::I64(7));
         assert_eq!(
             otel_value(Value::U64(u64::MAX)),
             V::String(u64::MAX.to_string().into())
         );
         assert_eq!(otel_value(Value::I64(-1)), V::I64(-1));
+        assert_eq!(otel_value(Value::I128(&-1)), V::I64(-1));
+        assert_eq!(
+            otel_value(Value::I128(&i128::MIN)),
+            V::String(i128::MIN.to_string().into())
+        );
+        assert_eq!(otel_value(Value::U128(&7)), V::I64(7));
         assert_eq!(otel_value(Value::F64(0.5)), V::F64(0.5));
         assert_eq!(otel_value(Value::Bool(true)), V::Bool(true));
         assert_eq!(otel_value(Value::Str("a")), V::String("a".into()));
         assert_eq!(otel_value(ctxtrace::display(&'x')), V::String("x".into()));
+        assert_eq!(
+            otel_value(Value::Duration(std::time::Duration::from_millis(1500))),
+            V::F64(1.5)
+        );
+        assert_eq!(otel_value(ctxtrace::debug(&"x")), V::String("\"x\"".into()));
+        assert_eq!(super::otel_value(Value::Null), None);
     }
 
     #[test]

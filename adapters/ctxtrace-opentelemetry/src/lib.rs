@@ -53,7 +53,7 @@
 //! | span name | span name |
 //! | the `Ctx`'s span | the parent [`Context`](opentelemetry::Context) passed to [`Tracer::build_with_context`](opentelemetry::trace::Tracer::build_with_context) |
 //! | a root `Ctx` | the tracer's [root context](OtelTracer::with_root_context) (empty by default; never the thread's current context) |
-//! | span field | attribute: `&str` → string, `i64` → int, `f64` → double, `bool` → bool, `u64` → int when it fits in `i64`, else its decimal string; `Display` values and errors → their text |
+//! | span field | attribute: `&str` → string, `i64` → int, `f64` → double, `bool` → bool, `u64`, `i128`, `u128` → int when it fits in `i64`, else its decimal string; a `Duration` → double, in seconds; `Display` and `Debug` values, errors and paths → their text; `None` → no attribute (the table on [`ctxtrace::Value`] has every kind) |
 //! | entry logged under a span | span event named by the message, with the attribute `level` (`"info"`, ...) and the entry's own fields, typed as above |
 //! | [`StatusCode::Ok`](ctxtrace::StatusCode::Ok) | [`Status::Ok`](opentelemetry::trace::Status::Ok) |
 //! | error status | [`Status::error("<Code>: <message>")`](opentelemetry::trace::Status::error), plus an `exception` event with `exception.message` |

@@ -121,12 +121,18 @@ impl<S: opentelemetry::trace::Span> Span for OtelSpan<S> {
     /// A key set again replaces its value, as the OpenTelemetry
     /// specification says.
     fn set_attribute(&mut self, key: &'static str, value: Value<'_>) {
-        if self.shared.recording {
-            let attribute = key_value(key, value);
-            match self.attributes.iter_mut().find(|a| a.key.as_str() == key) {
-                Some(old) => *old = attribute,
-                None => self.attributes.push(attribute),
+        if !self.shared.recording {
+            return;
+        }
+        let old = self.attributes.iter().position(|a| a.key.as_str() == key);
+        match (key_value(key, value), old) {
+            (Some(attribute), Some(old)) => self.attributes[old] = attribute,
+            (Some(attribute), None) => self.attributes.push(attribute),
+            // `None` leaves the key out, as it does from an event.
+            (None, Some(old)) => {
+                self.attributes.remove(old);
             }
+            (None, None) => {}
         }
     }
 

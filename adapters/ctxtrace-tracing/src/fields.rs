@@ -7,12 +7,17 @@ use ctxtrace::{Field, OwnedValue, Value};
 /// Fields kept by a logger or a span: each key once, with its latest value.
 pub(crate) type FieldList = Vec<(&'static str, OwnedValue)>;
 
-/// Sets `key` in `list`: a key set again replaces its value, in its place.
+/// Sets `key` in `list`: a key set again replaces its value, in its place,
+/// and a `None` takes the key out.
 pub(crate) fn set(list: &mut FieldList, key: &'static str, value: Value<'_>) {
-    let value = OwnedValue::from(value);
-    match list.iter_mut().find(|(k, _)| *k == key) {
-        Some((_, old)) => *old = value,
-        None => list.push((key, value)),
+    let old = list.iter().position(|(k, _)| *k == key);
+    match (value, old) {
+        (Value::Null, Some(old)) => {
+            list.remove(old);
+        }
+        (Value::Null, None) => {}
+        (value, Some(old)) => list[old].1 = OwnedValue::from(value),
+        (value, None) => list.push((key, OwnedValue::from(value))),
     }
 }
 
@@ -31,7 +36,8 @@ pub(crate) struct Rendered<'a> {
 
 impl Rendered<'_> {
     pub(crate) fn is_empty(&self) -> bool {
-        self.ctx.is_empty() && self.fields.is_empty()
+        self.ctx.iter().all(|(_, v)| matches!(v, OwnedValue::Null))
+            && self.fields.iter().all(|f| matches!(f.value, Value::Null))
     }
 }
 
@@ -49,7 +55,9 @@ impl fmt::Display for Rendered<'_> {
             .enumerate()
             .filter(|&(i, field)| !fields[i + 1..].iter().any(|later| later.key == field.key))
             .map(|(_, field)| (field.key, field.value));
-        for (i, (key, value)) in ctx.chain(entry).enumerate() {
+        // A `None` is left out, but still hides a `Ctx` field of its key.
+        let written = ctx.chain(entry).filter(|(_, v)| !matches!(v, Value::Null));
+        for (i, (key, value)) in written.enumerate() {
             if i > 0 {
                 f.write_char(' ')?;
             }
@@ -72,10 +80,15 @@ fn write_pair(out: &mut impl fmt::Write, key: &str, value: Value<'_>) -> fmt::Re
         Value::Str(s) => write_text(out, s),
         Value::I64(n) => write!(out, "{n}"),
         Value::U64(n) => write!(out, "{n}"),
+        Value::I128(n) => write!(out, "{n}"),
+        Value::U128(n) => write!(out, "{n}"),
         Value::Bool(b) => write!(out, "{b}"),
-        Value::F64(n) if n.is_finite() => write!(out, "{n}"),
-        // NaN and the infinities, `Display` values, errors, and any kind
-        // added later: their text, quoted where needed.
+        // As ctxtrace's `TextLogger` writes them: `0.5`, `1e-7`, `NaN`;
+        // `1.5s`, `250ms`.
+        Value::F64(n) => write!(out, "{n:?}"),
+        Value::Duration(d) => write!(out, "{d:?}"),
+        // `Display` and `Debug` values, errors, paths, and any kind added
+        // later: their text, quoted where needed.
         other => write_text(out, &other.to_string()),
     }
 }
@@ -113,6 +126,8 @@ fn needs_quotes(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn render(fields: &[Field<'_>]) -> String {
@@ -121,14 +136,61 @@ mod tests {
 
     #[test]
     fn plain_values_are_bare() {
+        let quarter = Duration::from_millis(250);
         let fields = [
             Field::new("pod", "web-1"),
             Field::new("n", &-3i32),
             Field::new("u", &7u8),
             Field::new("ok", &true),
             Field::new("f", &0.5f64),
+            Field::new("g", &1e-7f64),
+            Field::new("big", &u128::MAX),
+            Field::new("small", &i128::MIN),
+            Field::new("d", &quarter),
         ];
-        assert_eq!(render(&fields), "pod=web-1 n=-3 u=7 ok=true f=0.5");
+        assert_eq!(
+            render(&fields),
+            format!(
+                "pod=web-1 n=-3 u=7 ok=true f=0.5 g=1e-7 big={} small={} d=250ms",
+                u128::MAX,
+                i128::MIN
+            )
+        );
+    }
+
+    #[test]
+    fn none_is_left_out() {
+        let fields = [
+            Field::new("a", &None::<u8>),
+            Field::new("b", &Some(1u8)),
+            Field::new("c", &None::<u8>),
+        ];
+        assert_eq!(render(&fields), "b=1");
+        assert!(
+            Rendered {
+                ctx: &[],
+                fields: &fields[..1]
+            }
+            .is_empty()
+        );
+        // On a span or a logger, a `None` takes its key out.
+        let mut list = FieldList::new();
+        set(&mut list, "a", Value::U64(0));
+        set(&mut list, "b", Value::U64(1));
+        set(&mut list, "a", Value::Null);
+        set(&mut list, "c", Value::Null);
+        let rendered = Rendered {
+            ctx: &list,
+            fields: &[],
+        };
+        assert_eq!(rendered.to_string(), "b=1");
+        // An entry's `None` hides the `Ctx` field of its key.
+        let hide = [Field::new("b", &None::<u8>)];
+        let rendered = Rendered {
+            ctx: &list,
+            fields: &hide,
+        };
+        assert_eq!(rendered.to_string(), "");
     }
 
     #[test]
@@ -154,12 +216,18 @@ mod tests {
     fn display_values_errors_and_non_finite_floats_are_text() {
         let err = std::io::Error::other("disk full");
         let err = ctxtrace::error(&err);
+        let dbg = ctxtrace::debug(&"a");
         let fields = [
             Field::new("e", &err),
             Field::new("c", &'x'),
             Field::new("nan", &f64::NAN),
+            Field::new("inf", &f64::NEG_INFINITY),
+            Field::new("dbg", &dbg),
         ];
-        assert_eq!(render(&fields), r#"e="disk full" c=x nan=NaN"#);
+        assert_eq!(
+            render(&fields),
+            r#"e="disk full" c=x nan=NaN inf=-inf dbg="\"a\"""#
+        );
     }
 
     #[test]

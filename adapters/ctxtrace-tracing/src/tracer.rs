@@ -409,8 +409,13 @@ impl Span for TracingSpan {
 
     fn set_attribute(&mut self, key: &'static str, value: Value<'_>) {
         if self.shared.id.is_some() {
+            // A `None` for a key the span does not have changes nothing.
+            let unchanged =
+                matches!(value, Value::Null) && !self.fields.iter().any(|(k, _)| *k == key);
             set(&mut self.fields, key, value);
-            self.record_fields();
+            if !unchanged {
+                self.record_fields();
+            }
         }
     }
 

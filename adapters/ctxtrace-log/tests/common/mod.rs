@@ -6,7 +6,7 @@
 
 use std::sync::Mutex;
 
-use log::kv::{self, Key, VisitSource};
+use log::kv::{self, Key, VisitSource, VisitValue};
 
 /// A key-value as captured, with the type `log` gave it.
 #[derive(Clone, Debug, PartialEq)]
@@ -16,6 +16,9 @@ pub enum Kv {
     U64(u64),
     F64(f64),
     Bool(bool),
+    I128(i128),
+    U128(u128),
+    Null,
     /// Anything else, rendered.
     Text(String),
 }
@@ -73,20 +76,56 @@ struct Collect(Vec<(String, Kv)>);
 
 impl<'kvs> VisitSource<'kvs> for Collect {
     fn visit_pair(&mut self, key: Key<'kvs>, value: kv::Value<'kvs>) -> Result<(), kv::Error> {
-        let v = if let Some(b) = value.to_bool() {
-            Kv::Bool(b)
-        } else if let Some(s) = value.to_borrowed_str() {
-            Kv::Str(s.to_owned())
-        } else if let Some(n) = value.to_i64().filter(|n| *n < 0) {
-            Kv::I64(n)
-        } else if let Some(n) = value.to_u64() {
-            Kv::U64(n)
-        } else if let Some(n) = value.to_f64() {
-            Kv::F64(n)
-        } else {
-            Kv::Text(value.to_string())
-        };
+        let mut kind = Kind(None);
+        value.visit(&mut kind)?;
+        let v = kind.0.unwrap_or_else(|| Kv::Text(value.to_string()));
         self.0.push((key.as_str().to_owned(), v));
+        Ok(())
+    }
+}
+
+/// The type `log` gives a value. A non-negative `i64` is taken as a `u64`,
+/// since `log` does not keep the difference for them.
+struct Kind(Option<Kv>);
+
+impl<'v> VisitValue<'v> for &mut Kind {
+    fn visit_any(&mut self, value: kv::Value<'_>) -> Result<(), kv::Error> {
+        self.0 = Some(Kv::Text(value.to_string()));
+        Ok(())
+    }
+    fn visit_null(&mut self) -> Result<(), kv::Error> {
+        self.0 = Some(Kv::Null);
+        Ok(())
+    }
+    fn visit_u64(&mut self, value: u64) -> Result<(), kv::Error> {
+        self.0 = Some(Kv::U64(value));
+        Ok(())
+    }
+    fn visit_i64(&mut self, value: i64) -> Result<(), kv::Error> {
+        self.0 = Some(match u64::try_from(value) {
+            Ok(n) => Kv::U64(n),
+            Err(_) => Kv::I64(value),
+        });
+        Ok(())
+    }
+    fn visit_u128(&mut self, value: u128) -> Result<(), kv::Error> {
+        self.0 = Some(Kv::U128(value));
+        Ok(())
+    }
+    fn visit_i128(&mut self, value: i128) -> Result<(), kv::Error> {
+        self.0 = Some(Kv::I128(value));
+        Ok(())
+    }
+    fn visit_f64(&mut self, value: f64) -> Result<(), kv::Error> {
+        self.0 = Some(Kv::F64(value));
+        Ok(())
+    }
+    fn visit_bool(&mut self, value: bool) -> Result<(), kv::Error> {
+        self.0 = Some(Kv::Bool(value));
+        Ok(())
+    }
+    fn visit_str(&mut self, value: &str) -> Result<(), kv::Error> {
+        self.0 = Some(Kv::Str(value.to_owned()));
         Ok(())
     }
 }
