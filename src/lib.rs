@@ -56,6 +56,49 @@
 //!   bounded, for tests and for inspecting a run (`std`).
 //! - A pair `(A, B)` of tracers or loggers fans out to both.
 //!
+//! # Fields
+//!
+//! A field is a `&'static str` key and a [`Value`] borrowed from the call
+//! site: from [`Span::with_field`] (a span attribute and a logger field),
+//! [`Ctx::with_field`] (the logger only), or after the `;` of a logging macro
+//! (the entry alone). [`Value`]'s docs have a table of every value type and
+//! how each backend writes it. Every backend follows the same rules, and no
+//! line, event or span ever holds a key twice:
+//!
+//! - a span attribute set again overwrites its value;
+//! - a logger field set again replaces the old one;
+//! - an entry's own field overrides a `Ctx` field with the same key;
+//! - within one entry, the last value of a repeated key wins;
+//! - a field whose key is one of a writer's fixed keys, or starts with
+//!   `fields.`, is written `fields.<key>`, one-to-one.
+//!
+//! An entry logged under a span becomes an event on it with the `Ctx`'s
+//! fields ([`Logger::for_each_field`]) and its own. An entry is evaluated
+//! only if the logger or a recording tracer takes its level
+//! ([`Ctx::enabled`], [`Tracer::event_enabled`]); the recording tracers take
+//! `Info` and above unless told otherwise.
+//!
+//! ```
+//! use ctxtrace::{Ctx, MemoryLogger, MemoryTracer, Span, Value};
+//!
+//! let (tracer, logger) = (MemoryTracer::new(), MemoryLogger::new());
+//! let (ctx, mut span) = Ctx::new(tracer.clone(), logger.clone()).start_span("sync_pod");
+//! let ctx = span.with_field(&ctx, "phase", "Pending").with_field("worker", 3);
+//! let ctx = span.with_field(&ctx, "phase", "Running");
+//! ctxtrace::info!(ctx, "synced"; worker = 4);
+//! ctxtrace::debug!(ctx, "a line, but no event: the recorder keeps Info and above");
+//! drop(span);
+//!
+//! let spans = tracer.spans();
+//! let span = spans.find("sync_pod").unwrap();
+//! assert_eq!(span.attributes().collect::<Vec<_>>(), [("phase", Value::Str("Running"))]);
+//! let event = span.events().next().unwrap();
+//! let fields: Vec<_> = event.fields().map(|(k, v)| format!("{k}={v}")).collect();
+//! assert_eq!(fields, ["phase=Running", "worker=4"]);
+//! assert_eq!(span.events().count(), 1);
+//! assert_eq!(logger.entries()[0].field("worker").unwrap().to_string(), "4");
+//! ```
+//!
 //! # Feature flags
 //!
 //! - `std` (default): the memory recorder, the clocks and the writer loggers.

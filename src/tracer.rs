@@ -228,11 +228,13 @@ pub trait Span {
     /// Make it cheap: it is taken once per span.
     fn span_ref(&self) -> Self::Ref;
 
-    /// Sets an attribute. Setting a key again keeps both values, in order.
+    /// Sets an attribute. Setting a key again overwrites its value.
     ///
     /// # For implementors
     ///
-    /// Copy the value: it is borrowed only for this call.
+    /// Copy the value: it is borrowed only for this call. Keep one value per
+    /// key, the latest, in its first place, as the OpenTelemetry
+    /// specification says; a [`Value::Null`] may take the key out.
     fn set_attribute(&mut self, key: &'static str, value: Value<'_>);
 
     /// Sets the status to `code`, with a message for error codes. A later

@@ -76,7 +76,7 @@ const PROGRAM: Program = Program {
     default_workers: 16,
     // A round waits for a few provider calls in turn, each at least until
     // the timer's next millisecond.
-    default_iterations: 300,
+    default_iterations: 150,
 };
 
 fn main() -> ExitCode {
