@@ -55,6 +55,9 @@
 //! - [`MemoryTracer`], [`MemoryLogger`]: record spans and entries in memory,
 //!   bounded, for tests and for inspecting a run (`std`).
 //! - A pair `(A, B)` of tracers or loggers fans out to both.
+//! - [`Either<A, B>`](Either) is one of two tracers or loggers, chosen at run
+//!   time, and an [`Option`] of a tracer or a logger is it or nothing: a flag
+//!   picks the backend and the code that takes the `Ctx` is compiled once.
 //!
 //! # Fields
 //!
@@ -113,6 +116,7 @@
 #![warn(rust_2018_idioms, unreachable_pub)]
 
 mod ctx;
+mod either;
 mod error;
 mod fanout;
 mod level;
@@ -141,6 +145,7 @@ mod writer;
 pub struct ReadmeDoctests;
 
 pub use ctx::Ctx;
+pub use either::Either;
 pub use error::{CodedError, ErrorStatus, ViaDeref, ViaError};
 pub use level::{Level, LevelFilter, ParseLevelError};
 pub use logger::{Logger, Record, SendLogger};

@@ -12,6 +12,13 @@ pub(crate) const LEVEL_KEY: Key = Key::from_static_str("level");
 /// The attribute of the `exception` event, as the semantic conventions name it.
 pub(crate) const EXCEPTION_MESSAGE_KEY: Key = Key::from_static_str("exception.message");
 
+/// The attribute of the `exception` event that names the error's type, as the
+/// semantic conventions name it.
+pub(crate) const EXCEPTION_TYPE_KEY: Key = Key::from_static_str("exception.type");
+
+/// The span attribute that carries the code of an error status.
+pub(crate) const STATUS_CODE_KEY: Key = Key::from_static_str("status.code");
+
 /// The name of the event that records an error, as the semantic conventions
 /// name it.
 pub(crate) const EXCEPTION_EVENT: &str = "exception";
@@ -77,26 +84,33 @@ pub(crate) fn event_attributes<L: Logger>(record: &Record<'_>, context: &L) -> V
     attributes
 }
 
-/// An error status as OpenTelemetry keeps it, and the message of its
-/// `exception` event.
-///
-/// The description is `"<Code>: <message>"`, or `"<Code>"` when the message
-/// is empty; the exception message is the message, or the code's name when
-/// the message is empty.
-pub(crate) fn error_status(
-    code: StatusCode,
-    message: &dyn fmt::Display,
-) -> (opentelemetry::trace::Status, String) {
+/// The description of an error status, which is also the `exception.message`
+/// of its `exception` event: the message, or the code's name when the message
+/// is empty. The code itself goes in the attribute `status.code`.
+pub(crate) fn error_description(code: StatusCode, message: &dyn fmt::Display) -> String {
     let message = message.to_string();
     if message.is_empty() {
-        let name = code.as_str();
-        (opentelemetry::trace::Status::error(name), name.to_owned())
+        code.as_str().to_owned()
     } else {
-        (
-            opentelemetry::trace::Status::error(format!("{code}: {message}")),
-            message,
-        )
+        message
     }
+}
+
+/// The `exception.type` of an error given to `set_status` or `set_error` as
+/// an `E`: the Rust name of `E`, or `None` when `E` is a trait object (`dyn
+/// Error`, `&dyn Error`, `Box<dyn Error + Send + Sync>`, ...), whose concrete
+/// type is not known.
+pub(crate) fn exception_type<E: ?Sized>() -> Option<&'static str> {
+    let name = std::any::type_name::<E>();
+    let mut pointee = name;
+    while let Some(rest) = pointee.strip_prefix('&') {
+        pointee = rest.strip_prefix("mut ").unwrap_or(rest);
+    }
+    let erased = pointee.starts_with("dyn ")
+        || pointee
+            .split_once('<')
+            .is_some_and(|(_, argument)| argument.starts_with("dyn "));
+    (!erased).then_some(name)
 }
 
 #[cfg(test)]
@@ -132,16 +146,32 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_message_describes_the_status_by_its_code() {
-        let (status, message) = error_status(StatusCode::NotFound, &"");
-        assert_eq!(status, opentelemetry::trace::Status::error("NotFound"));
-        assert_eq!(message, "NotFound");
-        let (status, message) = error_status(StatusCode::Unavailable, &"no route");
+    fn an_error_is_described_by_its_message_or_else_its_code() {
+        assert_eq!(error_description(StatusCode::NotFound, &""), "NotFound");
         assert_eq!(
-            status,
-            opentelemetry::trace::Status::error("Unavailable: no route")
+            error_description(StatusCode::Unavailable, &"no route"),
+            "no route"
         );
-        assert_eq!(message, "no route");
+    }
+
+    #[test]
+    fn a_trait_object_has_no_exception_type() {
+        use std::error::Error;
+        assert_eq!(
+            exception_type::<std::io::Error>(),
+            Some(std::any::type_name::<std::io::Error>())
+        );
+        assert_eq!(
+            exception_type::<&std::fmt::Error>(),
+            Some(std::any::type_name::<&std::fmt::Error>())
+        );
+        // A type whose parameter is a trait object is still a known type.
+        assert!(exception_type::<Option<Box<dyn Error>>>().is_some());
+        assert_eq!(exception_type::<dyn Error>(), None);
+        assert_eq!(exception_type::<&dyn Error>(), None);
+        assert_eq!(exception_type::<&mut (dyn Error + Send)>(), None);
+        assert_eq!(exception_type::<Box<dyn Error + Send + Sync>>(), None);
+        assert_eq!(exception_type::<std::sync::Arc<dyn Error>>(), None);
     }
 
     #[test]

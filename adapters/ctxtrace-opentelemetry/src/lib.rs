@@ -37,7 +37,10 @@
 //! let create = spans.iter().find(|s| s.name == "provider.create_pod").unwrap();
 //! let sync = spans.iter().find(|s| s.name == "sync_pod").unwrap();
 //! assert_eq!(create.parent_span_id, sync.span_context.span_id());
-//! assert_eq!(create.status, Status::error("NotFound: image not found"));
+//! // The description is the error's message; the code is an attribute.
+//! assert_eq!(create.status, Status::error("image not found"));
+//! let code = create.attributes.iter().find(|kv| kv.key.as_str() == "status.code").unwrap();
+//! assert_eq!(code.value.as_str(), "NotFound");
 //! assert_eq!(sync.events[0].name, "syncing 2 containers");
 //!
 //! // The logger wrote the OpenTelemetry ids beside the entry.
@@ -56,7 +59,9 @@
 //! | span field | attribute: `&str` → string, `i64` → int, `f64` → double, `bool` → bool, `u64`, `i128`, `u128` → int when it fits in `i64`, else its decimal string; a `Duration` → double, in seconds; `Display` and `Debug` values, errors and paths → their text; `None` → no attribute (the table on [`ctxtrace::Value`] has every kind) |
 //! | entry logged under a span | span event named by the message, with the attribute `level` (`"info"`, ...) and the entry's own fields, typed as above |
 //! | [`StatusCode::Ok`](ctxtrace::StatusCode::Ok) | [`Status::Ok`](opentelemetry::trace::Status::Ok) |
-//! | error status | [`Status::error("<Code>: <message>")`](opentelemetry::trace::Status::error), plus an `exception` event with `exception.message` |
+//! | error status | [`Status::error(message)`](opentelemetry::trace::Status::error): the error's message alone, or the code's name when the message is empty |
+//! | the code of an error status | span attribute `status.code`, the code's name (`"NotFound"`); an ok status has none |
+//! | each error status set | an `exception` event with `exception.message` (the description) and, for an error given to [`set_status`](ctxtrace::Span::set_status) or [`set_error`](ctxtrace::Span::set_error) as a concrete type, `exception.type`: its [`type_name`](core::any::type_name) (none for a trait object such as `Box<dyn Error>`, or for [`set_status_code`](ctxtrace::Span::set_status_code)) |
 //! | trace and span ids | [`SpanIds`](ctxtrace::SpanIds) for loggers, the same 128 and 64 bits |
 //!
 //! The `method` field that ctxtrace adds to the logger of a span's `Ctx` is
@@ -68,8 +73,8 @@
 //!
 //! The status is applied when the span ends, so a later status replaces an
 //! earlier one as ctxtrace promises (OpenTelemetry alone would keep `Ok` over
-//! a later error). A span dropped while its thread panics ends with an
-//! `Internal` error status.
+//! a later error), and `status.code` is the final status's code. A span
+//! dropped while its thread panics ends with an `Internal` error status.
 //!
 //! # Cost
 //!

@@ -4,25 +4,39 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use ctxtrace::{Span, SpanId, SpanIds, StatusCode, TraceId, Value};
-use opentelemetry::Context;
+use ctxtrace::{ErrorStatus, Span, SpanId, SpanIds, StatusCode, TraceId, Value};
 use opentelemetry::trace::{SpanContext, Status, TraceContextExt as _};
+use opentelemetry::{Context, KeyValue};
 
-use crate::convert::{EXCEPTION_EVENT, EXCEPTION_MESSAGE_KEY, error_status, key_value};
+use crate::convert::{
+    EXCEPTION_EVENT, EXCEPTION_MESSAGE_KEY, EXCEPTION_TYPE_KEY, STATUS_CODE_KEY, error_description,
+    exception_type, key_value,
+};
 
 /// An OpenTelemetry span `S` started by [`OtelTracer`](crate::OtelTracer).
 ///
 /// It ends when it is dropped or on [`Span::end`]. Its status is applied when
 /// it ends, so a later status replaces an earlier one (OpenTelemetry itself
-/// would keep an `Ok` over a later error). A span dropped while its thread
-/// panics ends with the status `Internal: panicked while the span was open`,
-/// unless it already had an error status.
+/// would keep an `Ok` over a later error).
+///
+/// An error status is described by the error's message alone, and its code
+/// goes in the span attribute `status.code` (`"NotFound"`). Each error also
+/// adds an `exception` event with `exception.message` and, for an error given
+/// to [`set_status`](Span::set_status) or [`set_error`](Span::set_error) as a
+/// concrete type, `exception.type`: its Rust type name. A trait object
+/// (`Box<dyn Error>`, `&dyn Error`) and a code given with
+/// [`set_status_code`](Span::set_status_code) name no type.
+///
+/// A span dropped while its thread panics ends with the status `panicked
+/// while the span was open` and the code `Internal`, unless it already had an
+/// error status.
 ///
 /// # Examples
 ///
 /// ```
 /// use ctxtrace::{Ctx, NopLogger, Span};
 /// use ctxtrace_opentelemetry::OtelTracer;
+/// use opentelemetry::KeyValue;
 /// use opentelemetry::trace::{Status, TracerProvider as _};
 /// use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider};
 ///
@@ -37,12 +51,19 @@ use crate::convert::{EXCEPTION_EVENT, EXCEPTION_MESSAGE_KEY, error_status, key_v
 /// span.end();
 ///
 /// let spans = exporter.get_finished_spans().unwrap();
-/// assert_eq!(spans[0].status, Status::error("NotFound: entity not found"));
-/// assert_eq!(spans[0].events[0].name, "exception");
+/// assert_eq!(spans[0].status, Status::error("entity not found"));
+/// assert_eq!(spans[0].attributes[0], KeyValue::new("status.code", "NotFound"));
+/// let exception = &spans[0].events[0];
+/// assert_eq!(exception.name, "exception");
+/// assert_eq!(exception.attributes, [
+///     KeyValue::new("exception.message", "entity not found"),
+///     KeyValue::new("exception.type", "std::io::error::Error"),
+/// ]);
 /// ```
 pub struct OtelSpan<S: opentelemetry::trace::Span> {
     shared: Arc<Shared<S>>,
-    status: Option<Status>,
+    /// The status to apply when the span ends, and its code.
+    status: Option<(StatusCode, Status)>,
     /// The attributes, each key once with its latest value, set on the
     /// OpenTelemetry span when it ends: its `set_attribute` would keep every
     /// value of a key set twice.
@@ -107,6 +128,32 @@ impl<S: opentelemetry::trace::Span> OtelSpan<S> {
     pub fn span_context(&self) -> &SpanContext {
         &self.shared.span_context
     }
+
+    /// Keeps `code` as the status to apply when the span ends. An error adds
+    /// its `exception` event now, with `exception.type` when it is known.
+    fn record(
+        &mut self,
+        code: StatusCode,
+        message: &dyn fmt::Display,
+        exception_type: Option<&'static str>,
+    ) {
+        if !self.shared.recording {
+            return;
+        }
+        if code == StatusCode::Ok {
+            self.status = Some((code, Status::Ok));
+            return;
+        }
+        let description = error_description(code, message);
+        let mut attributes = Vec::with_capacity(2);
+        attributes.push(KeyValue::new(EXCEPTION_MESSAGE_KEY, description.clone()));
+        if let Some(name) = exception_type {
+            attributes.push(KeyValue::new(EXCEPTION_TYPE_KEY, name));
+        }
+        self.shared
+            .with_span(|s| s.add_event(EXCEPTION_EVENT, attributes));
+        self.status = Some((code, Status::error(description)));
+    }
 }
 
 impl<S: opentelemetry::trace::Span> Span for OtelSpan<S> {
@@ -136,25 +183,39 @@ impl<S: opentelemetry::trace::Span> Span for OtelSpan<S> {
         }
     }
 
+    fn is_recording(&self) -> bool {
+        self.shared.recording
+    }
+
     fn record_status(&mut self, code: StatusCode, message: &dyn fmt::Display) {
+        self.record(code, message, None);
+    }
+
+    // Overridden to see the error's type, which `record_status` cannot.
+    fn set_status<V, E: ErrorStatus<Via>, Via>(&mut self, result: &Result<V, E>) {
+        match result {
+            Ok(_) => self.record(StatusCode::Ok, &"", None),
+            Err(e) => self.set_error(e),
+        }
+    }
+
+    fn set_error<E: ErrorStatus<Via> + ?Sized, Via>(&mut self, err: &E) {
         if !self.shared.recording {
             return;
         }
-        if code == StatusCode::Ok {
-            self.status = Some(Status::Ok);
-            return;
-        }
-        let (status, message) = error_status(code, message);
-        let attributes = vec![opentelemetry::KeyValue::new(EXCEPTION_MESSAGE_KEY, message)];
-        self.shared
-            .with_span(|s| s.add_event(EXCEPTION_EVENT, attributes));
-        self.status = Some(status);
+        let err = err.as_error();
+        // As in the provided method: an error never gives an ok status.
+        let code = match StatusCode::classify(err) {
+            StatusCode::Ok => StatusCode::Unknown,
+            code => code,
+        };
+        self.record(code, &err, exception_type::<E>());
     }
 }
 
 impl<S: opentelemetry::trace::Span> Drop for OtelSpan<S> {
     fn drop(&mut self) {
-        if std::thread::panicking() && !matches!(self.status, Some(Status::Error { .. })) {
+        if std::thread::panicking() && !matches!(self.status, Some((_, Status::Error { .. }))) {
             self.record_status(StatusCode::Internal, &"panicked while the span was open");
         }
         let status = self.status.take();
@@ -163,7 +224,10 @@ impl<S: opentelemetry::trace::Span> Drop for OtelSpan<S> {
             if !attributes.is_empty() {
                 s.set_attributes(attributes);
             }
-            if let Some(status) = status {
+            if let Some((code, status)) = status {
+                if code != StatusCode::Ok {
+                    s.set_attribute(KeyValue::new(STATUS_CODE_KEY, code.as_str()));
+                }
                 s.set_status(status);
             }
             s.end();

@@ -1,6 +1,7 @@
 //! The spans, attributes, events and statuses that `OtelTracer` exports,
 //! read back from the SDK's in-memory exporter.
 
+use std::any::type_name;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -50,6 +51,11 @@ fn attr<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a Value> {
 
 fn string(s: &str) -> Value {
     Value::String(s.to_owned().into())
+}
+
+/// The `status.code` attribute of a span.
+fn status_code(span: &SpanData) -> Option<&Value> {
+    attr(&span.attributes, "status.code")
 }
 
 #[derive(Debug)]
@@ -227,7 +233,7 @@ fn a_span_with_no_status_is_unset() {
 }
 
 #[test]
-fn an_error_status_has_a_description_and_an_exception_event() {
+fn an_error_status_has_its_message_a_code_attribute_and_an_exception_event() {
     let (exporter, tracer) = setup();
     let ctx = Ctx::new(tracer, NopLogger);
     assert!(handle_queue_item(&ctx).is_err());
@@ -235,12 +241,14 @@ fn an_error_status_has_a_description_and_an_exception_event() {
     let spans = finished(&exporter);
     for name in ["handle_queue_item", "sync_pod", "provider.create_pod"] {
         let span = find(&spans, name);
-        // The code comes from the io::Error found down the source chain.
+        // The description is the message alone; the code, found from the
+        // io::Error down the source chain, is an attribute.
         assert_eq!(
             span.status,
-            Status::error("NotFound: create pod: image not found"),
+            Status::error("create pod: image not found"),
             "{name}"
         );
+        assert_eq!(status_code(span), Some(&string("NotFound")), "{name}");
         let exception = span
             .events
             .iter()
@@ -248,12 +256,38 @@ fn an_error_status_has_a_description_and_an_exception_event() {
             .expect("an exception event");
         assert_eq!(
             exception.attributes,
-            [KeyValue::new(
-                "exception.message",
-                "create pod: image not found"
-            )]
+            [
+                KeyValue::new("exception.message", "create pod: image not found"),
+                KeyValue::new("exception.type", type_name::<ProviderError>()),
+            ]
         );
     }
+}
+
+/// virtual-kubelet's `TestSpanSetStatus`, re-expressed: an error whose
+/// message is "fake msg" and that names no code.
+#[test]
+fn an_error_with_no_code_is_described_by_its_message_alone() {
+    #[derive(Debug)]
+    struct Fake;
+    impl std::fmt::Display for Fake {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("fake msg")
+        }
+    }
+    impl std::error::Error for Fake {}
+
+    let (exporter, tracer) = setup();
+    let (_ctx, mut span) = Ctx::new(tracer, NopLogger).start_span("sync");
+    span.set_status(&Err::<(), _>(Fake));
+    drop(span);
+    let spans = finished(&exporter);
+    assert_eq!(spans[0].status, Status::error("fake msg"));
+    assert_eq!(status_code(&spans[0]), Some(&string("Unknown")));
+    assert_eq!(
+        attr(&spans[0].events[0].attributes, "exception.type"),
+        Some(&string(type_name::<Fake>()))
+    );
 }
 
 #[test]
@@ -264,6 +298,8 @@ fn an_error_with_no_message_is_described_by_its_code() {
     drop(span);
     let spans = finished(&exporter);
     assert_eq!(spans[0].status, Status::error("DeadlineExceeded"));
+    assert_eq!(status_code(&spans[0]), Some(&string("DeadlineExceeded")));
+    // A code given with set_status_code names no type.
     assert_eq!(
         spans[0].events[0].attributes,
         [KeyValue::new("exception.message", "DeadlineExceeded")]
@@ -279,10 +315,43 @@ fn set_error_classifies_any_error() {
     span.set_error(&*err);
     drop(span);
     let spans = finished(&exporter);
-    assert_eq!(
-        spans[0].status,
-        Status::error("PermissionDenied: permission denied")
-    );
+    assert_eq!(spans[0].status, Status::error("permission denied"));
+    assert_eq!(status_code(&spans[0]), Some(&string("PermissionDenied")));
+}
+
+#[test]
+fn the_exception_type_is_the_errors_type_when_it_is_known() {
+    let (exporter, tracer) = setup();
+    let ctx = Ctx::new(tracer, NopLogger);
+    let io_error = || io::Error::new(io::ErrorKind::NotFound, "no such pod");
+
+    let (_c, mut span) = ctx.start_span("concrete");
+    span.set_status(&Err::<(), _>(io_error()));
+    drop(span);
+    let (_c, mut span) = ctx.start_span("set_error");
+    span.set_error(&io_error());
+    drop(span);
+    // Behind a trait object the concrete type is not known.
+    let (_c, mut span) = ctx.start_span("boxed");
+    span.set_status(&Err::<(), _>(boxed(io_error())));
+    drop(span);
+    let (_c, mut span) = ctx.start_span("dyn");
+    let err: &(dyn std::error::Error + 'static) = &io_error();
+    span.set_error(err);
+    drop(span);
+
+    let spans = finished(&exporter);
+    let exception_type = |name: &str| {
+        let span = find(&spans, name);
+        assert_eq!(span.status, Status::error("no such pod"), "{name}");
+        assert_eq!(status_code(span), Some(&string("NotFound")), "{name}");
+        attr(&span.events[0].attributes, "exception.type").cloned()
+    };
+    let io_type = Some(string(type_name::<io::Error>()));
+    assert_eq!(exception_type("concrete"), io_type);
+    assert_eq!(exception_type("set_error"), io_type);
+    assert_eq!(exception_type("boxed"), None);
+    assert_eq!(exception_type("dyn"), None);
 }
 
 #[test]
@@ -300,15 +369,29 @@ fn a_later_status_replaces_an_earlier_one() {
     span.set_status_code(StatusCode::Ok, "");
     drop(span);
 
+    let (_c, mut span) = ctx.start_span("error_then_error");
+    span.set_status_code(StatusCode::Unavailable, "node not ready");
+    span.set_status_code(StatusCode::Aborted, "gave up");
+    drop(span);
+
     let spans = finished(&exporter);
-    assert_eq!(
-        find(&spans, "ok_then_error").status,
-        Status::error("Unavailable: node not ready")
-    );
+    let failed = find(&spans, "ok_then_error");
+    assert_eq!(failed.status, Status::error("node not ready"));
+    assert_eq!(status_code(failed), Some(&string("Unavailable")));
     let retried = find(&spans, "error_then_ok");
     assert_eq!(retried.status, Status::Ok);
-    // The failure that happened on the way is still recorded.
+    // An ok status has no code attribute; the failure that happened on the
+    // way is still recorded.
+    assert_eq!(status_code(retried), None);
     assert_eq!(retried.events[0].name, "exception");
+    let twice = find(&spans, "error_then_error");
+    assert_eq!(twice.status, Status::error("gave up"));
+    assert_eq!(status_code(twice), Some(&string("Aborted")));
+    let codes = twice
+        .attributes
+        .iter()
+        .filter(|kv| kv.key.as_str() == "status.code");
+    assert_eq!(codes.count(), 1);
 }
 
 #[test]
@@ -324,8 +407,9 @@ fn a_span_dropped_in_a_panic_ends_with_an_internal_error() {
     let spans = finished(&exporter);
     assert_eq!(
         spans[0].status,
-        Status::error("Internal: panicked while the span was open")
+        Status::error("panicked while the span was open")
     );
+    assert_eq!(status_code(&spans[0]), Some(&string("Internal")));
     assert_eq!(spans[0].events[0].name, "exception");
 }
 
@@ -339,10 +423,9 @@ fn a_panic_keeps_an_error_status_already_set() {
         panic!("boom");
     }));
     assert!(outcome.is_err());
-    assert_eq!(
-        finished(&exporter)[0].status,
-        Status::error("NotFound: gone")
-    );
+    let spans = finished(&exporter);
+    assert_eq!(spans[0].status, Status::error("gone"));
+    assert_eq!(status_code(&spans[0]), Some(&string("NotFound")));
 }
 
 #[test]
@@ -439,8 +522,9 @@ fn sampled_out_spans_export_nothing_and_still_have_ids() {
     let ctx = Ctx::new(tracer, logger.clone());
     assert!(handle_queue_item(&ctx).is_err());
     assert!(finished(&exporter).is_empty());
-    let (ctx, _span) = ctx.start_span("sync_pod");
+    let (ctx, span) = ctx.start_span("sync_pod");
     assert!(!ctx.span_ref().as_ref().unwrap().is_recording());
+    assert!(!span.is_recording(), "the span says so too");
     ctxtrace::info!(ctx, "still logged");
     assert!(logger.entries().iter().all(|e| e.span_ids().is_some()));
 }
@@ -679,14 +763,11 @@ fn otel_spans_cross_tokio_spawn_and_cancel() {
         |s| matches!(s, Status::Error { description } if description.contains("no such pod"))
     ));
     let slow = find(&spans, "provider.slow");
-    match &slow.status {
-        Status::Error { description } => assert!(
-            description.contains("Cancelled")
-                && description.contains("the future was dropped before it completed"),
-            "{description}"
-        ),
-        other => panic!("expected an error status, got {other:?}"),
-    }
+    assert_eq!(
+        slow.status,
+        Status::error("cancelled: the future was dropped before it completed")
+    );
+    assert_eq!(status_code(slow), Some(&string("Cancelled")));
 }
 
 /// A `Display` that counts how often it is formatted.

@@ -29,8 +29,9 @@ use crate::fields::{FieldList, Rendered, set};
 ///   ([`Span::with_fields`] records once for several). A key set again
 ///   replaces its value.
 /// - **Status.** `otel.status_code` is `"ok"` or `"error"`, and
-///   `otel.status_message` is `"<Code>: <message>"` for errors, as
-///   `tracing-opentelemetry` reads them.
+///   `otel.status_message` is the error's message (the code's name when the
+///   message is empty), as `tracing-opentelemetry` reads them and as the
+///   OpenTelemetry adapter describes a status.
 /// - **Entries.** An entry logged through a span's `Ctx`, at
 ///   [`Level::Info`](ctxtrace::Level::Info) and above unless
 ///   [`with_event_level`](TracingTracer::with_event_level) says otherwise, and
@@ -480,7 +481,8 @@ impl fmt::Debug for TracingSpan {
     }
 }
 
-/// `"<Code>: <message>"`, or `"<Code>"` for an empty message.
+/// The error's message, or the code's name for an empty message, as the
+/// OpenTelemetry adapter describes a status.
 struct Description<'a> {
     code: StatusCode,
     message: &'a dyn fmt::Display,
@@ -492,7 +494,7 @@ impl fmt::Display for Description<'_> {
         if message.is_empty() {
             write!(f, "{}", self.code)
         } else {
-            write!(f, "{}: {message}", self.code)
+            f.write_str(&message)
         }
     }
 }
