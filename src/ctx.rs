@@ -248,7 +248,32 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
     #[inline]
     #[must_use]
     pub fn with_field<V: ToValue>(&self, key: &'static str, value: V) -> Self {
-        self.with_logger(self.logger.with_field(key, value.to_value()))
+        self.with_logger(Self::logger_with_field(&self.logger, key, value.to_value()))
+    }
+
+    /// What [`with_field`](Ctx::with_field) makes of `logger`: the logger with
+    /// the field, kept for span events too
+    /// ([`Logger::with_field_for_events`]) when the tracer's type can record
+    /// them. For a [`Span`] that overrides [`Span::with_fields`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, Logger, MemoryTracer, NopTracer, JsonLogger, Value};
+    ///
+    /// let logger = JsonLogger::new(Vec::new());
+    /// let count = |l: &JsonLogger<Vec<u8>>| { let mut n = 0; l.for_each_field(|_, _| n += 1); n };
+    /// let for_nop = Ctx::<NopTracer, _>::logger_with_field(&logger, "pod", Value::Str("web-1"));
+    /// let for_memory = Ctx::<MemoryTracer, _>::logger_with_field(&logger, "pod", Value::Str("web-1"));
+    /// assert_eq!((count(&for_nop), count(&for_memory)), (0, 1));
+    /// ```
+    #[inline]
+    pub fn logger_with_field(logger: &L, key: &'static str, value: crate::Value<'_>) -> L {
+        if T::ENABLED && !matches!(T::MAX_EVENT_LEVEL, LevelFilter::Off) {
+            logger.with_field_for_events(key, value)
+        } else {
+            logger.with_field(key, value)
+        }
     }
 
     /// This context with another logger of the same type. The tracer and the

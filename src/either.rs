@@ -297,6 +297,14 @@ impl<A: Logger, B: Logger> Logger for Either<A, B> {
     }
 
     #[inline]
+    fn with_field_for_events(&self, key: &'static str, value: Value<'_>) -> Self {
+        match self {
+            Either::Left(l) => Either::Left(l.with_field_for_events(key, value)),
+            Either::Right(l) => Either::Right(l.with_field_for_events(key, value)),
+        }
+    }
+
+    #[inline]
     fn for_each_field(&self, f: impl FnMut(&'static str, Value<'_>)) {
         match self {
             Either::Left(l) => l.for_each_field(f),
@@ -428,6 +436,11 @@ impl<L: Logger> Logger for Option<L> {
     #[inline]
     fn with_method(&self, name: &'static str) -> Self {
         self.as_ref().map(|l| l.with_method(name))
+    }
+
+    #[inline]
+    fn with_field_for_events(&self, key: &'static str, value: Value<'_>) -> Self {
+        self.as_ref().map(|l| l.with_field_for_events(key, value))
     }
 
     #[inline]

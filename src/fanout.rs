@@ -135,6 +135,14 @@ impl<A: Logger, B: Logger> Logger for (A, B) {
         (self.0.with_method(name), self.1.with_method(name))
     }
 
+    #[inline]
+    fn with_field_for_events(&self, key: &'static str, value: Value<'_>) -> Self {
+        (
+            self.0.with_field_for_events(key, value),
+            self.1.with_field_for_events(key, value),
+        )
+    }
+
     /// Both parts were given the same fields: the first part's, or the second
     /// part's when the first keeps none (a nop logger).
     #[inline]

@@ -87,7 +87,15 @@ impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
         JsonLogger {
             core: self
                 .core
-                .with_context(key, value, |buf| push_field(buf, key, value)),
+                .with_context(key, value, false, |buf| push_field(buf, key, value)),
+        }
+    }
+
+    fn with_field_for_events(&self, key: &'static str, value: Value<'_>) -> Self {
+        JsonLogger {
+            core: self
+                .core
+                .with_context(key, value, true, |buf| push_field(buf, key, value)),
         }
     }
 
@@ -127,8 +135,14 @@ impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
                 buf.push(b'"');
             }
             core.push_context(buf, record.fields());
-            for field in record.unique_fields() {
-                push_field(buf, field.key, field.value);
+            if record.repeats_keys() {
+                for field in record.unique_fields() {
+                    push_field(buf, field.key, field.value);
+                }
+            } else {
+                for field in record.fields() {
+                    push_field(buf, field.key, field.value);
+                }
             }
             buf.push(b'}');
         });
@@ -266,13 +280,38 @@ fn push_u00(buf: &mut Vec<u8>, byte: u8) {
     ]);
 }
 
-/// Appends `s` escaped for the inside of a JSON string.
+/// Whether any of the 8 bytes of `w` may need escaping: a control byte, `"`,
+/// `\`, DEL, or any byte of a non-ASCII char (the C1 controls and the line
+/// separators are among those; the others go through the byte table too).
+/// Exact for ASCII: a plain chunk is never sent to the slow path by mistake.
+#[inline]
+fn may_need_escape(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    (below_space
+        | has_zero(w ^ (ONES * u64::from(b'"')))
+        | has_zero(w ^ (ONES * u64::from(b'\\')))
+        | has_zero(w ^ (ONES * 0x7f))
+        | (w & HIGH))
+        != 0
+}
+
+/// Appends `s` escaped for the inside of a JSON string. Runs of plain ASCII
+/// are skipped 8 bytes at a time and copied whole.
 fn escape(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
+        while let Some(chunk) = bytes.get(i..i + 8).and_then(|c| <[u8; 8]>::try_from(c).ok()) {
+            if may_need_escape(u64::from_le_bytes(chunk)) {
+                break;
+            }
+            i += 8;
+        }
+        let Some(&b) = bytes.get(i) else { break };
         let kind = ESCAPE[b as usize];
         if kind == 0 {
             i += 1;
@@ -323,6 +362,51 @@ fn escape(buf: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_word_check_is_exact_for_ascii_and_flags_every_non_ascii_byte() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut chunk = [b'a'; 8];
+                chunk[at] = b;
+                let flagged = may_need_escape(u64::from_le_bytes(chunk));
+                let special = if b.is_ascii() { ESCAPE[usize::from(b)] != 0 } else { true };
+                assert_eq!(flagged, special, "byte {b:#04x} at {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_special_char_is_escaped_at_every_place_of_a_run() {
+        for special in ["\"", "\\", "\n", "\u{1}", "\u{7f}", "\u{85}", "\u{2028}", "é"] {
+            for at in 0..20 {
+                let s = format!("{}{special}{}", "p".repeat(at), "q".repeat(19 - at));
+                let want = format!(
+                    "{}{}{}",
+                    "p".repeat(at),
+                    escaped_slowly(special),
+                    "q".repeat(19 - at)
+                );
+                assert_eq!(escaped(&s), want, "{s:?}");
+            }
+        }
+    }
+
+    /// The escape of one special string, char by char.
+    fn escaped_slowly(s: &str) -> String {
+        s.chars()
+            .map(|c| match c {
+                '"' => "\\\"".to_string(),
+                '\\' => "\\\\".to_string(),
+                '\n' => "\\n".to_string(),
+                c if (c as u32) < 0x20 || (0x7f..=0x9f).contains(&(c as u32)) => {
+                    format!("\\u{:04x}", c as u32)
+                }
+                '\u{2028}' => "\\u2028".to_string(),
+                c => c.to_string(),
+            })
+            .collect()
+    }
 
     fn escaped(s: &str) -> String {
         let mut buf = Vec::new();

@@ -135,12 +135,30 @@ impl<'a> Record<'a> {
     /// ```
     #[inline]
     pub fn unique_fields(&self) -> impl Iterator<Item = &'a Field<'a>> + 'a {
+        UniqueFields {
+            fields: self.fields,
+            next: 0,
+        }
+    }
+
+    /// Whether the entry gives a key more than once. Backends that write the
+    /// fields check it first and take [`fields`](Record::fields) as they are
+    /// when it is `false`, the common case.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Field, Level, Record};
+    ///
+    /// let once = [Field::new("a", &1), Field::new("b", &2)];
+    /// assert!(!Record::new(Level::Info, format_args!("x"), &once).repeats_keys());
+    /// let twice = [Field::new("a", &1), Field::new("a", &2)];
+    /// assert!(Record::new(Level::Info, format_args!("x"), &twice).repeats_keys());
+    /// ```
+    #[inline]
+    pub fn repeats_keys(&self) -> bool {
         let fields = self.fields;
-        fields
-            .iter()
-            .enumerate()
-            .filter(move |&(i, f)| !fields[i + 1..].iter().any(|later| later.key == f.key))
-            .map(|(_, f)| f)
+        (1..fields.len()).any(|i| fields[..i].iter().any(|f| same_key(f.key, fields[i].key)))
     }
 
     /// Whether the entry gives the field `key` itself, which then overrides a
@@ -158,7 +176,7 @@ impl<'a> Record<'a> {
     /// ```
     #[inline]
     pub fn has_field(&self, key: &str) -> bool {
-        self.fields.iter().any(|f| f.key == key)
+        self.fields.iter().any(|f| same_key(f.key, key))
     }
 
     /// The trace and span ids of the span the entry was logged under, when the
@@ -180,6 +198,36 @@ impl<'a> Record<'a> {
     #[inline]
     pub fn span_ids(&self) -> Option<SpanIds> {
         self.span_ids
+    }
+}
+
+/// Whether two keys are the same: compared by length and first byte before
+/// their bytes, so that keys that differ, the common case, cost no `memcmp`.
+#[inline]
+fn same_key(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (a.as_ptr() == b.as_ptr() || (a.as_bytes().first() == b.as_bytes().first() && a == b))
+}
+
+/// The iterator of [`Record::unique_fields`]: each field that no later field
+/// of the entry replaces.
+struct UniqueFields<'a> {
+    fields: &'a [Field<'a>],
+    next: usize,
+}
+
+impl<'a> Iterator for UniqueFields<'a> {
+    type Item = &'a Field<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a Field<'a>> {
+        loop {
+            let field = self.fields.get(self.next)?;
+            self.next += 1;
+            let later = self.fields.get(self.next..).unwrap_or_default();
+            if !later.iter().any(|f| same_key(f.key, field.key)) {
+                return Some(field);
+            }
+        }
     }
 }
 
@@ -266,6 +314,37 @@ pub trait Logger: Clone {
     /// Copy the value into your own storage: it is borrowed only for this call.
     #[must_use]
     fn with_field(&self, key: &'static str, value: Value<'_>) -> Self;
+
+    /// [`with_field`](Self::with_field), for a `Ctx` whose tracer records
+    /// events: the logger also keeps the value for
+    /// [`for_each_field`](Self::for_each_field), which gives it to the
+    /// events. [`Ctx::with_field`](crate::Ctx::with_field) and
+    /// [`Span::with_field`](crate::Span::with_field) call it instead of
+    /// `with_field` when the tracer's type can record events.
+    ///
+    /// # For implementors
+    ///
+    /// The default calls [`with_field`](Self::with_field). A logger that
+    /// keeps its fields rendered, as the writer loggers do, can keep a typed
+    /// copy here only, so that a `Ctx` with a nop tracer does not pay for it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{JsonLogger, Logger, Value};
+    ///
+    /// let logger = JsonLogger::new(Vec::new());
+    /// let mut kept = Vec::new();
+    /// logger.with_field("pod", Value::Str("web-1")).for_each_field(|k, _| kept.push(k));
+    /// assert!(kept.is_empty());
+    /// logger.with_field_for_events("pod", Value::Str("web-1")).for_each_field(|k, _| kept.push(k));
+    /// assert_eq!(kept, ["pod"]);
+    /// ```
+    #[must_use]
+    #[inline]
+    fn with_field_for_events(&self, key: &'static str, value: Value<'_>) -> Self {
+        self.with_field(key, value)
+    }
 
     /// A logger that writes `method = <name>` on every later entry.
     /// [`Ctx::start_span`](crate::Ctx::start_span) calls it with the span's name.

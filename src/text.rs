@@ -80,11 +80,19 @@ impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
     }
 
     fn with_field(&self, key: &'static str, value: Value<'_>) -> Self {
-        let core = self.core.with_context(key, value, |buf| {
-            let mut scratch = Vec::new();
-            push_field(buf, &mut scratch, key, value);
-        });
-        TextLogger { core }
+        TextLogger {
+            core: self.core.with_context(key, value, false, |buf| {
+                push_field(buf, &mut Vec::new(), key, value);
+            }),
+        }
+    }
+
+    fn with_field_for_events(&self, key: &'static str, value: Value<'_>) -> Self {
+        TextLogger {
+            core: self.core.with_context(key, value, true, |buf| {
+                push_field(buf, &mut Vec::new(), key, value);
+            }),
+        }
     }
 
     fn with_method(&self, name: &'static str) -> Self {
@@ -124,8 +132,14 @@ impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
                 None => push_rendered(buf, scratch, record.message()),
             }
             core.push_context(buf, record.fields());
-            for field in record.unique_fields() {
-                push_field(buf, scratch, field.key, field.value);
+            if record.repeats_keys() {
+                for field in record.unique_fields() {
+                    push_field(buf, scratch, field.key, field.value);
+                }
+            } else {
+                for field in record.fields() {
+                    push_field(buf, scratch, field.key, field.value);
+                }
             }
         });
     }

@@ -309,6 +309,7 @@ pub trait Span {
     /// [`Ctx::with_field`](crate::Ctx::with_field); there is no need to
     /// override it.
     #[must_use]
+    #[inline]
     fn with_field<T: Tracer, L: Logger, V: ToValue>(
         &mut self,
         ctx: &Ctx<T, L>,
@@ -354,7 +355,7 @@ pub trait Span {
         let mut logger = ctx.logger().clone();
         for field in fields {
             self.set_attribute(field.key, field.value);
-            logger = logger.with_field(field.key, field.value);
+            logger = Ctx::<T, L>::logger_with_field(&logger, field.key, field.value);
         }
         ctx.with_logger(logger)
     }

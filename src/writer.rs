@@ -270,17 +270,18 @@ impl<W: Write, C: crate::Clock> WriterCore<W, C> {
     }
 
     /// A copy whose context has the field `key`, rendered by `render`, in
-    /// place of any earlier field with that key. `value` is kept too, for
-    /// [`for_each_field`](WriterCore::for_each_field).
+    /// place of any earlier field with that key. With `keep`, `value` is kept
+    /// too, for [`for_each_field`](WriterCore::for_each_field).
     pub(crate) fn with_context(
         &self,
         key: &'static str,
         value: crate::Value<'_>,
+        keep: bool,
         render: impl FnOnce(&mut Vec<u8>),
     ) -> Self {
         let context = match &self.context {
-            Some(context) => context.with(key, value, render),
-            None => Context::default().with(key, value, render),
+            Some(context) => context.with(key, value, keep, render),
+            None => Context::default().with(key, value, keep, render),
         };
         WriterCore {
             context: Some(std::sync::Arc::new(context)),
@@ -311,33 +312,35 @@ impl<W: Write, C: crate::Clock> WriterCore<W, C> {
 }
 
 /// The fields of a `Ctx`, rendered once in a writer's format, with where each
-/// one ends so that one can be replaced or left out, and each value kept as
-/// it was given, for tracers that put the `Ctx`'s fields on span events.
+/// one ends so that one can be replaced or left out, and, for a `Ctx` whose
+/// tracer records events, each value kept as it was given.
 ///
 /// `text` holds the rendered fields first, up to `rendered`, then the raw
-/// strings of the kept values; both live in one buffer, so a field costs no
-/// allocation beyond the context's own.
+/// text of kept values that the rendered form does not hold as they are
+/// (escaped strings, `Display` values); both live in one buffer. A string
+/// written unescaped, the common case, is kept as a place in its own
+/// rendered field. `kept` runs beside `slots`, and is empty (no allocation,
+/// no work) while no field is kept.
 #[derive(Debug, Default)]
 pub(crate) struct Context {
     text: Vec<u8>,
     rendered: usize,
-    slots: Vec<Slot>,
+    /// Each field's key and where its rendered form ends.
+    slots: Vec<(&'static str, usize)>,
+    kept: Vec<Kept>,
 }
 
-/// One field of a [`Context`]: its key, where its rendered form ends, and its
-/// value.
-#[derive(Clone, Copy, Debug)]
-struct Slot {
-    key: &'static str,
-    end: usize,
-    value: Kept,
-}
-
-/// A value as a context keeps it: strings (and rendered `Display` values) as
-/// a range of the context's text.
+/// A value as a context keeps it.
 #[derive(Clone, Copy, Debug)]
 enum Kept {
-    Str(usize, usize),
+    /// Not kept: the field was added for a `Ctx` whose tracer records no
+    /// events.
+    Skip,
+    /// A string inside the slot's own rendered field: `len` bytes that start
+    /// `back` bytes before the field's end.
+    InField { back: u32, len: u32 },
+    /// A string in the raw part of the context's text.
+    Raw(usize, usize),
     I64(i64),
     U64(u64),
     F64(f64),
@@ -351,67 +354,85 @@ impl Context {
         &self,
         key: &'static str,
         value: crate::Value<'_>,
+        keep: bool,
         render: impl FnOnce(&mut Vec<u8>),
     ) -> Context {
-        let mut text = Vec::with_capacity(self.text.len() + 64);
+        let keeping = keep || !self.kept.is_empty();
+        let mut text = Vec::with_capacity(self.text.len() + 32);
         let mut slots = Vec::with_capacity(self.slots.len() + 1);
+        let mut kept = Vec::with_capacity(if keeping { self.slots.len() + 1 } else { 0 });
         let mut start = 0;
-        for slot in &self.slots {
-            if slot.key != key {
-                text.extend_from_slice(&self.text[start..slot.end]);
-                slots.push(Slot {
-                    end: text.len(),
-                    ..*slot
-                });
+        for (i, &(k, end)) in self.slots.iter().enumerate() {
+            if k != key {
+                text.extend_from_slice(&self.text[start..end]);
+                slots.push((k, text.len()));
+                if keeping {
+                    kept.push(self.kept.get(i).copied().unwrap_or(Kept::Skip));
+                }
             }
-            start = slot.end;
+            start = end;
         }
+        let field = text.len();
         render(&mut text);
-        let placeholder = Kept::Bool(false);
-        slots.push(Slot {
-            key,
-            end: text.len(),
-            value: placeholder,
-        });
+        slots.push((key, text.len()));
         let rendered = text.len();
-        // The kept strings, after the rendered part.
-        let last = slots.len() - 1;
-        for slot in &mut slots[..last] {
-            if let Kept::Str(a, b) = slot.value {
-                let from = text.len();
-                text.extend_from_slice(&self.text[a..b]);
-                slot.value = Kept::Str(from, text.len());
+        if keeping {
+            let new = if keep {
+                keep_in_field(&text[field..], value)
+            } else {
+                Kept::Skip
+            };
+            // The raw part: the old one's kept strings, then the new value's
+            // if its rendered field does not hold it.
+            if self.text.len() > self.rendered {
+                for kept in &mut kept {
+                    if let Kept::Raw(a, b) = *kept {
+                        let from = text.len();
+                        text.extend_from_slice(&self.text[a..b]);
+                        *kept = Kept::Raw(from, text.len());
+                    }
+                }
             }
+            kept.push(match new {
+                Kept::Null => keep_raw(&mut text, value),
+                new => new,
+            });
         }
-        slots[last].value = keep(&mut text, value);
         Context {
             text,
             rendered,
             slots,
+            kept,
         }
     }
 
     fn push(&self, buf: &mut Vec<u8>, entry: &[crate::Field<'_>]) {
         let overridden = |k: &str| entry.iter().any(|f| f.key == k);
-        if entry.is_empty() || !self.slots.iter().any(|slot| overridden(slot.key)) {
+        if entry.is_empty() || !self.slots.iter().any(|&(k, _)| overridden(k)) {
             buf.extend_from_slice(&self.text[..self.rendered]);
             return;
         }
         let mut start = 0;
-        for slot in &self.slots {
-            if !overridden(slot.key) {
-                buf.extend_from_slice(&self.text[start..slot.end]);
+        for &(k, end) in &self.slots {
+            if !overridden(k) {
+                buf.extend_from_slice(&self.text[start..end]);
             }
-            start = slot.end;
+            start = end;
         }
     }
 
     fn for_each(&self, mut f: impl FnMut(&'static str, crate::Value<'_>)) {
-        for slot in &self.slots {
-            let value = match slot.value {
-                Kept::Str(a, b) => {
-                    crate::Value::Str(std::str::from_utf8(&self.text[a..b]).unwrap_or_default())
+        let str_at = |a: usize, b: usize| {
+            crate::Value::Str(std::str::from_utf8(&self.text[a..b]).unwrap_or_default())
+        };
+        for (&(key, end), &kept) in self.slots.iter().zip(&self.kept) {
+            let value = match kept {
+                Kept::Skip => continue,
+                Kept::InField { back, len } => {
+                    let start = end - back as usize;
+                    str_at(start, start + len as usize)
                 }
+                Kept::Raw(a, b) => str_at(a, b),
                 Kept::I64(n) => crate::Value::I64(n),
                 Kept::U64(n) => crate::Value::U64(n),
                 Kept::F64(n) => crate::Value::F64(n),
@@ -419,31 +440,52 @@ impl Context {
                 Kept::Duration(d) => crate::Value::Duration(d),
                 Kept::Null => crate::Value::Null,
             };
-            f(slot.key, value);
+            f(key, value);
         }
     }
 }
 
-/// Keeps `value` for [`Context::for_each`]: 64-bit numbers, bools,
-/// durations and `None` as they are, anything else (128-bit integers
-/// included) as its text, appended to `text`.
-fn keep(text: &mut Vec<u8>, value: crate::Value<'_>) -> Kept {
+/// Keeps `value` without copying when it can: numbers, bools, durations and
+/// `None` as they are, and a string that its rendered `field` holds as it is
+/// (bare in logfmt, before the closing quote in JSON) as its place there.
+/// Anything else is [`Kept::Null`] here, and is kept in the raw part by
+/// [`keep_raw`].
+fn keep_in_field(field: &[u8], value: crate::Value<'_>) -> Kept {
     match value {
         crate::Value::I64(n) => Kept::I64(n),
         crate::Value::U64(n) => Kept::U64(n),
         crate::Value::F64(n) => Kept::F64(n),
         crate::Value::Bool(b) => Kept::Bool(b),
         crate::Value::Duration(d) => Kept::Duration(d),
+        crate::Value::Str(s) => {
+            let s = s.as_bytes();
+            let in_field = |back: usize| {
+                let start = field.len().checked_sub(back)?;
+                let (back, len) = (u32::try_from(back).ok()?, u32::try_from(s.len()).ok()?);
+                (field.get(start..start + s.len()) == Some(s)).then_some(Kept::InField { back, len })
+            };
+            in_field(s.len())
+                .or_else(|| in_field(s.len() + 1))
+                .unwrap_or(Kept::Null)
+        }
+        _ => Kept::Null,
+    }
+}
+
+/// Keeps `value` in the raw part of `text`: its text, appended; `None` as
+/// itself.
+fn keep_raw(text: &mut Vec<u8>, value: crate::Value<'_>) -> Kept {
+    match value {
         crate::Value::Null => Kept::Null,
         crate::Value::Str(s) => {
             let from = text.len();
             text.extend_from_slice(s.as_bytes());
-            Kept::Str(from, text.len())
+            Kept::Raw(from, text.len())
         }
         other => {
             let from = text.len();
             let _ = std::fmt::Write::write_fmt(&mut Bytes(text), format_args!("{other}"));
-            Kept::Str(from, text.len())
+            Kept::Raw(from, text.len())
         }
     }
 }
@@ -473,8 +515,14 @@ impl<W, C> std::fmt::Debug for WriterCore<W, C> {
 /// or one that already starts with `fields.`. The second makes the renaming
 /// one-to-one, so a field `level` (written `fields.level`) and a field
 /// `fields.level` (written `fields.fields.level`) never share a key.
+#[inline]
 pub(crate) fn is_renamed(key: &str) -> bool {
-    is_reserved(key) || key.starts_with("fields.")
+    // Most keys start with none of the fixed keys' first letters.
+    match key.as_bytes().first() {
+        Some(b't' | b'l' | b'm' | b's') => is_reserved(key),
+        Some(b'f') => key.starts_with("fields."),
+        _ => false,
+    }
 }
 
 pub(crate) fn is_reserved(key: &str) -> bool {
@@ -706,13 +754,31 @@ mod tests {
     }
 
     #[test]
+    fn a_field_not_kept_is_not_given_to_events() {
+        let push = |text: &'static str| move |buf: &mut Vec<u8>| buf.extend_from_slice(text.as_bytes());
+        let plain = Context::default()
+            .with("a", crate::Value::U64(1), false, push(" a=1"))
+            .with("b", crate::Value::Str("x"), false, push(" b=x"));
+        assert!(plain.kept.is_empty());
+        let mut n = 0;
+        plain.for_each(|_, _| n += 1);
+        assert_eq!(n, 0);
+        // Once one field is kept, the others line up as not kept.
+        let mixed = plain.with("c", crate::Value::Bool(true), true, push(" c=true"));
+        let mut kept = Vec::new();
+        mixed.for_each(|key, value| kept.push(format!("{key}={value:?}")));
+        assert_eq!(kept, ["c=Bool(true)"]);
+        assert_eq!(rendered(&mixed, &[]), " a=1 b=x c=true");
+    }
+
+    #[test]
     fn a_context_field_set_again_replaces_the_earlier_one_in_place_of_order() {
         let push =
             |text: &'static str| move |buf: &mut Vec<u8>| buf.extend_from_slice(text.as_bytes());
         let context = Context::default()
-            .with("a", crate::Value::U64(1), push(" a=1"))
-            .with("b", crate::Value::Str("two"), push(" b=2"))
-            .with("a", crate::display(&3), push(" a=3"));
+            .with("a", crate::Value::U64(1), true, push(" a=1"))
+            .with("b", crate::Value::Str("two"), true, push(" b=2"))
+            .with("a", crate::display(&3), true, push(" a=3"));
         assert_eq!(rendered(&context, &[]), " b=2 a=3");
         let entry = [crate::Field::new("b", &0)];
         assert_eq!(rendered(&context, &entry), " a=3");
@@ -724,15 +790,52 @@ mod tests {
         context.for_each(|key, value| kept.push(format!("{key}={value:?}")));
         assert_eq!(kept, ["b=Str(\"two\")", "a=Str(\"3\")"]);
         let numbers = Context::default()
-            .with("n", crate::Value::I64(-1), push(""))
-            .with("f", crate::Value::F64(0.5), push(""))
-            .with("t", crate::Value::Bool(true), push(""))
-            .with("u", crate::Value::U64(7), push(""));
+            .with("n", crate::Value::I64(-1), true, push(""))
+            .with("f", crate::Value::F64(0.5), true, push(""))
+            .with("t", crate::Value::Bool(true), true, push(""))
+            .with("u", crate::Value::U64(7), true, push(""));
         let mut kept = Vec::new();
         numbers.for_each(|key, value| kept.push(format!("{key}={value:?}")));
         assert_eq!(
             kept,
             ["n=I64(-1)", "f=F64(0.5)", "t=Bool(true)", "u=U64(7)"]
+        );
+    }
+
+    #[test]
+    fn kept_strings_come_back_whether_the_field_holds_them_or_not() {
+        let push = |text: &'static str| move |buf: &mut Vec<u8>| buf.extend_from_slice(text.as_bytes());
+        // Bare (logfmt), quoted (JSON), escaped, and a `Display` value.
+        let context = Context::default()
+            .with("bare", crate::Value::Str("web-1"), true, push(" bare=web-1"))
+            .with("json", crate::Value::Str("n1"), true, push(r#","json":"n1""#))
+            .with("esc", crate::Value::Str("a\"b"), true, push(r#","esc":"a\"b""#))
+            .with("shown", crate::display(&7), true, push(" shown=7"))
+            .with("none", crate::Value::Null, true, push(""));
+        let kept = |context: &Context| {
+            let mut kept = Vec::new();
+            context.for_each(|key, value| kept.push(format!("{key}={value:?}")));
+            kept
+        };
+        let want = [
+            "bare=Str(\"web-1\")",
+            "json=Str(\"n1\")",
+            "esc=Str(\"a\\\"b\")",
+            "shown=Str(\"7\")",
+            "none=Null",
+        ];
+        assert_eq!(kept(&context), want);
+        assert!(matches!(context.kept[0], Kept::InField { .. }));
+        assert!(matches!(context.kept[1], Kept::InField { .. }));
+        assert!(matches!(context.kept[2], Kept::Raw(..)));
+        // Rebuilt around a replaced key, every kept value moves with it.
+        let context = context.with("bare", crate::Value::Str("web-2"), true, push(" bare=web-2"));
+        let mut want = want[1..].to_vec();
+        want.push("bare=Str(\"web-2\")");
+        assert_eq!(kept(&context), want);
+        assert_eq!(
+            rendered(&context, &[]),
+            r#","json":"n1","esc":"a\"b" shown=7 bare=web-2"#
         );
     }
 

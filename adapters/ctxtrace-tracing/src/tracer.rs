@@ -442,7 +442,7 @@ impl Span for TracingSpan {
             if self.shared.id.is_some() {
                 set(&mut self.fields, field.key, field.value);
             }
-            logger = logger.with_field(field.key, field.value);
+            logger = Ctx::<T, L>::logger_with_field(&logger, field.key, field.value);
         }
         if !fields.is_empty() {
             self.record_fields();
