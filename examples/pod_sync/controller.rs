@@ -1,15 +1,14 @@
-//! The pod controller on threads: the informer's handlers, the workers' syncs
-//! and the status sync, each step in a span.
+//! The pod controller on threads: the workers' syncs and the status sync,
+//! each step in a span.
 
 use std::io;
-use std::sync::atomic::Ordering;
 
-use ctxtrace::{Ctx, ErrorStatus, Logger, Span, Tracer};
+use ctxtrace::{Ctx, Logger, Span, Tracer};
 
-use crate::api::{ApiServer, Event, Phase, Pod, PodStatus};
+use crate::api::{ApiServer, Pod, PodStatus};
 use crate::provider::{MockProvider, ProviderPod};
 use crate::queue::Item;
-use crate::reconcile::{MAX_RETRIES, SyncError, step, with_pod, with_status};
+use crate::reconcile::{self, SyncError, step, with_pod};
 use crate::report::Stats;
 use crate::work_queue::WorkQueue;
 
@@ -17,7 +16,7 @@ use crate::work_queue::WorkQueue;
 /// queue between them, and counters for the summary.
 #[derive(Default)]
 pub(crate) struct PodController {
-    kube: ApiServer,
+    pub(crate) kube: ApiServer,
     provider: TracedProvider,
     pub(crate) queue: WorkQueue,
     pub(crate) stats: Stats,
@@ -34,34 +33,12 @@ impl PodController {
 
     /// Syncs one key, and returns it to be requeued if the sync failed and
     /// has retries left.
-    fn handle_queue_item(
-        &self,
-        ctx: &Ctx<impl Tracer, impl Logger>,
-        mut item: Item,
-    ) -> Option<Item> {
+    fn handle_queue_item(&self, ctx: &Ctx<impl Tracer, impl Logger>, item: Item) -> Option<Item> {
         let (ctx, mut span) = ctx.start_span("handleQueueItem");
         let ctx = span.with_field(&ctx, "key", item.key.as_str());
         let result = self.sync_pod_from_kubernetes(&ctx, &item.key);
         span.set_status(&result);
-        self.stats.syncs.fetch_add(1, Ordering::Relaxed);
-
-        let Err(err) = result else {
-            ctxtrace::info!(ctx, "synced pod"; retries = item.retries);
-            return None;
-        };
-        self.stats.sync_error(err.status_code());
-        if item.retries < MAX_RETRIES {
-            self.stats.requeues.fetch_add(1, Ordering::Relaxed);
-            ctxtrace::warn!(ctx, "sync failed, requeuing";
-                retries = item.retries, error = ctxtrace::error(&err));
-            item.retries += 1;
-            Some(item)
-        } else {
-            self.stats.dropped_keys.fetch_add(1, Ordering::Relaxed);
-            ctxtrace::error!(ctx, "sync failed {} times, dropping key", item.retries + 1;
-                error = ctxtrace::error(&err));
-            None
-        }
+        reconcile::finish_queue_item(&ctx, &self.stats, item, result)
     }
 
     /// Compares Kubernetes with the provider: a pod that Kubernetes no longer
@@ -84,9 +61,8 @@ impl PodController {
     }
 
     /// Makes the provider run `pod`. When the provider fails, the pod is
-    /// marked `Failed` with reason `ProviderFailed` in Kubernetes, as
-    /// virtual-kubelet's `handleProviderError` does, and the error goes up so
-    /// the key is retried.
+    /// marked `Failed` in Kubernetes, and the error goes up so the key is
+    /// retried.
     fn sync_pod_in_provider(
         &self,
         ctx: &Ctx<impl Tracer, impl Logger>,
@@ -95,10 +71,7 @@ impl PodController {
         let (ctx, mut span) = ctx.start_span("syncPodInProvider");
         let result = self.create_or_update_pod(&ctx, pod);
         if let Err(err) = &result {
-            let failed = PodStatus::new(Phase::Failed, "ProviderFailed");
-            let ctx = with_status(&mut span, &ctx, &failed);
-            ctxtrace::warn!(ctx, "provider failed to run the pod"; error = ctxtrace::error(err));
-            self.kube.update_status(&pod.key, failed);
+            reconcile::mark_provider_failed(&mut span, &ctx, &self.kube, pod, err);
         }
         span.set_status(&result);
         result
@@ -114,9 +87,7 @@ impl PodController {
         let (ctx, mut span) = ctx.start_span("createOrUpdatePod");
         let result = self.apply_to_provider(&ctx, pod);
         if let Ok(status) = &result {
-            let ctx = with_status(&mut span, &ctx, status);
-            ctxtrace::debug!(ctx, "pod is {} in the provider", status.phase;
-                generation = pod.generation);
+            reconcile::log_provider_status(&mut span, &ctx, pod, status);
         }
         span.set_status(&result);
         result.map(drop)
@@ -144,17 +115,7 @@ impl PodController {
     /// the provider does not have is already deleted: not an error.
     fn delete_pod(&self, ctx: &Ctx<impl Tracer, impl Logger>, key: &str) -> Result<(), SyncError> {
         let (ctx, mut span) = ctx.start_span("deletePod");
-        let result = match self.provider.delete_pod(&ctx, key) {
-            Ok(()) => {
-                ctxtrace::info!(ctx, "deleted pod from the provider");
-                Ok(())
-            }
-            Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                ctxtrace::debug!(ctx, "pod was already gone from the provider");
-                Ok(())
-            }
-            Err(source) => Err(SyncError::new("delete pod", source)),
-        };
+        let result = reconcile::finish_delete(&ctx, self.provider.delete_pod(&ctx, key));
         span.set_status(&result);
         result
     }
@@ -179,52 +140,7 @@ impl PodController {
         let ctx = with_pod(&mut span, &ctx, pod);
         let result = self.provider.get_pod_status(&ctx, &pod.key);
         span.set_status(&result);
-        self.stats.status_updates.fetch_add(1, Ordering::Relaxed);
-        match result {
-            Ok(status) if status == pod.status => false,
-            Ok(status) => {
-                let ctx = with_status(&mut span, &ctx, &status);
-                ctxtrace::info!(ctx, "pod status changed"; from = pod.status.phase);
-                self.kube.update_status(&pod.key, status);
-                true
-            }
-            Err(err) => {
-                self.stats.status_error(err.status_code());
-                ctxtrace::warn!(ctx, "could not get pod status"; error = ctxtrace::error(&err));
-                false
-            }
-        }
-    }
-
-    /// One round of changes in Kubernetes, each passed to the informer's
-    /// handler for its kind: the first round adds every pod, later rounds
-    /// update, delete or re-create a few.
-    pub(crate) fn informer_round(
-        &self,
-        ctx: &Ctx<impl Tracer, impl Logger>,
-        pods: usize,
-        round: u64,
-    ) {
-        for slot in 0..pods {
-            if let Some((event, key)) = self.kube.simulate_change(slot, round) {
-                self.handle_event(ctx, event, key, round);
-            }
-        }
-    }
-
-    /// An informer event handler: enqueues the pod's key. Each event is a
-    /// trace of its own, like virtual-kubelet's `AddFunc` and friends.
-    fn handle_event(
-        &self,
-        ctx: &Ctx<impl Tracer, impl Logger>,
-        event: Event,
-        key: String,
-        round: u64,
-    ) {
-        let (ctx, mut span) = ctx.start_span(event.handler());
-        let ctx = span.with_field(&ctx, "key", key.as_str());
-        ctxtrace::debug!(ctx, "enqueuing pod"; round = round);
-        self.queue.add(Item { key, retries: 0 });
+        reconcile::finish_status_update(&mut span, &ctx, &self.kube, &self.stats, pod, result)
     }
 }
 

@@ -5,8 +5,8 @@
 //!
 //! - **Kubernetes** ([`api`]). An in-memory API server holds `--pods` pods.
 //!   Each round, it adds, updates and deletes some of them, and the
-//!   informer's event handlers (`AddFunc`, `UpdateFunc`, `DeleteFunc`) put
-//!   the pod's key on a work queue ([`work_queue`]).
+//!   informer's event handlers ([`informer`]: `AddFunc`, `UpdateFunc`,
+//!   `DeleteFunc`) put the pod's key on a work queue ([`work_queue`]).
 //! - **The pod controller** ([`controller`]). `--workers` threads take keys
 //!   off the queue. For each key, `handleQueueItem` runs
 //!   `syncPodFromKubernetes`. That deletes the pod from the provider, or runs
@@ -61,6 +61,7 @@
 mod api;
 mod backend;
 mod controller;
+mod informer;
 mod lock;
 mod options;
 mod provider;
@@ -80,7 +81,7 @@ use ctxtrace::{Ctx, SendLogger, SendTracer};
 use crate::backend::Controller;
 use crate::controller::PodController;
 use crate::options::{Options, Program};
-use crate::reconcile::{QUEUE_NAME, STATUS_SYNC_EVERY};
+use crate::reconcile::STATUS_SYNC_EVERY;
 use crate::report::RunReport;
 
 const PROGRAM: Program = Program {
@@ -121,17 +122,13 @@ impl Controller for Threads {
         let started = Instant::now();
         let rounds = thread::scope(|scope| {
             for worker_id in 0..opts.workers {
-                // Queue fields belong to the worker, not to any span: they go
-                // on the logger alone, and reach every line the worker writes.
-                let ctx = ctx
-                    .with_field("workerId", worker_id)
-                    .with_field("queue", QUEUE_NAME);
+                let ctx = reconcile::worker_ctx(&ctx, worker_id);
                 let controller = &controller;
                 scope.spawn(move || controller.run_worker(&ctx));
             }
             let mut round = 0;
             while !opts.until.reached(round, started.elapsed()) {
-                controller.informer_round(&ctx, opts.pods, round);
+                informer::run_round(&ctx, &controller.kube, &controller.queue, opts.pods, round);
                 controller.queue.wait_until_drained();
                 if round % STATUS_SYNC_EVERY == 0 {
                     controller.update_pod_statuses(&ctx);

@@ -1,10 +1,15 @@
-//! The work queue's bookkeeping: each key queued at most once, and a count of
-//! the items being worked on.
+//! The work queue, but for how a worker waits on it: each key queued at most
+//! once, a count of the items being worked on, and whom to wake when they
+//! change.
 //!
-//! It never waits: a controller keeps it behind a lock and adds its own way
-//! to wait for work and for the queue to drain.
+//! Nothing here waits: each controller's `work_queue` module picks the
+//! [`Signal`] its workers wait on, and adds the waiting, a thread's or a
+//! task's.
 
 use std::collections::{HashSet, VecDeque};
+use std::sync::Mutex;
+
+use crate::lock::lock;
 
 /// A key to sync, and how many times it has been requeued.
 #[derive(Debug)]
@@ -62,5 +67,51 @@ impl QueueState {
 
     pub(crate) fn is_shut_down(&self) -> bool {
         self.shut_down
+    }
+}
+
+/// How a [`WorkQueue`] wakes those that wait on it: a condition variable for
+/// threads, a `tokio::sync::Notify` for tasks.
+pub(crate) trait Signal: Default {
+    /// Wakes one waiter.
+    fn wake_one(&self);
+
+    /// Wakes every waiter there is now.
+    fn wake_all(&self);
+}
+
+/// The queue between the informer and the workers: a [`QueueState`] behind a
+/// lock, with a [`Signal`] for each thing a worker or the informer waits for.
+/// The controller's `work_queue` module adds the waiting.
+#[derive(Default)]
+pub(crate) struct WorkQueue<S> {
+    pub(crate) state: Mutex<QueueState>,
+    /// Signalled when an item is added or the queue shuts down.
+    pub(crate) work: S,
+    /// Signalled when the queue is empty and no item is being worked on.
+    pub(crate) drained: S,
+}
+
+impl<S: Signal> WorkQueue<S> {
+    pub(crate) fn add(&self, item: Item) {
+        if lock(&self.state).push(item) {
+            self.work.wake_one();
+        }
+    }
+
+    /// Marks an item that a worker took as done, and queues `retry`.
+    pub(crate) fn done(&self, retry: Option<Item>) {
+        let mut state = lock(&self.state);
+        if state.done(retry) {
+            self.work.wake_one();
+        }
+        if state.is_drained() {
+            self.drained.wake_all();
+        }
+    }
+
+    pub(crate) fn shut_down(&self) {
+        lock(&self.state).shut_down();
+        self.work.wake_all();
     }
 }

@@ -36,6 +36,8 @@ mod api;
 mod backend;
 mod client;
 mod controller;
+#[path = "../pod_sync/informer.rs"]
+mod informer;
 #[path = "../pod_sync/lock.rs"]
 mod lock;
 #[path = "../pod_sync/options.rs"]
@@ -64,7 +66,7 @@ use tokio::task::JoinSet;
 use crate::backend::Controller;
 use crate::controller::PodController;
 use crate::options::{Options, Program};
-use crate::reconcile::{QUEUE_NAME, STATUS_SYNC_EVERY};
+use crate::reconcile::STATUS_SYNC_EVERY;
 use crate::report::RunReport;
 
 const PROGRAM: Program = Program {
@@ -123,16 +125,12 @@ async fn run<T: SendTracer, L: SendLogger>(ctx: Ctx<T, L>, opts: &Options) -> Ru
     let started = Instant::now();
     let mut workers = JoinSet::new();
     for worker_id in 0..opts.workers {
-        // Queue fields belong to the worker, not to any span: they go on the
-        // logger alone, and reach every line the worker's syncs write.
-        let ctx = ctx
-            .with_field("workerId", worker_id)
-            .with_field("queue", QUEUE_NAME);
+        let ctx = reconcile::worker_ctx(&ctx, worker_id);
         workers.spawn(Arc::clone(&controller).run_worker(ctx));
     }
     let mut rounds = 0;
     while !opts.until.reached(rounds, started.elapsed()) {
-        controller.informer_round(&ctx, opts.pods, rounds);
+        informer::run_round(&ctx, &controller.kube, &controller.queue, opts.pods, rounds);
         controller.queue.wait_until_drained().await;
         if rounds % STATUS_SYNC_EVERY == 0 {
             controller.update_pod_statuses(&ctx).await;
