@@ -305,7 +305,10 @@ fn escape(buf: &mut Vec<u8>, s: &str) {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        while let Some(chunk) = bytes.get(i..i + 8).and_then(|c| <[u8; 8]>::try_from(c).ok()) {
+        while let Some(chunk) = bytes
+            .get(i..i + 8)
+            .and_then(|c| <[u8; 8]>::try_from(c).ok())
+        {
             if may_need_escape(u64::from_le_bytes(chunk)) {
                 break;
             }
@@ -370,7 +373,11 @@ mod tests {
                 let mut chunk = [b'a'; 8];
                 chunk[at] = b;
                 let flagged = may_need_escape(u64::from_le_bytes(chunk));
-                let special = if b.is_ascii() { ESCAPE[usize::from(b)] != 0 } else { true };
+                let special = if b.is_ascii() {
+                    ESCAPE[usize::from(b)] != 0
+                } else {
+                    true
+                };
                 assert_eq!(flagged, special, "byte {b:#04x} at {at}");
             }
         }
@@ -378,7 +385,9 @@ mod tests {
 
     #[test]
     fn every_special_char_is_escaped_at_every_place_of_a_run() {
-        for special in ["\"", "\\", "\n", "\u{1}", "\u{7f}", "\u{85}", "\u{2028}", "é"] {
+        for special in [
+            "\"", "\\", "\n", "\u{1}", "\u{7f}", "\u{85}", "\u{2028}", "é",
+        ] {
             for at in 0..20 {
                 let s = format!("{}{special}{}", "p".repeat(at), "q".repeat(19 - at));
                 let want = format!(

@@ -205,7 +205,8 @@ impl<'a> Record<'a> {
 /// their bytes, so that keys that differ, the common case, cost no `memcmp`.
 #[inline]
 fn same_key(a: &str, b: &str) -> bool {
-    a.len() == b.len() && (a.as_ptr() == b.as_ptr() || (a.as_bytes().first() == b.as_bytes().first() && a == b))
+    a.len() == b.len()
+        && (a.as_ptr() == b.as_ptr() || (a.as_bytes().first() == b.as_bytes().first() && a == b))
 }
 
 /// The iterator of [`Record::unique_fields`]: each field that no later field

@@ -761,8 +761,14 @@ impl Events {
                 fields.push(Stored::copy(key, value, text, wide));
             }
         });
-        for field in record.unique_fields() {
-            fields.push(Stored::copy(field.key, field.value, text, wide));
+        if record.repeats_keys() {
+            for field in record.unique_fields() {
+                fields.push(Stored::copy(field.key, field.value, text, wide));
+            }
+        } else {
+            for field in record.fields() {
+                fields.push(Stored::copy(field.key, field.value, text, wide));
+            }
         }
         let fields = (first, self.fields.len() as u32);
         self.list.push(EventMeta {

@@ -338,7 +338,10 @@ enum Kept {
     Skip,
     /// A string inside the slot's own rendered field: `len` bytes that start
     /// `back` bytes before the field's end.
-    InField { back: u32, len: u32 },
+    InField {
+        back: u32,
+        len: u32,
+    },
     /// A string in the raw part of the context's text.
     Raw(usize, usize),
     I64(i64),
@@ -462,7 +465,8 @@ fn keep_in_field(field: &[u8], value: crate::Value<'_>) -> Kept {
             let in_field = |back: usize| {
                 let start = field.len().checked_sub(back)?;
                 let (back, len) = (u32::try_from(back).ok()?, u32::try_from(s.len()).ok()?);
-                (field.get(start..start + s.len()) == Some(s)).then_some(Kept::InField { back, len })
+                (field.get(start..start + s.len()) == Some(s))
+                    .then_some(Kept::InField { back, len })
             };
             in_field(s.len())
                 .or_else(|| in_field(s.len() + 1))
@@ -755,7 +759,8 @@ mod tests {
 
     #[test]
     fn a_field_not_kept_is_not_given_to_events() {
-        let push = |text: &'static str| move |buf: &mut Vec<u8>| buf.extend_from_slice(text.as_bytes());
+        let push =
+            |text: &'static str| move |buf: &mut Vec<u8>| buf.extend_from_slice(text.as_bytes());
         let plain = Context::default()
             .with("a", crate::Value::U64(1), false, push(" a=1"))
             .with("b", crate::Value::Str("x"), false, push(" b=x"));
@@ -804,12 +809,28 @@ mod tests {
 
     #[test]
     fn kept_strings_come_back_whether_the_field_holds_them_or_not() {
-        let push = |text: &'static str| move |buf: &mut Vec<u8>| buf.extend_from_slice(text.as_bytes());
+        let push =
+            |text: &'static str| move |buf: &mut Vec<u8>| buf.extend_from_slice(text.as_bytes());
         // Bare (logfmt), quoted (JSON), escaped, and a `Display` value.
         let context = Context::default()
-            .with("bare", crate::Value::Str("web-1"), true, push(" bare=web-1"))
-            .with("json", crate::Value::Str("n1"), true, push(r#","json":"n1""#))
-            .with("esc", crate::Value::Str("a\"b"), true, push(r#","esc":"a\"b""#))
+            .with(
+                "bare",
+                crate::Value::Str("web-1"),
+                true,
+                push(" bare=web-1"),
+            )
+            .with(
+                "json",
+                crate::Value::Str("n1"),
+                true,
+                push(r#","json":"n1""#),
+            )
+            .with(
+                "esc",
+                crate::Value::Str("a\"b"),
+                true,
+                push(r#","esc":"a\"b""#),
+            )
             .with("shown", crate::display(&7), true, push(" shown=7"))
             .with("none", crate::Value::Null, true, push(""));
         let kept = |context: &Context| {
@@ -829,7 +850,12 @@ mod tests {
         assert!(matches!(context.kept[1], Kept::InField { .. }));
         assert!(matches!(context.kept[2], Kept::Raw(..)));
         // Rebuilt around a replaced key, every kept value moves with it.
-        let context = context.with("bare", crate::Value::Str("web-2"), true, push(" bare=web-2"));
+        let context = context.with(
+            "bare",
+            crate::Value::Str("web-2"),
+            true,
+            push(" bare=web-2"),
+        );
         let mut want = want[1..].to_vec();
         want.push("bare=Str(\"web-2\")");
         assert_eq!(kept(&context), want);

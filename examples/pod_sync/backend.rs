@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process;
 
 use ctxtrace::{
-    Ctx, JsonLogger, MemoryLogger, MemoryTracer, NopLogger, NopTracer, SendLogger, SendTracer,
-    TextLogger,
+    Ctx, Either, JsonLogger, MemoryLogger, MemoryTracer, NopLogger, NopTracer, SendLogger,
+    SendTracer, TextLogger,
 };
 
 use crate::options::{BackendKind, Options, Program};
@@ -33,8 +33,17 @@ pub(crate) trait Controller {
     fn run<T: SendTracer, L: SendLogger>(self, ctx: Ctx<T, L>, opts: &Options) -> RunReport;
 }
 
-/// Runs `controller` with the backend `opts` asks for. Each arm fixes `T`
-/// and `L`, so the same generic controller is compiled once per backend.
+/// The logger of every backend that records: the memory logger, logfmt or
+/// JSON lines, chosen at run time in one type.
+type Lines = Either<MemoryLogger, Either<TextLogger<LogWriter>, JsonLogger<LogWriter>>>;
+
+/// Runs `controller` with the backend `opts` asks for.
+///
+/// The controller is compiled twice, not once per backend: for
+/// `Ctx<NopTracer, NopLogger>`, which compiles away, and for one
+/// `Ctx<MemoryTracer, Lines>`, whose [`Either`] picks the logger at run time
+/// with no `dyn`. `nop` keeps its own copy because an `Either` carries its
+/// widest side, and the point of `nop` is to cost nothing.
 ///
 /// # Errors
 ///
@@ -44,42 +53,38 @@ pub(crate) fn run(
     opts: &Options,
     controller: impl Controller,
 ) -> Result<(RunReport, BackendReport), String> {
-    let reports = match opts.backend {
-        BackendKind::Nop => {
-            let run = controller.run(Ctx::new(NopTracer, NopLogger), opts);
-            (run, BackendReport::default())
-        }
-        BackendKind::Memory => {
-            let tracer = MemoryTracer::with_capacity(RECORDER_CAPACITY);
-            let logger = MemoryLogger::with_capacity(RECORDER_CAPACITY);
-            let run = controller.run(Ctx::new(tracer.clone(), logger.clone()), opts);
-            let lines = LineReport {
-                written: logger.entries().len() as u64 + logger.dropped(),
-                errors: 0,
-                to: LinesTo::Memory,
-            };
-            (run, BackendReport::new(lines, &tracer))
-        }
+    if opts.backend == BackendKind::Nop {
+        let run = controller.run(Ctx::new(NopTracer, NopLogger), opts);
+        return Ok((run, BackendReport::default()));
+    }
+    let dest = Destination::choose(program, opts);
+    let logger: Lines = match opts.backend {
         BackendKind::Text => {
-            let dest = Destination::choose(program, opts);
-            let tracer = MemoryTracer::with_capacity(RECORDER_CAPACITY);
-            let logger = TextLogger::new(dest.open(program, opts)?);
-            let run = controller.run(Ctx::new(tracer.clone(), logger.clone()), opts);
-            let flushed = logger.flush();
-            let lines = dest.report(logger.lines(), logger.errors(), flushed);
-            (run, BackendReport::new(lines, &tracer))
+            Either::Right(Either::Left(TextLogger::new(dest.open(program, opts)?)))
         }
         BackendKind::Json => {
-            let dest = Destination::choose(program, opts);
-            let tracer = MemoryTracer::with_capacity(RECORDER_CAPACITY);
-            let logger = JsonLogger::new(dest.open(program, opts)?);
-            let run = controller.run(Ctx::new(tracer.clone(), logger.clone()), opts);
-            let flushed = logger.flush();
-            let lines = dest.report(logger.lines(), logger.errors(), flushed);
-            (run, BackendReport::new(lines, &tracer))
+            Either::Right(Either::Right(JsonLogger::new(dest.open(program, opts)?)))
+        }
+        _ => Either::Left(MemoryLogger::with_capacity(RECORDER_CAPACITY)),
+    };
+    let tracer = MemoryTracer::with_capacity(RECORDER_CAPACITY);
+    let run = controller.run(Ctx::new(tracer.clone(), logger.clone()), opts);
+    let lines = match &logger {
+        Either::Left(memory) => LineReport {
+            written: memory.entries().len() as u64 + memory.dropped(),
+            errors: 0,
+            to: LinesTo::Memory,
+        },
+        Either::Right(Either::Left(text)) => {
+            let flushed = text.flush();
+            dest.report(text.lines(), text.errors(), flushed)
+        }
+        Either::Right(Either::Right(json)) => {
+            let flushed = json.flush();
+            dest.report(json.lines(), json.errors(), flushed)
         }
     };
-    Ok(reports)
+    Ok((run, BackendReport::new(lines, &tracer)))
 }
 
 /// Where the text and json lines go: the file `--log-file` names; else

@@ -34,7 +34,7 @@ pub(crate) struct Options {
     pub(crate) log_file: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum BackendKind {
     Nop,
     Memory,
