@@ -5,8 +5,8 @@ use core::fmt;
 use core::future::Future;
 
 use crate::{
-    ErrorStatus, Field, Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode, ToValue,
-    Tracer,
+    Callsite, ErrorStatus, Field, Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode,
+    ToValue, Tracer,
 };
 
 /// The context that instrumented code takes: a tracer, a logger and the
@@ -467,7 +467,33 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
     /// ```
     #[inline]
     pub fn log(&self, level: Level, message: fmt::Arguments<'_>, fields: &[Field<'_>]) {
-        let record = Record::new(level, message, fields).with_span_ids(self.span_ids());
+        self.log_at(&Callsite::UNKNOWN, level, message, fields);
+    }
+
+    /// [`log`](Ctx::log), with where the entry was written. The macros call
+    /// it with a `static` [`Callsite`] of their own.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Callsite, Ctx, Level, MemoryLogger, NopTracer};
+    ///
+    /// static SITE: Callsite<'static> = Callsite::new("podlib", file!(), line!());
+    /// let logger = MemoryLogger::new();
+    /// Ctx::new(NopTracer, logger.clone()).log_at(&SITE, Level::Info, format_args!("x"), &[]);
+    /// assert_eq!(logger.entries()[0].target(), "podlib");
+    /// ```
+    #[inline]
+    pub fn log_at(
+        &self,
+        callsite: &Callsite<'_>,
+        level: Level,
+        message: fmt::Arguments<'_>,
+        fields: &[Field<'_>],
+    ) {
+        let record = Record::new(level, message, fields)
+            .with_span_ids(self.span_ids())
+            .with_callsite(callsite);
         if self.logger_enabled(level) {
             self.logger.log(&record);
         }

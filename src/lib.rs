@@ -148,7 +148,7 @@ pub use ctx::Ctx;
 pub use either::Either;
 pub use error::{CodedError, ErrorStatus, ViaDeref, ViaError};
 pub use level::{Level, LevelFilter, ParseLevelError};
-pub use logger::{Logger, Record, SendLogger};
+pub use logger::{Callsite, Logger, Record, SendLogger};
 pub use nop::{NopLogger, NopSpan, NopTracer};
 pub use status::{Status, StatusCode};
 pub use tracer::{SendTracer, Span, SpanId, SpanIds, TraceId, Tracer};

@@ -30,6 +30,99 @@ pub struct Record<'a> {
     message: fmt::Arguments<'a>,
     fields: &'a [Field<'a>],
     span_ids: Option<SpanIds>,
+    callsite: &'a Callsite<'a>,
+}
+
+/// Where an entry was written: its target, file and line. What a logger
+/// receives with each [`Record`].
+///
+/// The logging macros make one `static` `Callsite` per call, with the
+/// caller's `module_path!()` as the target (or the `target: "..."` given to
+/// the macro), `file!()` and `line!()`, so passing it costs a reference. A
+/// bridge from another logging system borrows its strings for the one call.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Callsite, Ctx, Level, MemoryLogger, NopTracer, Record};
+///
+/// static SITE: Callsite<'static> = Callsite::new("podlib::sync", "src/sync.rs", 42);
+/// let record = Record::new(Level::Info, format_args!("synced"), &[]).with_callsite(&SITE);
+/// assert_eq!((record.target(), record.file(), record.line()), ("podlib::sync", "src/sync.rs", 42));
+///
+/// // The macros fill it in.
+/// let logger = MemoryLogger::new();
+/// ctxtrace::info!(Ctx::new(NopTracer, logger.clone()), "from a module");
+/// assert_eq!(logger.entries()[0].target(), module_path!());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Callsite<'a> {
+    target: &'a str,
+    file: &'a str,
+    line: u32,
+}
+
+impl<'a> Callsite<'a> {
+    /// The call site of a record that says nothing of where it came from:
+    /// an empty target and file, and line 0. [`Record::new`] starts with it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::Callsite;
+    ///
+    /// assert_eq!(Callsite::UNKNOWN.target(), "");
+    /// assert_eq!(Callsite::UNKNOWN.line(), 0);
+    /// ```
+    pub const UNKNOWN: Callsite<'static> = Callsite::new("", "", 0);
+
+    /// A call site. A `const fn`, so the macros can make it a `static`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::Callsite;
+    ///
+    /// const SITE: Callsite<'static> = Callsite::new("podlib", file!(), line!());
+    /// assert_eq!(SITE.target(), "podlib");
+    /// ```
+    pub const fn new(target: &'a str, file: &'a str, line: u32) -> Self {
+        Callsite { target, file, line }
+    }
+
+    /// The target: the module the entry was written in, unless the call
+    /// named another one. Loggers filter and label entries by it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ctxtrace::Callsite::new("podlib", "", 0).target(), "podlib");
+    /// ```
+    pub const fn target(&self) -> &'a str {
+        self.target
+    }
+
+    /// The source file, or `""` when unknown.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ctxtrace::Callsite::new("", "src/lib.rs", 1).file(), "src/lib.rs");
+    /// ```
+    pub const fn file(&self) -> &'a str {
+        self.file
+    }
+
+    /// The line in [`file`](Callsite::file), or 0 when unknown.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ctxtrace::Callsite::new("", "src/lib.rs", 7).line(), 7);
+    /// ```
+    pub const fn line(&self) -> u32 {
+        self.line
+    }
 }
 
 impl<'a> Record<'a> {
@@ -52,6 +145,7 @@ impl<'a> Record<'a> {
             message,
             fields,
             span_ids: None,
+            callsite: &Callsite::UNKNOWN,
         }
     }
 
@@ -70,6 +164,85 @@ impl<'a> Record<'a> {
     #[inline]
     pub fn with_span_ids(self, span_ids: Option<SpanIds>) -> Self {
         Record { span_ids, ..self }
+    }
+
+    /// The same record, with where it was written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Callsite, Level, Record};
+    ///
+    /// let site = Callsite::new("dep", "dep/src/lib.rs", 9);
+    /// let record = Record::new(Level::Warn, format_args!("x"), &[]).with_callsite(&site);
+    /// assert_eq!(record.callsite(), &site);
+    /// ```
+    #[must_use]
+    #[inline]
+    pub fn with_callsite(self, callsite: &'a Callsite<'a>) -> Self {
+        Record { callsite, ..self }
+    }
+
+    /// Where the entry was written ([`Callsite::UNKNOWN`] unless given).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Callsite, Level, Record};
+    ///
+    /// let record = Record::new(Level::Info, format_args!("x"), &[]);
+    /// assert_eq!(record.callsite(), &Callsite::UNKNOWN);
+    /// ```
+    #[inline]
+    pub fn callsite(&self) -> &'a Callsite<'a> {
+        self.callsite
+    }
+
+    /// The target of the entry: [`Callsite::target`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryLogger, NopTracer};
+    ///
+    /// let logger = MemoryLogger::new();
+    /// let ctx = Ctx::new(NopTracer, logger.clone());
+    /// ctxtrace::info!(ctx, target: "podlib", "synced");
+    /// assert_eq!(logger.entries()[0].target(), "podlib");
+    /// ```
+    #[inline]
+    pub fn target(&self) -> &'a str {
+        self.callsite.target
+    }
+
+    /// The source file of the entry: [`Callsite::file`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Callsite, Level, Record};
+    ///
+    /// let site = Callsite::new("", "src/main.rs", 3);
+    /// assert_eq!(Record::new(Level::Info, format_args!("x"), &[]).with_callsite(&site).file(), "src/main.rs");
+    /// ```
+    #[inline]
+    pub fn file(&self) -> &'a str {
+        self.callsite.file
+    }
+
+    /// The line of the entry: [`Callsite::line`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Callsite, Level, Record};
+    ///
+    /// let site = Callsite::new("", "src/main.rs", 3);
+    /// assert_eq!(Record::new(Level::Info, format_args!("x"), &[]).with_callsite(&site).line(), 3);
+    /// ```
+    #[inline]
+    pub fn line(&self) -> u32 {
+        self.callsite.line
     }
 
     /// The entry's level.

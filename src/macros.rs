@@ -25,8 +25,11 @@
 /// ```
 #[macro_export]
 macro_rules! error {
+    ($ctx:expr, target: $target:expr, $($rest:tt)+) => {
+        $crate::__log!(@start $crate::Level::Error, $ctx, $target, $($rest)+)
+    };
     ($ctx:expr, $($rest:tt)+) => {
-        $crate::__log!(@start $crate::Level::Error, $ctx, $($rest)+)
+        $crate::__log!(@start $crate::Level::Error, $ctx, ::core::module_path!(), $($rest)+)
     };
 }
 
@@ -46,8 +49,11 @@ macro_rules! error {
 /// ```
 #[macro_export]
 macro_rules! warn {
+    ($ctx:expr, target: $target:expr, $($rest:tt)+) => {
+        $crate::__log!(@start $crate::Level::Warn, $ctx, $target, $($rest)+)
+    };
     ($ctx:expr, $($rest:tt)+) => {
-        $crate::__log!(@start $crate::Level::Warn, $ctx, $($rest)+)
+        $crate::__log!(@start $crate::Level::Warn, $ctx, ::core::module_path!(), $($rest)+)
     };
 }
 
@@ -96,8 +102,11 @@ macro_rules! warn {
 /// ```
 #[macro_export]
 macro_rules! info {
+    ($ctx:expr, target: $target:expr, $($rest:tt)+) => {
+        $crate::__log!(@start $crate::Level::Info, $ctx, $target, $($rest)+)
+    };
     ($ctx:expr, $($rest:tt)+) => {
-        $crate::__log!(@start $crate::Level::Info, $ctx, $($rest)+)
+        $crate::__log!(@start $crate::Level::Info, $ctx, ::core::module_path!(), $($rest)+)
     };
 }
 
@@ -117,8 +126,11 @@ macro_rules! info {
 /// ```
 #[macro_export]
 macro_rules! debug {
+    ($ctx:expr, target: $target:expr, $($rest:tt)+) => {
+        $crate::__log!(@start $crate::Level::Debug, $ctx, $target, $($rest)+)
+    };
     ($ctx:expr, $($rest:tt)+) => {
-        $crate::__log!(@start $crate::Level::Debug, $ctx, $($rest)+)
+        $crate::__log!(@start $crate::Level::Debug, $ctx, ::core::module_path!(), $($rest)+)
     };
 }
 
@@ -138,8 +150,11 @@ macro_rules! debug {
 /// ```
 #[macro_export]
 macro_rules! trace {
+    ($ctx:expr, target: $target:expr, $($rest:tt)+) => {
+        $crate::__log!(@start $crate::Level::Trace, $ctx, $target, $($rest)+)
+    };
     ($ctx:expr, $($rest:tt)+) => {
-        $crate::__log!(@start $crate::Level::Trace, $ctx, $($rest)+)
+        $crate::__log!(@start $crate::Level::Trace, $ctx, ::core::module_path!(), $($rest)+)
     };
 }
 
@@ -151,35 +166,42 @@ macro_rules! __log {
     // long. Each argument is followed by `,`, by the `;` that starts the
     // fields, or by nothing. A named argument (`n = expr`) keeps its tokens
     // as they are, so that `format_args!` sees the name.
-    (@start $level:expr, $ctx:expr, $fmt:expr $(, $($rest:tt)*)?) => {
-        $crate::__log!(@args $level, $ctx, [$fmt] $(, $($rest)*)?)
+    (@start $level:expr, $ctx:expr, $target:expr, $fmt:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@args $level, $ctx, $target, [$fmt] $(, $($rest)*)?)
     };
-    (@start $level:expr, $ctx:expr, $fmt:expr ; $($fields:tt)*) => {
-        $crate::__log!(@emit $level, $ctx, [$fmt] [$($fields)*])
+    (@start $level:expr, $ctx:expr, $target:expr, $fmt:expr ; $($fields:tt)*) => {
+        $crate::__log!(@emit $level, $ctx, $target, [$fmt] [$($fields)*])
     };
-    (@args $level:expr, $ctx:expr, [$($msg:tt)*] $(,)?) => {
-        $crate::__log!(@emit $level, $ctx, [$($msg)*] [])
+    (@args $level:expr, $ctx:expr, $target:expr, [$($msg:tt)*] $(,)?) => {
+        $crate::__log!(@emit $level, $ctx, $target, [$($msg)*] [])
     };
-    (@args $level:expr, $ctx:expr, [$($msg:tt)*] $(,)? ; $($fields:tt)*) => {
-        $crate::__log!(@emit $level, $ctx, [$($msg)*] [$($fields)*])
+    (@args $level:expr, $ctx:expr, $target:expr, [$($msg:tt)*] $(,)? ; $($fields:tt)*) => {
+        $crate::__log!(@emit $level, $ctx, $target, [$($msg)*] [$($fields)*])
     };
-    (@args $level:expr, $ctx:expr, [$($msg:tt)*] , $name:ident = $arg:expr $(, $($rest:tt)*)?) => {
-        $crate::__log!(@args $level, $ctx, [$($msg)* , $name = $arg] $(, $($rest)*)?)
+    (@args $level:expr, $ctx:expr, $target:expr, [$($msg:tt)*] , $name:ident = $arg:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@args $level, $ctx, $target, [$($msg)* , $name = $arg] $(, $($rest)*)?)
     };
-    (@args $level:expr, $ctx:expr, [$($msg:tt)*] , $name:ident = $arg:expr ; $($fields:tt)*) => {
-        $crate::__log!(@emit $level, $ctx, [$($msg)* , $name = $arg] [$($fields)*])
+    (@args $level:expr, $ctx:expr, $target:expr, [$($msg:tt)*] , $name:ident = $arg:expr ; $($fields:tt)*) => {
+        $crate::__log!(@emit $level, $ctx, $target, [$($msg)* , $name = $arg] [$($fields)*])
     };
-    (@args $level:expr, $ctx:expr, [$($msg:tt)*] , $arg:expr $(, $($rest:tt)*)?) => {
-        $crate::__log!(@args $level, $ctx, [$($msg)* , $arg] $(, $($rest)*)?)
+    (@args $level:expr, $ctx:expr, $target:expr, [$($msg:tt)*] , $arg:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@args $level, $ctx, $target, [$($msg)* , $arg] $(, $($rest)*)?)
     };
-    (@args $level:expr, $ctx:expr, [$($msg:tt)*] , $arg:expr ; $($fields:tt)*) => {
-        $crate::__log!(@emit $level, $ctx, [$($msg)* , $arg] [$($fields)*])
+    (@args $level:expr, $ctx:expr, $target:expr, [$($msg:tt)*] , $arg:expr ; $($fields:tt)*) => {
+        $crate::__log!(@emit $level, $ctx, $target, [$($msg)* , $arg] [$($fields)*])
     };
-    (@emit $level:expr, $ctx:expr, [$($msg:tt)*] [$($fields:tt)*]) => {{
+    (@emit $level:expr, $ctx:expr, $target:expr, [$($msg:tt)*] [$($fields:tt)*]) => {{
         let __ctx = &$ctx;
         let __level = $level;
         if __ctx.enabled(__level) {
-            __ctx.log(__level, ::core::format_args!($($msg)*), &$crate::__log!(@fields [] $($fields)*));
+            static __CALLSITE: $crate::Callsite<'static> =
+                $crate::Callsite::new($target, ::core::file!(), ::core::line!());
+            __ctx.log_at(
+                &__CALLSITE,
+                __level,
+                ::core::format_args!($($msg)*),
+                &$crate::__log!(@fields [] $($fields)*),
+            );
         }
     }};
     // Fields, into an array expression: all at once when none has a sigil

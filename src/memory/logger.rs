@@ -72,6 +72,9 @@ pub struct Entry {
     pub(crate) fields: Vec<(&'static str, OwnedValue)>,
     method: Option<&'static str>,
     span_ids: Option<SpanIds>,
+    target: String,
+    file: String,
+    line: u32,
 }
 
 impl Entry {
@@ -141,6 +144,42 @@ impl Entry {
     /// ```
     pub fn field(&self, key: &str) -> Option<&OwnedValue> {
         self.fields.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// The entry's target: the module that wrote it, unless the call named
+    /// another ([`Record::target`](crate::Record::target)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryLogger, NopTracer};
+    ///
+    /// let logger = MemoryLogger::new();
+    /// let ctx = Ctx::new(NopTracer, logger.clone());
+    /// ctxtrace::info!(ctx, "here");
+    /// ctxtrace::warn!(ctx, target: "podlib::sync", "there");
+    /// let entries = logger.entries();
+    /// assert_eq!(entries[0].target(), module_path!());
+    /// assert_eq!(entries[1].target(), "podlib::sync");
+    /// ```
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The source file and line the entry was written at (`("", 0)` when
+    /// unknown).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryLogger, NopTracer};
+    ///
+    /// let logger = MemoryLogger::new();
+    /// ctxtrace::info!(Ctx::new(NopTracer, logger.clone()), "here"); let line = line!();
+    /// assert_eq!(logger.entries()[0].location(), (file!(), line));
+    /// ```
+    pub fn location(&self) -> (&str, u32) {
+        (&self.file, self.line)
     }
 
     /// The name of the span the entry was logged under, which writer loggers
@@ -415,6 +454,9 @@ impl Logger for MemoryLogger {
             fields,
             method: self.method,
             span_ids: record.span_ids(),
+            target: record.target().to_owned(),
+            file: record.file().to_owned(),
+            line: record.line(),
         };
 
         let mut store = self.store();
