@@ -2,7 +2,8 @@
 //! current span.
 
 use core::fmt;
-use core::future::Future;
+use core::future::{Future, poll_fn};
+use core::pin::pin;
 
 use crate::{
     Callsite, ErrorStatus, Field, Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode,
@@ -330,7 +331,7 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
         F: FnOnce(&Self) -> Result<R, E>,
     {
         let (ctx, mut span) = self.start_span(name);
-        let result = f(&ctx);
+        let result = ctx.tracer.in_scope(&ctx.span, || f(&ctx));
         span.set_status(&result);
         span.end();
         result
@@ -402,7 +403,12 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
             let (ctx, span) = parent.start_span(name);
             drop(parent);
             let mut span = CancelOnDrop(Some(span));
-            let result = f(ctx).await;
+            let (tracer, span_ref) = (ctx.tracer.clone(), ctx.span.clone());
+            let mut future = pin!(f(ctx));
+            // Each poll runs in the span's scope, for code in the future that
+            // reads the backend's own current span (`Tracer::in_scope`).
+            let result =
+                poll_fn(|cx| tracer.in_scope(&span_ref, || future.as_mut().poll(cx))).await;
             span.finish(&result);
             result
         }

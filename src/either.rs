@@ -185,6 +185,15 @@ impl<A: Tracer, B: Tracer> Tracer for Either<A, B> {
     }
 
     #[inline]
+    fn in_scope<R>(&self, span: &Self::SpanRef, f: impl FnOnce() -> R) -> R {
+        match (self, span) {
+            (Either::Left(t), Either::Left(span)) => t.in_scope(span, f),
+            (Either::Right(t), Either::Right(span)) => t.in_scope(span, f),
+            _ => f(),
+        }
+    }
+
+    #[inline]
     fn span_ids(&self, span: &Self::SpanRef) -> Option<SpanIds> {
         match (self, span) {
             (Either::Left(t), Either::Left(span)) if A::ENABLED => t.span_ids(span),
@@ -347,6 +356,14 @@ impl<T: Tracer> Tracer for Option<T> {
     fn add_event<L: Logger>(&self, span: &Self::SpanRef, record: &Record<'_>, context: &L) {
         if let Some(t) = self {
             t.add_event(span, record, context);
+        }
+    }
+
+    #[inline]
+    fn in_scope<R>(&self, span: &Self::SpanRef, f: impl FnOnce() -> R) -> R {
+        match self {
+            Some(t) => t.in_scope(span, f),
+            None => f(),
         }
     }
 

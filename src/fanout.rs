@@ -59,6 +59,11 @@ impl<A: Tracer, B: Tracer> Tracer for (A, B) {
     }
 
     #[inline]
+    fn in_scope<R>(&self, span: &Self::SpanRef, f: impl FnOnce() -> R) -> R {
+        self.0.in_scope(&span.0, || self.1.in_scope(&span.1, f))
+    }
+
+    #[inline]
     fn span_ids(&self, span: &Self::SpanRef) -> Option<SpanIds> {
         let first = if A::ENABLED {
             self.0.span_ids(&span.0)

@@ -119,6 +119,34 @@ pub trait Tracer: Clone {
     /// twice. A span that has already ended may drop the event.
     fn add_event<L: Logger>(&self, span: &Self::SpanRef, record: &Record<'_>, context: &L);
 
+    /// Runs `f` with `span` as the current span of the backend's own
+    /// ecosystem, for code inside it that does not take a `Ctx`: a
+    /// dependency's `tracing` events, say. [`Ctx::in_span`](crate::Ctx::in_span)
+    /// runs its closure in it, and [`Ctx::in_span_async`](crate::Ctx::in_span_async)
+    /// each poll of its future. ctxtrace itself never reads a current span:
+    /// its parents travel in the `Ctx`.
+    ///
+    /// # For implementors
+    ///
+    /// The default runs `f`, at no cost. A tracer over a system with a
+    /// thread-local current span (such as `tracing`'s) enters its span for
+    /// the call and leaves it after, also when `f` panics.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Tracer};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let (ctx, _span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
+    /// assert_eq!(tracer.in_scope(ctx.span_ref(), || 7), 7);
+    /// ```
+    #[inline]
+    fn in_scope<R>(&self, span: &Self::SpanRef, f: impl FnOnce() -> R) -> R {
+        let _ = span;
+        f()
+    }
+
     /// The trace and span ids of `span`, which loggers write beside each entry.
     ///
     /// # For implementors

@@ -18,8 +18,12 @@ use crate::fields::{FieldList, Rendered, set};
 /// - **Parent.** A span's parent is the span carried by the
 ///   [`Ctx`] it was started from, set explicitly; a span started from a root
 ///   `Ctx` is a root span. The thread's current `tracing` span is never used.
-///   The spans are never entered either: entering is per thread, and a `Ctx`
-///   moves across threads and `.await` points.
+/// - **Entered.** [`Ctx::in_span`] runs its closure, and [`Ctx::in_span_async`]
+///   each poll of its future, inside the `tracing` span
+///   ([`Tracer::in_scope`]), so a dependency's `tracing::info!` there is an
+///   event of that span. Spans from [`Ctx::start_span`] are not entered:
+///   entering is per thread, and a `Ctx` moves across threads and `.await`
+///   points.
 /// - **Name.** `tracing` span names are fixed at compile time, so every span
 ///   has the name `ctxtrace.span` and the target `ctxtrace`, and its ctxtrace
 ///   name goes in the field `otel.name`, which `tracing-opentelemetry` reads
@@ -310,6 +314,31 @@ impl Tracer for TracingTracer {
                 }
             },
         }
+    }
+
+    /// Enters the `tracing` span for the call, so that a dependency's
+    /// `tracing` events and spans inside `Ctx::in_span` or
+    /// `Ctx::in_span_async` have it as their parent.
+    fn in_scope<R>(&self, span: &Self::SpanRef, f: impl FnOnce() -> R) -> R {
+        /// Leaves the span when dropped, so a panic in `f` leaves it too.
+        struct Entered<'a>(&'a Dispatch, Id);
+        impl Drop for Entered<'_> {
+            fn drop(&mut self) {
+                self.0.exit(&self.1);
+            }
+        }
+        let Some(shared) = span.as_ref().map(|span| &span.shared) else {
+            return f();
+        };
+        let id = if *shared.open() {
+            shared.id.clone()
+        } else {
+            None
+        };
+        let Some(id) = id else { return f() };
+        shared.dispatch.enter(&id);
+        let _entered = Entered(&shared.dispatch, id);
+        f()
     }
 
     fn event_enabled(&self, span: &Self::SpanRef, level: Level) -> bool {

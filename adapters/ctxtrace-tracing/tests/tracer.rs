@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::future::Future as _;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
@@ -436,4 +437,52 @@ fn a_ruled_out_level_evaluates_nothing_and_makes_no_event() {
     });
     assert_eq!(costly.count(), 0);
     assert!(recorder.recorded().events.is_empty());
+}
+
+/// A dependency that knows nothing of ctxtrace and logs through `tracing`.
+mod dependency {
+    pub fn pull_image(image: &str) {
+        tracing::info!(image, "pulling");
+    }
+}
+
+#[test]
+fn a_dependencys_event_inside_in_span_is_an_event_of_that_span() {
+    let recorder = Recorder::new();
+    tracing::subscriber::with_default(recorder.subscriber(), || {
+        let ctx = Ctx::new(TracingTracer::new(), NopLogger);
+        let _: Result<(), io::Error> = ctx.in_span("provider.create_pod", |_ctx| {
+            dependency::pull_image("nginx:1.27");
+            Ok(())
+        });
+        // After the span, the dependency's events are back at the root.
+        dependency::pull_image("outside");
+        // In the future of `in_span_async`, on every poll.
+        let future = ctx.in_span_async("provider.pull", |_ctx| async {
+            dependency::pull_image("async");
+            Ok::<_, io::Error>(())
+        });
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut future = std::pin::pin!(future);
+        assert!(future.as_mut().poll(&mut cx).is_ready());
+    });
+    let recorded = recorder.recorded();
+    let events: Vec<_> = recorded
+        .events
+        .iter()
+        .filter(|e| e.message() == "pulling")
+        .collect();
+    assert_eq!(events.len(), 3);
+    assert!(events.iter().all(|e| e.contextual));
+    let parent = |i: usize| {
+        recorded
+            .parent_of_event(events[i])
+            .map(|s| s.name().to_owned())
+    };
+    assert_eq!(parent(0).as_deref(), Some("provider.create_pod"));
+    assert_eq!(parent(1), None);
+    assert_eq!(parent(2).as_deref(), Some("provider.pull"));
+    // Entered and left: every span still closes.
+    assert!(recorded.spans.iter().all(|s| s.closed));
 }
