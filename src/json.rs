@@ -4,7 +4,7 @@ use std::fmt::{self, Write as _};
 use std::io::Write;
 use std::time::Duration;
 
-use crate::writer::{Bytes, WriterCore, is_renamed, push_i64, push_u64, writer_logger_api};
+use crate::writer::{Bytes, WriterCore, is_renamed, push_i64, push_u64, word, writer_logger_api};
 use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 
 /// A logger that writes one JSON object per line.
@@ -286,15 +286,11 @@ fn push_u00(buf: &mut Vec<u8>, byte: u8) {
 /// Exact for ASCII: a plain chunk is never sent to the slow path by mistake.
 #[inline]
 fn may_need_escape(w: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    let below_space = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    (below_space
-        | has_zero(w ^ (ONES * u64::from(b'"')))
-        | has_zero(w ^ (ONES * u64::from(b'\\')))
-        | has_zero(w ^ (ONES * 0x7f))
-        | (w & HIGH))
+    (word::below(w, 0x20)
+        | word::byte(w, b'"')
+        | word::byte(w, b'\\')
+        | word::byte(w, 0x7f)
+        | word::non_ascii(w))
         != 0
 }
 
