@@ -364,7 +364,9 @@ mod tests {
 
     #[test]
     fn the_word_check_is_exact_for_ascii_and_flags_every_non_ascii_byte() {
-        for b in 0..=255u8 {
+        // Every byte at every place; under miri, which is slow, every 5th.
+        let step = if cfg!(miri) { 5 } else { 1 };
+        for b in (0..=255u8).step_by(step) {
             for at in 0..8 {
                 let mut chunk = [b'a'; 8];
                 chunk[at] = b;
@@ -384,7 +386,7 @@ mod tests {
         for special in [
             "\"", "\\", "\n", "\u{1}", "\u{7f}", "\u{85}", "\u{2028}", "é",
         ] {
-            for at in 0..20 {
+            for at in (0..20).filter(|at| !cfg!(miri) || [0, 7, 8, 15, 19].contains(at)) {
                 let s = format!("{}{special}{}", "p".repeat(at), "q".repeat(19 - at));
                 let want = format!(
                     "{}{}{}",

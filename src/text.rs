@@ -300,7 +300,7 @@ mod tests {
         for special in [
             " ", "=", "\"", "\\", "\n", "\u{1}", "\u{7f}", "\u{85}", "\u{200b}", "é", "x",
         ] {
-            for at in 0..20 {
+            for at in (0..20).filter(|at| !cfg!(miri) || [0, 7, 8, 15, 19].contains(at)) {
                 let s = format!("{}{special}{}", "p".repeat(at), "q".repeat(19 - at));
                 assert_eq!(needs_quotes(&s), slow(&s), "{s:?}");
             }
