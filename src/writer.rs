@@ -386,14 +386,13 @@ impl Context {
                 Kept::Skip
             };
             // The raw part: the old one's kept strings, then the new value's
-            // if its rendered field does not hold it.
-            if self.text.len() > self.rendered {
-                for kept in &mut kept {
-                    if let Kept::Raw(a, b) = *kept {
-                        let from = text.len();
-                        text.extend_from_slice(&self.text[a..b]);
-                        *kept = Kept::Raw(from, text.len());
-                    }
+            // if its rendered field does not hold it. Every raw place moves,
+            // an empty one too: the old offsets may lie past the new text.
+            for kept in &mut kept {
+                if let Kept::Raw(a, b) = *kept {
+                    let from = text.len();
+                    text.extend_from_slice(&self.text[a..b]);
+                    *kept = Kept::Raw(from, text.len());
                 }
             }
             kept.push(match new {

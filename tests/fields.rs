@@ -145,6 +145,33 @@ fn renamed_keys_never_meet_the_keys_they_look_like() {
     );
 }
 
+/// Found by the fuzz targets' checks: an empty `Display` value, kept apart
+/// from its rendered field, once pointed past the end of the rebuilt
+/// context when an earlier key was set again, and the next event panicked.
+#[test]
+fn an_empty_display_value_survives_an_earlier_key_set_again() {
+    for json in [true, false] {
+        let tracer = MemoryTracer::new();
+        let out = Out::default();
+        let logger = if json {
+            ctxtrace::Either::Left(JsonLogger::new(out.clone()).without_time())
+        } else {
+            ctxtrace::Either::Right(TextLogger::new(out.clone()).without_time())
+        };
+        let (ctx, span) = Ctx::new(tracer.clone(), logger).start_span("sync_pod");
+        let ctx = ctx
+            .with_field("a", "a longer value than the one after")
+            .with_field("empty", ctxtrace::display(&""))
+            .with_field("a", 2);
+        ctxtrace::warn!(ctx, "m");
+        drop(span);
+        let spans = tracer.spans();
+        let event = spans.find("sync_pod").unwrap().events().next().unwrap();
+        let fields: Vec<(&str, Value<'_>)> = event.fields().collect();
+        assert_eq!(fields, [("empty", Value::Str("")), ("a", Value::U64(2))]);
+    }
+}
+
 #[test]
 fn writer_loggers_give_their_ctx_fields_to_span_events() {
     let tracer = MemoryTracer::new();
