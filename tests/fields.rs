@@ -111,8 +111,8 @@ fn json_and_logfmt_lines_hold_one_value_per_key() {
     assert_eq!(
         json.lines(),
         [
-            r#"{"level":"info","msg":"synced","method":"sync_pod","phase":"Running","worker":4,"attempt":2,"fields.method":"mine"}"#,
-            r#"{"level":"info","msg":"again","method":"sync_pod","worker":3,"phase":"Running"}"#,
+            r#"{"level":"info","target":"fields","msg":"synced","method":"sync_pod","phase":"Running","worker":4,"attempt":2,"fields.method":"mine"}"#,
+            r#"{"level":"info","target":"fields","msg":"again","method":"sync_pod","worker":3,"phase":"Running"}"#,
         ]
     );
     assert_eq!(
@@ -136,7 +136,7 @@ fn renamed_keys_never_meet_the_keys_they_look_like() {
     assert_eq!(
         json.lines(),
         [
-            r#"{"level":"info","msg":"m","fields.fields.level":"b","fields.level":"a","a b":1,"a_b":2,"a%20b":3,"":4,"%":5}"#
+            r#"{"level":"info","target":"fields","msg":"m","fields.fields.level":"b","fields.level":"a","a b":1,"a_b":2,"a%20b":3,"":4,"%":5}"#
         ]
     );
     assert_eq!(
