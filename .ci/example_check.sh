@@ -40,14 +40,15 @@ positive() {
     [[ $n =~ ^[0-9]+$ ]] && ((n > 0)) || fail "$1: expected '$2' above 0, got '${n}'"
 }
 
-# Every line of a JSON log must be an object with unique keys, `level` and
+# Every line of a JSON log must be an object with unique keys, `level`, a
+# `target` right after it that is example $2's crate or one of its modules,
 # `msg`, and the trace and span ids; between them, the lines must carry the
 # pod and queue fields.
 check_json_lines() {
-    python3 - "$1" <<'PY'
+    python3 - "$1" "$2" <<'PY'
 import json, re, sys
 
-path = sys.argv[1]
+path, crate = sys.argv[1], sys.argv[2]
 ids = {"trace_id": re.compile(r"[0-9a-f]{32}"), "span_id": re.compile(r"[0-9a-f]{16}")}
 levels = {"trace", "debug", "info", "warn", "error"}
 
@@ -69,6 +70,12 @@ with open(path, encoding="utf-8") as f:
             sys.exit(f"not a JSON object: {where}")
         if entry.get("level") not in levels or not isinstance(entry.get("msg"), str):
             sys.exit(f"no valid level and msg: {where}")
+        target = entry.get("target")
+        if not isinstance(target, str) or not (target == crate or target.startswith(crate + "::")):
+            sys.exit(f"no target in {crate}: {where}")
+        keys = list(entry)
+        if keys.index("target") != keys.index("level") + 1:
+            sys.exit(f"target is not right after level: {where}")
         for key, pattern in ids.items():
             if not isinstance(entry.get(key), str) or not pattern.fullmatch(entry[key]):
                 sys.exit(f"no valid {key}: {where}")
@@ -146,7 +153,7 @@ short_runs() {
         text | json)
             [[ $(value "$out" lines_to) == stderr ]] || fail "$out: lines_to is not stderr"
             [[ $(value "$out" lines_written) == $(wc -l <"$err") ]] || fail "$out: lines_written differs from stderr"
-            "check_${backend}_lines" "$err"
+            "check_${backend}_lines" "$err" "$name"
             ;;
         esac
 
@@ -203,7 +210,7 @@ terminal_run() {
         fail "$name in a terminal: lines_written differs from $log"
     [[ $(grep -A 3 '^line_samples:$' "$out" | grep -c '^    {"time":') == 3 ]] ||
         fail "$out: no 3 sample lines"
-    check_json_lines "$tmp/$name.tty.log"
+    check_json_lines "$tmp/$name.tty.log" "$name"
     echo "terminal: ok, $(wc -l <"$out") lines on the terminal, $(wc -l <"$tmp/$name.tty.log") in $log"
 }
 
@@ -218,7 +225,7 @@ default_run() {
     [[ $(value "$out" backend) == json ]] || fail "$name: the default backend is not json"
     [[ $(value "$out" lines_written) == $(wc -l <"$err") ]] ||
         fail "$name's default run: lines_written differs from stderr"
-    check_json_lines "$err"
+    check_json_lines "$err" "$name"
     sed 's/^/    /' "$out"
     echo "$name default run: ${ms} ms (limit 10000 ms)"
     ((ms < 10000)) || fail "$name's default run took ${ms} ms"

@@ -3,7 +3,8 @@
 //! `io::sink()`: the cost of rendering a line.
 //!
 //! Group `json_line`: a hand-written line (baseline: `write!` into a reused
-//! buffer, no escaping, the time as an integer), `JsonLogger`,
+//! buffer, no escaping, the time as an integer, the target that `JsonLogger`
+//! and tracing-subscriber write by default), `JsonLogger`,
 //! tracing-subscriber's JSON formatter, and slog-json (straight to
 //! `io::sink()`, and behind a `BufWriter`).
 //! Group `text_line`: a hand-written logfmt line, `TextLogger`,
@@ -47,7 +48,7 @@ impl HandLine {
         buf.clear();
         let _ = writeln!(
             buf,
-            r#"{{"time":{time},"level":"info","msg":"syncing {} containers","pod":"{}","namespace":"{}","attempt":{},"containers":{}}}"#,
+            r#"{{"time":{time},"level":"info","target":"json_line","msg":"syncing {} containers","pod":"{}","namespace":"{}","attempt":{},"containers":{}}}"#,
             pod.containers, pod.name, pod.namespace, pod.attempt, pod.containers
         );
         let _ = io::sink().write_all(&buf);

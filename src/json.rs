@@ -10,14 +10,25 @@ use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 /// A logger that writes one JSON object per line.
 ///
 /// The keys come in this order: `time` (RFC 3339, UTC, nanoseconds; left out
-/// with [`without_time`](JsonLogger::without_time)), `level`, `msg`; then
-/// `method`, `trace_id` and `span_id` when the entry was logged under a span
-/// (the ids only when the tracer has ids); then the fields of the `Ctx`, then
-/// the entry's own fields.
+/// with [`without_time`](JsonLogger::without_time)), `level`, `target`,
+/// `msg`; then `method`, `trace_id` and `span_id` when the entry was logged
+/// under a span (the ids only when the tracer has ids); then the fields of
+/// the `Ctx`, then the entry's own fields.
 ///
 /// ```text
-/// {"time":"2026-11-24T10:00:00.123456789Z","level":"info","msg":"syncing pod","method":"sync_pod","trace_id":"…","span_id":"…","pod":"web-1"}
+/// {"time":"2026-11-24T10:00:00.123456789Z","level":"info","target":"podlib::sync","msg":"syncing pod","method":"sync_pod","trace_id":"…","span_id":"…","pod":"web-1"}
 /// ```
+///
+/// - `target` is the record's [target](Record::target): the module that
+///   wrote the entry, or the `target: "..."` given to the macro, so lines
+///   can be grouped and filtered by where they came from. It is written by
+///   default, left out for a record that has none (one logged with
+///   [`Ctx::log`](crate::Ctx::log) rather than the macros), and turned off
+///   with [`without_target`](JsonLogger::without_target). The record's file
+///   and line are not written: they tie every line to the source layout and
+///   cost bytes on each one, and a field named `file` or `line` is common
+///   enough that reserving those keys would rename it. A logger that needs
+///   them reads [`Record::file`] and [`Record::line`].
 ///
 /// - Integers, finite floats and booleans are JSON numbers and booleans; a
 ///   NaN or infinite float is the string `"NaN"`, `"inf"` or `"-inf"`, and
@@ -29,11 +40,12 @@ use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 ///   terminal escape) and U+2028/U+2029 (for JavaScript readers), so every
 ///   line is one line and parses back to the exact strings that were logged.
 ///   Keys are escaped the same way.
-/// - A field whose key is one of the fixed keys is written as
-///   `fields.<key>`, so no field can forge `level` or `msg`. So is a field
-///   whose key already starts with `fields.`, so that the renamed keys never
-///   meet: `level` is written `fields.level`, and `fields.level` is written
-///   `fields.fields.level`.
+/// - A field whose key is one of the fixed keys (`time`, `level`, `target`,
+///   `msg`, `method`, `trace_id`, `span_id`; `target` even when the target
+///   is not written) is written as `fields.<key>`, so no field can forge
+///   `level` or `msg`. So is a field whose key already starts with
+///   `fields.`, so that the renamed keys never meet: `level` is written
+///   `fields.level`, and `fields.level` is written `fields.fields.level`.
 /// - No line holds a key twice: setting a key on the `Ctx` again replaces its
 ///   earlier value, an entry's own field replaces a `Ctx` field with the same
 ///   key, and when an entry gives a key twice the last value wins.
@@ -58,12 +70,12 @@ use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 ///     let ctx = Ctx::new(NopTracer, logger.clone());
 ///     let (ctx, mut span) = ctx.start_span("sync_pod");
 ///     let ctx = span.with_field(&ctx, "pod", "web-1");
-///     ctxtrace::info!(ctx, "syncing {} containers", 2; attempt = 1, ready = false);
+///     ctxtrace::info!(ctx, target: "podlib::sync", "syncing {} containers", 2; attempt = 1, ready = false);
 /// }
 /// let out = String::from_utf8(logger.into_writer().unwrap()).unwrap();
 /// assert_eq!(
 ///     out,
-///     "{\"level\":\"info\",\"msg\":\"syncing 2 containers\",\"method\":\"sync_pod\",\"pod\":\"web-1\",\"attempt\":1,\"ready\":false}\n"
+///     "{\"level\":\"info\",\"target\":\"podlib::sync\",\"msg\":\"syncing 2 containers\",\"method\":\"sync_pod\",\"pod\":\"web-1\",\"attempt\":1,\"ready\":false}\n"
 /// );
 /// ```
 pub struct JsonLogger<W, C = SystemClock> {
@@ -72,8 +84,31 @@ pub struct JsonLogger<W, C = SystemClock> {
 
 writer_logger_api!(
     JsonLogger,
-    r#"{\"level\":\"info\",\"msg\":\"synced\",\"pod\":\"web-1\"}"#
+    target: true,
+    r#"{\"level\":\"info\",\"target\":\"pod_sync\",\"msg\":\"synced\",\"pod\":\"web-1\"}"#
 );
+
+impl<W: Write + Send, C: Clock> JsonLogger<W, C> {
+    /// The same logger, writing no `target`: for a stream whose readers do
+    /// not group by module, or golden files that should not change when
+    /// code moves between modules.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, JsonLogger, NopTracer};
+    ///
+    /// let logger = JsonLogger::new(Vec::new()).without_time().without_target();
+    /// ctxtrace::info!(Ctx::new(NopTracer, logger.clone()), target: "podlib", "synced");
+    /// let out = String::from_utf8(logger.into_writer().unwrap()).unwrap();
+    /// assert_eq!(out, "{\"level\":\"info\",\"msg\":\"synced\"}\n");
+    /// ```
+    #[must_use]
+    pub fn without_target(mut self) -> Self {
+        self.core.target = false;
+        self
+    }
+}
 
 impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
     const MAX_LEVEL: LevelFilter = LevelFilter::Trace;
@@ -121,7 +156,13 @@ impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
             }
             buf.extend_from_slice(b"\"level\":\"");
             buf.extend_from_slice(record.level().as_str().as_bytes());
-            buf.extend_from_slice(b"\",\"msg\":");
+            if let Some(target) = core.target(record) {
+                buf.extend_from_slice(b"\",\"target\":");
+                push_str(buf, target);
+                buf.extend_from_slice(b",\"msg\":");
+            } else {
+                buf.extend_from_slice(b"\",\"msg\":");
+            }
             push_message(buf, record.message());
             if let Some(method) = core.method {
                 buf.extend_from_slice(b",\"method\":");

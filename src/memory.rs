@@ -44,10 +44,10 @@ const POOL_MAX: usize = 1024;
 /// - **Attributes.** A key set again replaces its value.
 /// - **Events.** Every entry logged through a `Ctx` under the span, at
 ///   [`Level::Info`] and above unless [`with_event_level`](Self::with_event_level)
-///   says otherwise. An event carries the entry's level and message, the
-///   `Ctx`'s fields (those added with `with_field`, as the log line has them)
-///   and the entry's own fields, which win over the `Ctx`'s; no event holds a
-///   key twice.
+///   says otherwise. An event carries the entry's level, target and
+///   message, the `Ctx`'s fields (those added with `with_field`, as the log
+///   line has them) and the entry's own fields, which win over the `Ctx`'s;
+///   no event holds a key twice.
 ///
 /// - **Bounded.** It keeps at most [`capacity`](MemoryTracer::capacity) finished
 ///   spans (65,536 by default), drops the oldest beyond that and counts the
@@ -138,6 +138,9 @@ struct EventMeta {
     level: Level,
     unix_nanos: u64,
     message: (u32, u32),
+    /// The record's target, in the text buffer: shared with the event before
+    /// when it has the same one, as the events of a span mostly do.
+    target: (u32, u32),
     fields: (u32, u32),
 }
 
@@ -752,6 +755,10 @@ impl Events {
     /// then the entry's own, each key once.
     fn push<L: Logger>(&mut self, unix_nanos: u64, record: &Record<'_>, context: &L) {
         let message = write_text(&mut self.text, record.message());
+        let target = match self.list.last() {
+            Some(last) if slice(&self.text, last.target) == record.target() => last.target,
+            _ => push_text(&mut self.text, record.target()),
+        };
         let first = self.fields.len() as u32;
         let Events {
             fields, text, wide, ..
@@ -775,6 +782,7 @@ impl Events {
             level: record.level(),
             unix_nanos,
             message,
+            target,
             fields,
         });
     }

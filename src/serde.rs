@@ -53,9 +53,13 @@ mod memory {
 
     impl Serialize for Entry {
         fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            let mut entry = serializer.serialize_struct("Entry", 5)?;
+            let (file, line) = self.location();
+            let mut entry = serializer.serialize_struct("Entry", 8)?;
             entry.serialize_field("level", &self.level())?;
+            entry.serialize_field("target", self.target())?;
             entry.serialize_field("message", self.message())?;
+            entry.serialize_field("file", file)?;
+            entry.serialize_field("line", &line)?;
             entry.serialize_field("method", &self.method())?;
             entry.serialize_field("span_ids", &self.span_ids())?;
             entry.serialize_field(

@@ -13,9 +13,17 @@ use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 /// ```
 ///
 /// The keys come in this order: `time` (left out with
-/// [`without_time`](TextLogger::without_time)), `level`, then `method`,
-/// `trace_id` and `span_id` when the entry was logged under a span, then
-/// `msg`, the fields of the `Ctx`, and the entry's own fields.
+/// [`without_time`](TextLogger::without_time)), `level`, `target` (with
+/// [`with_target`](TextLogger::with_target)), then `method`, `trace_id` and
+/// `span_id` when the entry was logged under a span, then `msg`, the fields
+/// of the `Ctx`, and the entry's own fields.
+///
+/// **Target.** The record's [target](Record::target) (the module that wrote
+/// the entry, or the macro's `target: "..."`) is not written by default, so
+/// that lines meant for a terminal stay short;
+/// [`JsonLogger`](crate::JsonLogger), whose lines go to machines, writes it
+/// by default. A record that has no target gets no `target` key. File and
+/// line are not written, as in [`JsonLogger`](crate::JsonLogger).
 ///
 /// **Values.** Numbers are written in decimal (floats in their `Debug`
 /// form: `0.5`, `1e-7`, `NaN`), a duration in its `Debug` form (`1.5s`,
@@ -34,10 +42,12 @@ use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 /// letter, digit, or one of `_ . - / @ :` is written as `%XX` (its UTF-8, in
 /// upper-case hex: `trace id` is `trace%20id`, `é` is `%C3%A9`), and an
 /// empty key as `%`, so a key can never break the line's structure and two
-/// keys are never written alike. A field whose key is one of the fixed keys,
-/// or starts with `fields.`, is written as `fields.<key>`, so no field can
-/// forge a fixed key and the renamed keys never meet (`level` is
-/// `fields.level`, `fields.level` is `fields.fields.level`).
+/// keys are never written alike. A field whose key is one of the fixed keys
+/// (`time`, `level`, `target`, `msg`, `method`, `trace_id`, `span_id`;
+/// `target` even when the target is not written), or starts with `fields.`,
+/// is written as `fields.<key>`, so no field can forge a fixed key and the
+/// renamed keys never meet (`level` is `fields.level`, `fields.level` is
+/// `fields.fields.level`).
 ///
 /// No line holds a key twice: setting a key on the `Ctx` again replaces its
 /// earlier value, an entry's own field replaces a `Ctx` field with the same
@@ -69,7 +79,28 @@ pub struct TextLogger<W, C = SystemClock> {
     core: WriterCore<W, C>,
 }
 
-writer_logger_api!(TextLogger, "level=info msg=synced pod=web-1");
+writer_logger_api!(TextLogger, target: false, "level=info msg=synced pod=web-1");
+
+impl<W: Write + Send, C: Clock> TextLogger<W, C> {
+    /// The same logger, writing each record's target as `target=` after
+    /// `level=`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, NopTracer, TextLogger};
+    ///
+    /// let logger = TextLogger::new(Vec::new()).without_time().with_target();
+    /// ctxtrace::info!(Ctx::new(NopTracer, logger.clone()), target: "podlib::sync", "synced");
+    /// let out = String::from_utf8(logger.into_writer().unwrap()).unwrap();
+    /// assert_eq!(out, "level=info target=podlib::sync msg=synced\n");
+    /// ```
+    #[must_use]
+    pub fn with_target(mut self) -> Self {
+        self.core.target = true;
+        self
+    }
+}
 
 impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
     const MAX_LEVEL: LevelFilter = LevelFilter::Trace;
@@ -116,6 +147,10 @@ impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
             }
             buf.extend_from_slice(b"level=");
             buf.extend_from_slice(record.level().as_str().as_bytes());
+            if let Some(target) = core.target(record) {
+                buf.extend_from_slice(b" target=");
+                push_str(buf, target);
+            }
             if let Some(method) = core.method {
                 buf.extend_from_slice(b" method=");
                 push_str(buf, method);

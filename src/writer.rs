@@ -1,5 +1,6 @@
 //! What the writer loggers share: the locked sink with its reused buffer and
-//! error count, the level and time options, and number and time formatting.
+//! error count, the level, time and target options, and number and time
+//! formatting.
 
 use std::io::{self, Write};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -242,6 +243,8 @@ pub(crate) struct WriterCore<W, C> {
     pub(crate) method: Option<&'static str>,
     pub(crate) level: crate::LevelFilter,
     pub(crate) time: bool,
+    /// Whether lines carry the record's target.
+    pub(crate) target: bool,
 }
 
 impl<W, C: Clone> Clone for WriterCore<W, C> {
@@ -253,12 +256,15 @@ impl<W, C: Clone> Clone for WriterCore<W, C> {
             method: self.method,
             level: self.level,
             time: self.time,
+            target: self.target,
         }
     }
 }
 
 impl<W: Write, C: crate::Clock> WriterCore<W, C> {
-    pub(crate) fn new(writer: W, clock: C) -> Self {
+    /// A core writing to `writer`, at every level, with the time, and with
+    /// the target if `target`.
+    pub(crate) fn new(writer: W, clock: C, target: bool) -> Self {
         WriterCore {
             sink: std::sync::Arc::new(Sink::new(writer)),
             clock,
@@ -266,7 +272,16 @@ impl<W: Write, C: crate::Clock> WriterCore<W, C> {
             method: None,
             level: crate::LevelFilter::Trace,
             time: true,
+            target,
         }
+    }
+
+    /// The target to write for `record`: `None` when the option is off or
+    /// the record has none ([`Callsite::UNKNOWN`](crate::Callsite::UNKNOWN)).
+    #[inline]
+    pub(crate) fn target<'a>(&self, record: &crate::Record<'a>) -> Option<&'a str> {
+        let target = record.target();
+        (self.target && !target.is_empty()).then_some(target)
     }
 
     /// A copy whose context has the field `key`, rendered by `render`, in
@@ -386,14 +401,13 @@ impl Context {
                 Kept::Skip
             };
             // The raw part: the old one's kept strings, then the new value's
-            // if its rendered field does not hold it.
-            if self.text.len() > self.rendered {
-                for kept in &mut kept {
-                    if let Kept::Raw(a, b) = *kept {
-                        let from = text.len();
-                        text.extend_from_slice(&self.text[a..b]);
-                        *kept = Kept::Raw(from, text.len());
-                    }
+            // if its rendered field does not hold it. Every raw place moves,
+            // an empty one too: the old offsets may lie past the new text.
+            for kept in &mut kept {
+                if let Kept::Raw(a, b) = *kept {
+                    let from = text.len();
+                    text.extend_from_slice(&self.text[a..b]);
+                    *kept = Kept::Raw(from, text.len());
                 }
             }
             kept.push(match new {
@@ -425,15 +439,18 @@ impl Context {
     }
 
     fn for_each(&self, mut f: impl FnMut(&'static str, crate::Value<'_>)) {
+        // Never panics, whatever the places say: a place that does not fit
+        // the text reads as an empty string.
         let str_at = |a: usize, b: usize| {
-            crate::Value::Str(std::str::from_utf8(&self.text[a..b]).unwrap_or_default())
+            let bytes = self.text.get(a..b).unwrap_or_default();
+            crate::Value::Str(std::str::from_utf8(bytes).unwrap_or_default())
         };
         for (&(key, end), &kept) in self.slots.iter().zip(&self.kept) {
             let value = match kept {
                 Kept::Skip => continue,
                 Kept::InField { back, len } => {
-                    let start = end - back as usize;
-                    str_at(start, start + len as usize)
+                    let start = end.saturating_sub(back as usize);
+                    str_at(start, start.saturating_add(len as usize))
                 }
                 Kept::Raw(a, b) => str_at(a, b),
                 Kept::I64(n) => crate::Value::I64(n),
@@ -499,6 +516,7 @@ impl<W, C> std::fmt::Debug for WriterCore<W, C> {
         f.debug_struct("WriterLogger")
             .field("level", &self.level)
             .field("time", &self.time)
+            .field("target", &self.target)
             .field("method", &self.method)
             .field(
                 "context",
@@ -513,8 +531,6 @@ impl<W, C> std::fmt::Debug for WriterCore<W, C> {
     }
 }
 
-/// Keys the writers use for their fixed fields. A field with one of these keys
-/// is written as `fields.<key>`, so that no field can pass for a fixed one.
 /// Word-at-a-time byte checks, for skipping runs of plain bytes 8 at a time.
 /// Each gives a mask that is not zero when *some* byte of the word matches
 /// (exactly: never for a word with no such byte), so that several checks
@@ -565,16 +581,23 @@ pub(crate) fn is_renamed(key: &str) -> bool {
     }
 }
 
+/// Keys the writers use for their fixed fields. A field with one of these keys
+/// is written as `fields.<key>`, so that no field can pass for a fixed one.
+/// The set is the same whatever a logger's options: `target` is renamed by a
+/// `TextLogger` that does not write the target too, so the written key of a
+/// field never depends on an option.
 pub(crate) fn is_reserved(key: &str) -> bool {
     matches!(
         key,
-        "time" | "level" | "msg" | "method" | "trace_id" | "span_id"
+        "time" | "level" | "target" | "msg" | "method" | "trace_id" | "span_id"
     )
 }
 
 /// The builder methods and counters that `TextLogger` and `JsonLogger` share.
+/// `target` is whether the format writes the record's target unless told
+/// otherwise.
 macro_rules! writer_logger_api {
-    ($name:ident, $example_line:literal) => {
+    ($name:ident, target: $target:literal, $example_line:literal) => {
         impl<W: std::io::Write + Send> $name<W, $crate::SystemClock> {
             /// A logger that writes to `writer`, at every level, with the time.
             ///
@@ -585,7 +608,7 @@ macro_rules! writer_logger_api {
             ///
             #[doc = concat!("let logger = ", stringify!($name), "::new(Vec::new()).without_time();")]
             /// let ctx = Ctx::new(NopTracer, logger.clone()).with_field("pod", "web-1");
-            /// ctxtrace::info!(ctx, "synced");
+            /// ctxtrace::info!(ctx, target: "pod_sync", "synced");
             /// drop(ctx); // the last clone gives the writer back
             /// let out = logger.into_writer().unwrap();
             #[doc = concat!("assert_eq!(String::from_utf8(out).unwrap(), \"", $example_line, "\\n\");")]
@@ -609,7 +632,7 @@ macro_rules! writer_logger_api {
             /// assert!(out.contains("1970-01-01T00:00:00.000000000Z"));
             /// ```
             pub fn with_clock(writer: W, clock: C) -> Self {
-                $name { core: $crate::writer::WriterCore::new(writer, clock) }
+                $name { core: $crate::writer::WriterCore::new(writer, clock, $target) }
             }
 
             /// The same logger, writing only entries that `level` allows. This

@@ -392,7 +392,7 @@ fn a_json_logger_and_a_memory_logger_see_the_same_entry() {
     ctxtrace::warn!(ctx, "slow \"{}\"", "pod"; ms = 250, ok = false);
     assert_eq!(
         capture.line(),
-        r#"{"level":"warn","msg":"slow \"pod\"","method":"sync","zone":"a","ms":250,"ok":false}"#
+        r#"{"level":"warn","target":"fanout","msg":"slow \"pod\"","method":"sync","zone":"a","ms":250,"ok":false}"#
     );
     let entries = memory.entries();
     assert_eq!(entries.len(), 1);

@@ -111,8 +111,8 @@ fn json_and_logfmt_lines_hold_one_value_per_key() {
     assert_eq!(
         json.lines(),
         [
-            r#"{"level":"info","msg":"synced","method":"sync_pod","phase":"Running","worker":4,"attempt":2,"fields.method":"mine"}"#,
-            r#"{"level":"info","msg":"again","method":"sync_pod","worker":3,"phase":"Running"}"#,
+            r#"{"level":"info","target":"fields","msg":"synced","method":"sync_pod","phase":"Running","worker":4,"attempt":2,"fields.method":"mine"}"#,
+            r#"{"level":"info","target":"fields","msg":"again","method":"sync_pod","worker":3,"phase":"Running"}"#,
         ]
     );
     assert_eq!(
@@ -136,13 +136,40 @@ fn renamed_keys_never_meet_the_keys_they_look_like() {
     assert_eq!(
         json.lines(),
         [
-            r#"{"level":"info","msg":"m","fields.fields.level":"b","fields.level":"a","a b":1,"a_b":2,"a%20b":3,"":4,"%":5}"#
+            r#"{"level":"info","target":"fields","msg":"m","fields.fields.level":"b","fields.level":"a","a b":1,"a_b":2,"a%20b":3,"":4,"%":5}"#
         ]
     );
     assert_eq!(
         text.lines(),
         ["level=info msg=m fields.fields.level=b fields.level=a a%20b=1 a_b=2 a%2520b=3 %=4 %25=5"]
     );
+}
+
+/// Found by the fuzz targets' checks: an empty `Display` value, kept apart
+/// from its rendered field, once pointed past the end of the rebuilt
+/// context when an earlier key was set again, and the next event panicked.
+#[test]
+fn an_empty_display_value_survives_an_earlier_key_set_again() {
+    for json in [true, false] {
+        let tracer = MemoryTracer::new();
+        let out = Out::default();
+        let logger = if json {
+            ctxtrace::Either::Left(JsonLogger::new(out.clone()).without_time())
+        } else {
+            ctxtrace::Either::Right(TextLogger::new(out.clone()).without_time())
+        };
+        let (ctx, span) = Ctx::new(tracer.clone(), logger).start_span("sync_pod");
+        let ctx = ctx
+            .with_field("a", "a longer value than the one after")
+            .with_field("empty", ctxtrace::display(&""))
+            .with_field("a", 2);
+        ctxtrace::warn!(ctx, "m");
+        drop(span);
+        let spans = tracer.spans();
+        let event = spans.find("sync_pod").unwrap().events().next().unwrap();
+        let fields: Vec<(&str, Value<'_>)> = event.fields().collect();
+        assert_eq!(fields, [("empty", Value::Str("")), ("a", Value::U64(2))]);
+    }
 }
 
 #[test]

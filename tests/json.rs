@@ -9,8 +9,8 @@ use std::io;
 use std::net::Ipv4Addr;
 
 use ctxtrace::{
-    Ctx, Field, JsonLogger, Level, ManualClock, MemoryTracer, NopTracer, Redacted, Span, SpanIds,
-    Tracer, Value,
+    Callsite, Ctx, Field, JsonLogger, Level, ManualClock, MemoryTracer, NopTracer, Redacted, Span,
+    SpanIds, Tracer, Value,
 };
 use proptest::prelude::*;
 use support::{
@@ -63,7 +63,14 @@ fn hostile_messages_read_back_exactly() {
         let lines = out.lines();
         assert_eq!(lines.len(), 3, "{text:?} gave {lines:?}");
         for (line, level) in lines.iter().zip(["info", "warn", "error"]) {
-            assert_line(line, &[("level", s(level)), ("msg", s(&text))]);
+            assert_line(
+                line,
+                &[
+                    ("level", s(level)),
+                    ("target", s("json")),
+                    ("msg", s(&text)),
+                ],
+            );
         }
     }
 }
@@ -82,15 +89,23 @@ fn literal_messages_are_escaped_too() {
     let lines = out.lines();
     assert_eq!(lines.len(), 3);
     let first = "q\" b\\ nl\n cr\r tab\t nul\0 esc\x1b del\x7f nel\u{85} csi\u{9b} ls\u{2028} ps\u{2029} 🦀";
-    assert_line(&lines[0], &[("level", s("info")), ("msg", s(first))]);
+    assert_line(
+        &lines[0],
+        &[
+            ("level", s("info")),
+            ("target", s("json")),
+            ("msg", s(first)),
+        ],
+    );
     assert_line(
         &lines[1],
         &[
             ("level", s("info")),
+            ("target", s("json")),
             ("msg", s("\"}\n{\"level\":\"error\"")),
         ],
     );
-    assert_eq!(lines[2], r#"{"level":"info","msg":""}"#);
+    assert_eq!(lines[2], r#"{"level":"info","target":"json","msg":""}"#);
 }
 
 #[test]
@@ -104,7 +119,7 @@ fn escapes_are_the_short_ones_where_json_has_them() {
     );
     assert_eq!(
         out.line(),
-        "{\"level\":\"info\",\"msg\":\"\\\"\\\\\\n\\r\\t\\b\\f\\u0000\\u001f\\u007f\\u0085\\u009b\\u2028\\u2029/€\u{a0}\"}"
+        "{\"level\":\"info\",\"target\":\"json\",\"msg\":\"\\\"\\\\\\n\\r\\t\\b\\f\\u0000\\u001f\\u007f\\u0085\\u009b\\u2028\\u2029/€\u{a0}\"}"
     );
 }
 
@@ -119,6 +134,7 @@ fn hostile_entry_field_values_read_back_exactly() {
             &out.line(),
             &[
                 ("level", s("info")),
+                ("target", s("json")),
                 ("msg", s("m")),
                 ("v", s(&text)),
                 ("d", s(&text)),
@@ -142,6 +158,7 @@ fn hostile_ctx_field_values_read_back_exactly() {
             &out.line(),
             &[
                 ("level", s("info")),
+                ("target", s("json")),
                 ("msg", s("m")),
                 ("v", s(&text)),
                 ("d", s(&text)),
@@ -171,6 +188,7 @@ fn hostile_span_field_values_read_back_exactly_with_the_nop_tracer() {
             &out.line(),
             &[
                 ("level", s("info")),
+                ("target", s("json")),
                 ("msg", s(&text)),
                 ("method", s("sync_pod")),
                 ("v", s(&text)),
@@ -199,6 +217,7 @@ fn hostile_span_field_values_read_back_exactly_with_the_memory_tracer() {
             &out.line(),
             &[
                 ("level", s("info")),
+                ("target", s("json")),
                 ("msg", s(&text)),
                 ("method", s("sync_pod")),
                 ("trace_id", s(&trace_id)),
@@ -218,6 +237,7 @@ fn hostile_keys_are_escaped_and_read_back_exactly() {
         &out.line(),
         &[
             ("level", s("info")),
+            ("target", s("json")),
             ("msg", s("m")),
             ("a \"b\"\n\\c\u{2028}", Expected::U64(1)),
             ("", Expected::U64(2)),
@@ -247,7 +267,7 @@ fn keys_come_in_the_documented_order() {
     assert_eq!(
         capture.line(),
         format!(
-            "{{\"time\":\"2026-11-24T10:00:00.123456789Z\",\"level\":\"info\",\"msg\":\"synced\",\"method\":\"sync_pod\",\
+            "{{\"time\":\"2026-11-24T10:00:00.123456789Z\",\"level\":\"info\",\"target\":\"json\",\"msg\":\"synced\",\"method\":\"sync_pod\",\
              \"trace_id\":\"{trace_id}\",\"span_id\":\"{span_id}\",\"zone\":\"a\",\"pod\":\"web-1\",\"attempt\":2,\"alpha\":true}}"
         )
     );
@@ -258,8 +278,8 @@ fn keys_come_in_the_documented_order() {
     assert_eq!(
         keys,
         [
-            "time", "level", "msg", "method", "trace_id", "span_id", "zone", "pod", "attempt",
-            "alpha"
+            "time", "level", "target", "msg", "method", "trace_id", "span_id", "zone", "pod",
+            "attempt", "alpha"
         ]
     );
 }
@@ -288,7 +308,12 @@ fn time_is_rfc_3339_utc_with_nanoseconds() {
     for (line, (_, want)) in lines.iter().zip(cases) {
         assert_line(
             line,
-            &[("time", s(want)), ("level", s("info")), ("msg", s("tick"))],
+            &[
+                ("time", s(want)),
+                ("level", s("info")),
+                ("target", s("json")),
+                ("msg", s("tick")),
+            ],
         );
         let raw = json_string(json_raw(&json_members(line), "time"));
         assert_eq!(raw.len(), "2026-11-24T10:00:00.123456789Z".len());
@@ -299,7 +324,7 @@ fn time_is_rfc_3339_utc_with_nanoseconds() {
 fn without_time_there_is_no_time_key() {
     let (logger, out) = logger();
     ctxtrace::info!(Ctx::new(NopTracer, logger), "x");
-    assert_eq!(out.line(), r#"{"level":"info","msg":"x"}"#);
+    assert_eq!(out.line(), r#"{"level":"info","target":"json","msg":"x"}"#);
 }
 
 #[test]
@@ -416,7 +441,7 @@ fn reserved_keys_become_fields_dot_key_and_forge_nothing() {
         .with_field("time", "0");
     let (ctx, mut span) = root.start_span("real_method");
     let ctx = span.with_field(&ctx, "method", "forged_method");
-    ctxtrace::info!(ctx, "real"; msg = "forged", trace_id = "ffff", span_id = "eeee");
+    ctxtrace::info!(ctx, "real"; msg = "forged", target = "forged", trace_id = "ffff", span_id = "eeee");
     span.end();
 
     let (trace_id, span_id) = ids_hex(tracer.spans().find("real_method").unwrap().ids());
@@ -426,6 +451,7 @@ fn reserved_keys_become_fields_dot_key_and_forge_nothing() {
         &[
             ("time", s("2026-11-24T10:00:00.123456789Z")),
             ("level", s("info")),
+            ("target", s("json")),
             ("msg", s("real")),
             ("method", s("real_method")),
             ("trace_id", s(&trace_id)),
@@ -434,6 +460,7 @@ fn reserved_keys_become_fields_dot_key_and_forge_nothing() {
             ("fields.time", s("0")),
             ("fields.method", s("forged_method")),
             ("fields.msg", s("forged")),
+            ("fields.target", s("forged")),
             ("fields.trace_id", s("ffff")),
             ("fields.span_id", s("eeee")),
         ],
@@ -441,7 +468,71 @@ fn reserved_keys_become_fields_dot_key_and_forge_nothing() {
     let parsed: serde_json::Value = serde_json::from_str(&line).unwrap();
     assert_eq!(parsed["level"], "info");
     assert_eq!(parsed["msg"], "real");
+    assert_eq!(parsed["target"], "json");
     assert_eq!(parsed["trace_id"], trace_id.as_str());
+}
+
+mod podlib {
+    /// Logs from a module of its own, so the target is `json::podlib`.
+    pub fn sync(ctx: &ctxtrace::Ctx<impl ctxtrace::Tracer, impl ctxtrace::Logger>) {
+        ctxtrace::info!(ctx, "from a module");
+    }
+}
+
+#[test]
+fn the_target_is_the_calling_module_or_the_one_named_and_comes_after_the_level() {
+    let (logger, out) = logger();
+    let ctx = Ctx::new(NopTracer, logger);
+    ctxtrace::info!(ctx, "here");
+    podlib::sync(&ctx);
+    ctxtrace::warn!(ctx, target: "podlib::pull", "named"; attempt = 2);
+    // No call site, no target.
+    ctx.log(Level::Error, format_args!("bare"), &[]);
+    assert_eq!(
+        out.lines(),
+        [
+            r#"{"level":"info","target":"json","msg":"here"}"#,
+            r#"{"level":"info","target":"json::podlib","msg":"from a module"}"#,
+            r#"{"level":"warn","target":"podlib::pull","msg":"named","attempt":2}"#,
+            r#"{"level":"error","msg":"bare"}"#,
+        ]
+    );
+}
+
+#[test]
+fn without_target_no_line_has_one_and_a_target_field_is_still_renamed() {
+    let capture = Capture::new();
+    let logger = JsonLogger::with_clock(capture.clone(), ManualClock::new(NOV_24))
+        .without_time()
+        .without_target();
+    let ctx = Ctx::new(NopTracer, logger).with_field("target", "ctx");
+    ctxtrace::info!(ctx, target: "podlib", "m");
+    ctxtrace::info!(ctx, "m"; target = "entry");
+    assert_eq!(
+        capture.lines(),
+        [
+            r#"{"level":"info","msg":"m","fields.target":"ctx"}"#,
+            r#"{"level":"info","msg":"m","fields.target":"entry"}"#,
+        ]
+    );
+}
+
+#[test]
+fn hostile_targets_are_escaped_and_read_back_exactly() {
+    for text in hostile_strings() {
+        let (logger, out) = logger();
+        let site = Callsite::new(&text, "src/dep.rs", 3);
+        Ctx::new(NopTracer, logger).log_at(&site, Level::Info, format_args!("m"), &[]);
+        let line = out.line();
+        if text.is_empty() {
+            assert_line(&line, &[("level", s("info")), ("msg", s("m"))]);
+        } else {
+            assert_line(
+                &line,
+                &[("level", s("info")), ("target", s(&text)), ("msg", s("m"))],
+            );
+        }
+    }
 }
 
 #[test]
@@ -455,6 +546,7 @@ fn an_entrys_reserved_field_replaces_the_ctxs_and_the_fixed_keys_stay() {
         &out.line(),
         &[
             ("level", s("warn")),
+            ("target", s("json")),
             ("msg", s("real")),
             ("method", s("real")),
             ("fields.level", s("error")),
@@ -476,6 +568,7 @@ fn display_values_and_errors_are_strings() {
         &out.line(),
         &[
             ("level", s("info")),
+            ("target", s("json")),
             ("msg", s("m")),
             ("addr", s("10.0.0.7")),
             ("io", s("image \"v2\" not found")),
@@ -534,7 +627,10 @@ fn ids_are_those_of_the_memory_tracer_span() {
     let lines = out.lines();
     assert_eq!(lines.len(), 3);
     // No span, no ids and no method.
-    assert_eq!(lines[0], r#"{"level":"info","msg":"at the root"}"#);
+    assert_eq!(
+        lines[0],
+        r#"{"level":"info","target":"json","msg":"at the root"}"#
+    );
     for (line, (record, name)) in lines[1..].iter().zip([(outer, "outer"), (inner, "inner")]) {
         let members = json_members(line);
         let (trace_id, span_id) = ids_hex(record.ids());
@@ -560,7 +656,7 @@ fn nop_tracer_spans_write_no_ids_but_their_fields() {
     ctxtrace::info!(ctx, "m");
     assert_eq!(
         out.line(),
-        r#"{"level":"info","msg":"m","method":"sync_pod","pod":"web-1"}"#
+        r#"{"level":"info","target":"json","msg":"m","method":"sync_pod","pod":"web-1"}"#
     );
 }
 
@@ -575,9 +671,9 @@ fn a_ctx_field_is_written_on_every_later_line_and_the_parent_is_unchanged() {
     assert_eq!(
         out.lines(),
         [
-            r#"{"level":"info","msg":"a","pod":"web-1"}"#,
-            r#"{"level":"info","msg":"b"}"#,
-            r#"{"level":"info","msg":"c","pod":"web-2"}"#,
+            r#"{"level":"info","target":"json","msg":"a","pod":"web-1"}"#,
+            r#"{"level":"info","target":"json","msg":"b"}"#,
+            r#"{"level":"info","target":"json","msg":"c","pod":"web-2"}"#,
         ]
     );
 }
@@ -599,9 +695,9 @@ fn keys_are_not_repeated_in_a_line() {
     assert_eq!(
         out.lines(),
         [
-            r#"{"level":"info","msg":"m","b":2,"a":3}"#,
-            r#"{"level":"info","msg":"m","a":3,"b":"entry","c":true}"#,
-            r#"{"level":"info","msg":"m","method":"s","a":3,"b":"span"}"#,
+            r#"{"level":"info","target":"json","msg":"m","b":2,"a":3}"#,
+            r#"{"level":"info","target":"json","msg":"m","a":3,"b":"entry","c":true}"#,
+            r#"{"level":"info","target":"json","msg":"m","method":"s","a":3,"b":"span"}"#,
         ]
     );
 }

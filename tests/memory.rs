@@ -1,5 +1,6 @@
 //! The memory recorder: bounds, clocks, ids, tree queries, rendering,
-//! threads, isolation and a memory plateau.
+//! threads, isolation and a memory plateau; and where an entry came from, as
+//! the recorder's events and `MemoryLogger`'s entries keep it.
 #![cfg(feature = "std")]
 
 mod common;
@@ -10,7 +11,8 @@ use std::time::Duration;
 
 use common::{recorder, recorder_with_capacity, scaled};
 use ctxtrace::{
-    Ctx, ManualClock, MemoryTracer, NopLogger, Span, SpanId, StatusCode, TraceId, Value,
+    Callsite, Ctx, Level, ManualClock, MemoryLogger, MemoryTracer, NopLogger, Span, SpanId,
+    StatusCode, TraceId, Value,
 };
 
 const NAMES: [&str; 8] = ["s1", "s2", "s3", "s4", "s5", "s6", "s7", "s8"];
@@ -393,4 +395,85 @@ fn clear_forgets_finished_spans_and_keeps_open_ones() {
     let (ctx, span) = rec.ctx.start_span("after");
     assert_eq!(ctx.span_ids().unwrap().span_id, SpanId(6));
     drop(span);
+}
+
+mod podlib {
+    /// Logs from a module of its own, so the target is `memory::podlib`.
+    pub fn sync(ctx: &ctxtrace::Ctx<impl ctxtrace::Tracer, impl ctxtrace::Logger>) {
+        ctxtrace::info!(ctx, "from a module");
+    }
+}
+
+#[test]
+fn a_memory_logger_entry_keeps_its_target_file_and_line() {
+    let logger = MemoryLogger::new();
+    let ctx = Ctx::new(ctxtrace::NopTracer, logger.clone());
+    let here = line!() + 1;
+    ctxtrace::info!(ctx, "here");
+    podlib::sync(&ctx);
+    let named = line!() + 1;
+    ctxtrace::warn!(ctx, target: "podlib::pull", "named");
+    static SITE: Callsite<'static> = Callsite::new("dep", "dep/src/lib.rs", 7);
+    ctx.log_at(&SITE, Level::Debug, format_args!("bridged"), &[]);
+    ctx.log(Level::Error, format_args!("bare"), &[]);
+
+    let entries = logger.entries();
+    let got: Vec<(&str, &str, (&str, u32))> = entries
+        .iter()
+        .map(|e| (e.message(), e.target(), e.location()))
+        .collect();
+    assert_eq!(got[0], ("here", "memory", ("tests/memory.rs", here)));
+    assert_eq!(got[1].1, "memory::podlib");
+    assert_eq!(
+        got[2],
+        ("named", "podlib::pull", ("tests/memory.rs", named))
+    );
+    assert_eq!(got[3], ("bridged", "dep", ("dep/src/lib.rs", 7)));
+    assert_eq!(got[4], ("bare", "", ("", 0)));
+}
+
+#[test]
+fn span_events_keep_the_target_of_their_entry() {
+    let rec = recorder();
+    let (ctx, span) = rec.ctx.start_span("sync");
+    ctxtrace::info!(ctx, "one");
+    ctxtrace::info!(ctx, "two");
+    podlib::sync(&ctx);
+    ctxtrace::warn!(ctx, target: "podlib::pull", "named");
+    ctxtrace::info!(ctx, "three");
+    ctx.log(Level::Error, format_args!("bare"), &[]);
+    drop(span);
+    // A span that reuses the first one's buffers keeps only its own.
+    let (ctx, span) = rec.ctx.start_span("next");
+    ctxtrace::info!(ctx, target: "other", "m");
+    drop(span);
+
+    let spans = rec.tracer.spans();
+    let events = |name| -> Vec<(String, String)> {
+        spans
+            .find(name)
+            .unwrap()
+            .events()
+            .map(|e| (e.message().to_owned(), e.target().to_owned()))
+            .collect()
+    };
+    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|&(m, t)| (m.to_owned(), t.to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        events("sync"),
+        pairs(&[
+            ("one", "memory"),
+            ("two", "memory"),
+            ("from a module", "memory::podlib"),
+            ("named", "podlib::pull"),
+            ("three", "memory"),
+            ("bare", ""),
+        ])
+    );
+    assert_eq!(events("next"), pairs(&[("m", "other")]));
+    let data = spans.find("sync").unwrap().to_data();
+    assert_eq!(data.events[3].target, "podlib::pull");
 }

@@ -12,7 +12,7 @@ use std::error::Error;
 use std::fmt;
 
 use ctxtrace::{
-    Ctx, Field, JsonLogger, Level, ManualClock, MemoryTracer, TextLogger, ToValue, Value,
+    Callsite, Ctx, Field, JsonLogger, Level, ManualClock, MemoryTracer, TextLogger, ToValue, Value,
 };
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -102,6 +102,7 @@ const TRICKY_KEYS: &[&str] = &[
     "é",
     "time",
     "level",
+    "target",
     "msg",
     "method",
     "trace_id",
@@ -302,6 +303,9 @@ fn val_or_float() -> BoxedStrategy<Val> {
 #[derive(Clone, Debug)]
 struct Entry {
     level: Level,
+    /// The call site's target: empty (no `target` key), plain, or hostile,
+    /// as a bridge from another logging system may pass any string.
+    target: String,
     message: Pieces,
     ctx_fields: Vec<(String, Val)>,
     fields: Vec<(String, Val)>,
@@ -311,8 +315,14 @@ struct Entry {
 
 fn entry(val: fn() -> BoxedStrategy<Val>) -> impl Strategy<Value = Entry> {
     let fields = move || proptest::collection::vec((key(), val()), 0..5);
+    let target = prop_oneof![
+        Just(String::new()),
+        proptest::sample::select(&["podlib::sync", "a b", "target"][..]).prop_map(String::from),
+        hostile_string(),
+    ];
     (
         proptest::sample::select(&Level::ALL[..]),
+        target,
         pieces(),
         fields(),
         fields(),
@@ -320,8 +330,9 @@ fn entry(val: fn() -> BoxedStrategy<Val>) -> impl Strategy<Value = Entry> {
         proptest::option::of(any::<u64>()),
     )
         .prop_map(
-            |(level, message, ctx_fields, fields, under_span, time)| Entry {
+            |(level, target, message, ctx_fields, fields, under_span, time)| Entry {
                 level,
+                target,
                 message,
                 ctx_fields,
                 fields,
@@ -371,7 +382,13 @@ fn log_entry<L: ctxtrace::Logger>(logger: L, entry: &Entry) {
             value: val.value(),
         })
         .collect();
-    ctx.log(entry.level, format_args!("{}", entry.message), &fields);
+    let site = Callsite::new(&entry.target, "", 0);
+    ctx.log_at(
+        &site,
+        entry.level,
+        format_args!("{}", entry.message),
+        &fields,
+    );
     drop((ctx, span));
 
     let spans = tracer.spans();
@@ -381,6 +398,7 @@ fn log_entry<L: ctxtrace::Logger>(logger: L, entry: &Entry) {
             .next()
             .expect("the entry is an event on its span");
         assert_eq!(event.level(), entry.level);
+        assert_eq!(event.target(), entry.target);
         assert_eq!(event.message(), entry.message.text);
         let kept: Vec<_> = event.fields().collect();
         let want = written(entry);
@@ -498,6 +516,9 @@ fn check_json(entry: Entry) {
         expected.push(("time".to_string(), json!(rfc3339(time))));
     }
     expected.push(("level".to_string(), json!(entry.level.as_str())));
+    if !entry.target.is_empty() {
+        expected.push(("target".to_string(), json!(entry.target)));
+    }
     expected.push(("msg".to_string(), json!(entry.message.text)));
     if entry.under_span {
         expected.push(("method".to_string(), json!("sync_pod")));
@@ -521,7 +542,7 @@ fn check_json(entry: Entry) {
 }
 
 fn check_logfmt(entry: Entry) {
-    let logger = text_logger(entry.time);
+    let logger = text_logger(entry.time).with_target();
     log_entry(logger.clone(), &entry);
     assert_eq!((logger.lines(), logger.errors()), (1, 0));
     let out = logger.into_writer().unwrap();
@@ -533,6 +554,9 @@ fn check_logfmt(entry: Entry) {
         expected.push(("time".to_string(), rfc3339(time)));
     }
     expected.push(("level".to_string(), entry.level.as_str().to_string()));
+    if !entry.target.is_empty() {
+        expected.push(("target".to_string(), entry.target.clone()));
+    }
     if entry.under_span {
         expected.push(("method".to_string(), "sync_pod".to_string()));
         expected.push(("trace_id".to_string(), TRACE_HEX.to_string()));
@@ -722,7 +746,7 @@ fn keys_that_are_not_identifiers() {
     let out = json.into_writer().unwrap();
     assert_eq!(
         one_line(&out),
-        r#"{"level":"info","msg":"k","ctx key":0,"a b":1,"a=b":2,"\"q\"":3,"":4,"é\n":5,"k8s.pod/name@x:y-z":6}"#
+        r#"{"level":"info","target":"reliability_hostile","msg":"k","ctx key":0,"a b":1,"a=b":2,"\"q\"":3,"":4,"é\n":5,"k8s.pod/name@x:y-z":6}"#
     );
     let out = text.into_writer().unwrap();
     assert_eq!(
@@ -791,7 +815,7 @@ fn a_key_set_again_is_written_once() {
     let out = String::from_utf8(json.into_writer().unwrap()).unwrap();
     assert_eq!(
         out,
-        "{\"level\":\"info\",\"msg\":\"m\",\"a=b\":\"2\",\"k\":3}\n{\"level\":\"info\",\"msg\":\"n\",\"k\":1,\"a=b\":\"\"}\n"
+        "{\"level\":\"info\",\"target\":\"reliability_hostile\",\"msg\":\"m\",\"a=b\":\"2\",\"k\":3}\n{\"level\":\"info\",\"target\":\"reliability_hostile\",\"msg\":\"n\",\"k\":1,\"a=b\":\"\"}\n"
     );
     let out = String::from_utf8(text.into_writer().unwrap()).unwrap();
     assert_eq!(

@@ -158,7 +158,7 @@ fn redacted_is_redacted_through_a_pair() {
     let out = String::from_utf8(json.into_writer().unwrap()).unwrap();
     assert_eq!(
         out,
-        "{\"level\":\"warn\",\"msg\":\"refresh\",\"token\":\"[redacted]\"}\n"
+        "{\"level\":\"warn\",\"target\":\"reliability_redacted\",\"msg\":\"refresh\",\"token\":\"[redacted]\"}\n"
     );
 }
 

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use ctxtrace::{
-    Ctx, Level, LevelFilter, ManualClock, MemoryLogger, MemoryTracer, OwnedStatus, OwnedValue,
-    Redacted, Span, SpanData, Status, StatusCode,
+    Ctx, EventData, Level, LevelFilter, ManualClock, MemoryLogger, MemoryTracer, OwnedStatus,
+    OwnedValue, Redacted, Span, SpanData, Status, StatusCode,
 };
 
 fn traced_run() -> MemoryTracer<ManualClock> {
@@ -58,6 +58,7 @@ fn a_recorded_span_tree_round_trips_through_json() {
     );
     assert_eq!(sync.end_unix_nanos - sync.start_unix_nanos, 20_000);
     assert_eq!(sync.events[0].message, "requeue 1");
+    assert_eq!(sync.events[0].target, "serde");
     // The `Ctx`'s fields (the span fields, through the logger), then the
     // entry's own.
     let fields = &sync.events[0].fields;
@@ -86,6 +87,7 @@ fn span_json_has_the_documented_shape() {
     assert_eq!(value["attributes"]["token"], "[redacted]");
     assert_eq!(value["status"], serde_json::json!({"status": "ok"}));
     assert_eq!(value["events"][0]["level"], "warn");
+    assert_eq!(value["events"][0]["target"], "serde");
     assert_eq!(value["events"][0]["fields"]["reason"], "NotFound");
 }
 
@@ -224,16 +226,47 @@ fn null_durations_and_128_bit_integers_serialize_as_documented() {
 fn memory_logger_entries_serialize_with_their_fields_in_order() {
     let logger = MemoryLogger::new();
     let ctx = Ctx::new(ctxtrace::NopTracer, logger.clone()).with_field("workerId", 2);
+    let picked = line!() + 1;
     ctxtrace::info!(ctx, "picked"; key = "default/web-1");
     let (ctx, _span) = ctx.start_span("sync_pod");
-    ctxtrace::info!(ctx, "synced");
+    let synced = line!() + 1;
+    ctxtrace::info!(ctx, target: "podlib", "synced");
+    ctx.log(Level::Warn, format_args!("bare"), &[]);
     let entries = logger.entries();
     assert_eq!(
         serde_json::to_string(&entries[0]).unwrap(),
-        r#"{"level":"info","message":"picked","method":null,"span_ids":null,"fields":{"workerId":2,"key":"default/web-1"}}"#
+        format!(
+            r#"{{"level":"info","target":"serde","message":"picked","file":"tests/serde.rs","line":{picked},"method":null,"span_ids":null,"fields":{{"workerId":2,"key":"default/web-1"}}}}"#
+        )
     );
     assert_eq!(
         serde_json::to_string(&entries[1]).unwrap(),
-        r#"{"level":"info","message":"synced","method":"sync_pod","span_ids":null,"fields":{"workerId":2}}"#
+        format!(
+            r#"{{"level":"info","target":"podlib","message":"synced","file":"tests/serde.rs","line":{synced},"method":"sync_pod","span_ids":null,"fields":{{"workerId":2}}}}"#
+        )
     );
+    // No call site: an empty target and file, and line 0.
+    assert_eq!(
+        serde_json::to_string(&entries[2]).unwrap(),
+        r#"{"level":"warn","target":"","message":"bare","file":"","line":0,"method":"sync_pod","span_ids":null,"fields":{"workerId":2}}"#
+    );
+}
+
+#[test]
+fn an_event_keeps_its_target_through_json_and_one_written_without_it_reads_back() {
+    let tracer = MemoryTracer::new();
+    let (ctx, span) = Ctx::new(tracer.clone(), ctxtrace::NopLogger).start_span("s");
+    ctxtrace::info!(ctx, target: "podlib::pull", "pulled");
+    drop(span);
+    let spans = tracer.spans();
+    let json = serde_json::to_string(&spans).unwrap();
+    assert!(json.contains(r#""target":"podlib::pull""#), "{json}");
+    let back: Vec<SpanData> = serde_json::from_str(&json).unwrap();
+    assert_eq!(back[0].events[0].target, "podlib::pull");
+    assert_eq!(back, [spans.find("s").unwrap().to_data()]);
+
+    // Data written before events kept their target reads back with none.
+    let old = r#"{"level":"info","unix_nanos":5,"message":"m","fields":{"k":1}}"#;
+    let event: EventData = serde_json::from_str(old).unwrap();
+    assert_eq!((event.target.as_str(), event.message.as_str()), ("", "m"));
 }

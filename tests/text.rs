@@ -267,7 +267,7 @@ fn keys_are_sanitised_as_documented() {
 #[test]
 fn reserved_keys_become_fields_dot_key_and_forge_nothing() {
     let capture = Capture::new();
-    let logger = TextLogger::with_clock(capture.clone(), ManualClock::new(NOV_24));
+    let logger = TextLogger::with_clock(capture.clone(), ManualClock::new(NOV_24)).with_target();
     let tracer = MemoryTracer::with_clock(ManualClock::new(0));
     let root = Ctx::new(tracer.clone(), logger)
         .with_field("level", "error")
@@ -275,7 +275,7 @@ fn reserved_keys_become_fields_dot_key_and_forge_nothing() {
     let (ctx, mut span) = root.start_span("real_method");
     let ctx = span.with_field(&ctx, "method", "forged_method");
     ctxtrace::info!(ctx, "real";
-        msg = "forged", trace_id = "ffff", span_id = "eeee", "Level" = "case matters");
+        msg = "forged", target = "forged", trace_id = "ffff", span_id = "eeee", "Level" = "case matters");
     span.end();
 
     let (trace_id, span_id) = ids_hex(tracer.spans().find("real_method").unwrap().ids());
@@ -284,6 +284,7 @@ fn reserved_keys_become_fields_dot_key_and_forge_nothing() {
         &[
             ("time", s("2026-11-24T10:00:00.123456789Z")),
             ("level", s("info")),
+            ("target", s("text")),
             ("method", s("real_method")),
             ("trace_id", s(&trace_id)),
             ("span_id", s(&span_id)),
@@ -292,11 +293,68 @@ fn reserved_keys_become_fields_dot_key_and_forge_nothing() {
             ("fields.time", s("0")),
             ("fields.method", s("forged_method")),
             ("fields.msg", s("forged")),
+            ("fields.target", s("forged")),
             ("fields.trace_id", s("ffff")),
             ("fields.span_id", s("eeee")),
             ("Level", s("case matters")),
         ],
     );
+}
+
+mod podlib {
+    /// Logs from a module of its own, so the target is `text::podlib`.
+    pub fn sync(ctx: &ctxtrace::Ctx<impl ctxtrace::Tracer, impl ctxtrace::Logger>) {
+        ctxtrace::info!(ctx, "from a module");
+    }
+}
+
+#[test]
+fn with_target_the_target_follows_the_level_and_without_it_there_is_none() {
+    let capture = Capture::new();
+    let targeted = TextLogger::with_clock(capture.clone(), ManualClock::new(NOV_24))
+        .without_time()
+        .with_target();
+    let (ctx, _span) = Ctx::new(NopTracer, targeted).start_span("sync_pod");
+    ctxtrace::info!(ctx, "here");
+    podlib::sync(&ctx);
+    ctxtrace::warn!(ctx, target: "podlib::pull", "named"; attempt = 2);
+    // No call site, no target.
+    ctx.log(Level::Error, format_args!("bare"), &[]);
+    assert_eq!(
+        capture.lines(),
+        [
+            "level=info target=text method=sync_pod msg=here",
+            "level=info target=text::podlib method=sync_pod msg=\"from a module\"",
+            "level=warn target=podlib::pull method=sync_pod msg=named attempt=2",
+            "level=error method=sync_pod msg=bare",
+        ]
+    );
+
+    // Off by default, and a field named `target` is renamed either way.
+    let (logger, out) = logger();
+    ctxtrace::info!(Ctx::new(NopTracer, logger), target: "podlib", "m"; target = "entry");
+    assert_eq!(out.line(), "level=info msg=m fields.target=entry");
+}
+
+#[test]
+fn hostile_targets_are_quoted_and_read_back_exactly() {
+    for text in hostile_strings() {
+        let capture = Capture::new();
+        let logger = TextLogger::new(capture.clone())
+            .without_time()
+            .with_target();
+        let site = ctxtrace::Callsite::new(&text, "src/dep.rs", 3);
+        Ctx::new(NopTracer, logger).log_at(&site, Level::Info, format_args!("m"), &[]);
+        let line = capture.line();
+        if text.is_empty() {
+            assert_line(&line, &[("level", s("info")), ("msg", s("m"))]);
+        } else {
+            assert_line(
+                &line,
+                &[("level", s("info")), ("target", s(&text)), ("msg", s("m"))],
+            );
+        }
+    }
 }
 
 #[test]

@@ -173,8 +173,8 @@ fn none_takes_its_keys_place_in_every_writer() {
     assert_eq!(
         json.lines(),
         [
-            r#"{"level":"info","msg":"entry","pod":null}"#,
-            r#"{"level":"info","msg":"ctx","pod":null}"#
+            r#"{"level":"info","target":"values","msg":"entry","pod":null}"#,
+            r#"{"level":"info","target":"values","msg":"ctx","pod":null}"#
         ]
     );
     assert_eq!(text.lines(), ["level=info msg=entry", "level=info msg=ctx"]);

@@ -12,7 +12,8 @@ use std::sync::Mutex;
 
 use arbitrary::Arbitrary;
 use ctxtrace::{
-    Ctx, Field, JsonLogger, Level, ManualClock, MemoryTracer, TextLogger, ToValue, Value,
+    Callsite, Ctx, Field, JsonLogger, Level, ManualClock, MemoryTracer, TextLogger, ToValue,
+    Value,
 };
 use serde_json::json;
 
@@ -23,11 +24,13 @@ pub mod json;
 #[path = "../../tests/support/logfmt.rs"]
 pub mod logfmt;
 
-/// One entry: its level, message, the fields added to the `Ctx` before it,
-/// its own fields, whether it is logged under a span, and the time.
+/// One entry: its level, target (none when empty), message, the fields
+/// added to the `Ctx` before it, its own fields, whether it is logged under
+/// a span, and the time.
 #[derive(Arbitrary, Debug)]
 pub struct Input<'a> {
     pub level: u8,
+    pub target: &'a str,
     pub message: Text<'a>,
     pub ctx_fields: Vec<(&'a str, Val<'a>)>,
     pub fields: Vec<(&'a str, Val<'a>)>,
@@ -217,7 +220,8 @@ fn log<L: ctxtrace::Logger>(logger: L, input: &Input<'_>) -> Vec<(&'static str, 
             value: val(input, i).value(&errors[i]),
         })
         .collect();
-    ctx.log(
+    ctx.log_at(
+        &Callsite::new(input.target, "", 0),
         level(input.level),
         format_args!("{}", input.message),
         &fields,
@@ -275,8 +279,13 @@ pub fn check_json(input: &Input<'_>) {
         expected_keys.push("time".into());
         assert!(time_shape(object["time"].as_str().unwrap()), "{line}");
     }
-    expected_keys.extend(["level", "msg"].map(String::from));
+    expected_keys.push("level".into());
     assert_eq!(object["level"], level(input.level).as_str());
+    if !input.target.is_empty() {
+        expected_keys.push("target".into());
+        assert_eq!(object["target"], input.target);
+    }
+    expected_keys.push("msg".into());
     assert_eq!(object["msg"], input.message.text);
     if input.under_span {
         expected_keys.extend(["method", "trace_id", "span_id"].map(String::from));
@@ -299,7 +308,8 @@ pub fn check_json(input: &Input<'_>) {
 /// `TextLogger`: one line that the strict logfmt parser reads back to
 /// exactly the entry's pairs, in order, keys sanitised as documented.
 pub fn check_logfmt(input: &Input<'_>) {
-    let logger = TextLogger::with_clock(Vec::new(), ManualClock::new(input.time.unwrap_or(0)));
+    let logger = TextLogger::with_clock(Vec::new(), ManualClock::new(input.time.unwrap_or(0)))
+        .with_target();
     let logger = if input.time.is_some() {
         logger
     } else {
@@ -318,6 +328,9 @@ pub fn check_logfmt(input: &Input<'_>) {
         expected.push(parsed[0].clone());
     }
     expected.push(("level".to_string(), level(input.level).as_str().to_string()));
+    if !input.target.is_empty() {
+        expected.push(("target".to_string(), input.target.to_string()));
+    }
     if input.under_span {
         expected.push(("method".to_string(), "sync_pod".to_string()));
         expected.push((

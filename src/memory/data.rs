@@ -68,6 +68,10 @@ pub struct SpanData {
 pub struct EventData {
     /// The level.
     pub level: Level,
+    /// The target ([`Event::target`]); `""` when the entry had none, and
+    /// when read from data written before events kept it.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub target: String,
     /// When it was logged, in nanoseconds since the Unix epoch.
     pub unix_nanos: u64,
     /// The formatted message.
@@ -195,16 +199,18 @@ impl Event<'_> {
     ///
     /// let tracer = MemoryTracer::new();
     /// let (ctx, span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
-    /// ctxtrace::info!(ctx, "pulled"; image = "nginx");
+    /// ctxtrace::info!(ctx, target: "podlib", "pulled"; image = "nginx");
     /// drop(span);
     /// let spans = tracer.spans();
     /// let data = spans.find("sync").unwrap().events().next().unwrap().to_data();
     /// assert_eq!((data.level, data.message.as_str()), (Level::Info, "pulled"));
+    /// assert_eq!(data.target, "podlib");
     /// assert_eq!(data.fields, [("image".to_string(), OwnedValue::Str("nginx".into()))]);
     /// ```
     pub fn to_data(&self) -> EventData {
         EventData {
             level: self.level(),
+            target: self.target().to_string(),
             unix_nanos: self.unix_nanos(),
             message: self.message().to_string(),
             fields: owned_fields(self.fields()),

@@ -9,8 +9,9 @@ use crate::{Level, LevelFilter, Logger, OwnedValue, Record, SpanIds, Value};
 
 /// A logger that keeps entries in memory, for tests and for inspecting a run.
 ///
-/// Each [`Entry`] keeps its level, message, the name of the span it was
-/// logged under ([`method`](Entry::method)) and that span's ids, and its
+/// Each [`Entry`] keeps its level, message, [target](Entry::target), file
+/// and line, the name of the span it was logged under
+/// ([`method`](Entry::method)) and that span's ids, and its
 /// fields: first those added to the `Ctx` (span fields included), then the
 /// entry's own. No entry holds a key twice: a key set on the `Ctx` again
 /// replaces its earlier value, an entry's own field replaces a `Ctx` field

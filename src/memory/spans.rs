@@ -388,6 +388,28 @@ impl<'a> Event<'a> {
         slice(&self.events.text, self.meta.message)
     }
 
+    /// The entry's target: the module that wrote it, or the macro's
+    /// `target: "..."` ([`Record::target`](crate::Record::target)); `""` for
+    /// an entry that has none.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new();
+    /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
+    /// let (ctx, span) = ctx.start_span("sync");
+    /// ctxtrace::info!(ctx, "here");
+    /// ctxtrace::info!(ctx, target: "podlib::pull", "there");
+    /// drop(span);
+    /// let spans = tracer.spans();
+    /// let targets: Vec<&str> = spans.find("sync").unwrap().events().map(|e| e.target()).collect();
+    /// assert_eq!(targets, [module_path!(), "podlib::pull"]);
+    /// ```
+    pub fn target(&self) -> &'a str {
+        slice(&self.events.text, self.meta.target)
+    }
+
     /// When the entry was logged, in nanoseconds since the Unix epoch.
     ///
     /// # Examples

@@ -7,7 +7,9 @@
 #![allow(dead_code)]
 
 /// The fixed keys; a field with one of these keys is written `fields.<key>`.
-const RESERVED: [&str; 6] = ["time", "level", "msg", "method", "trace_id", "span_id"];
+const RESERVED: [&str; 7] = [
+    "time", "level", "target", "msg", "method", "trace_id", "span_id",
+];
 
 /// The key a field with key `key` is written under: exactly `key`, with
 /// `fields.` in front when it is one of the fixed keys or already starts

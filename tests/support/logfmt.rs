@@ -12,7 +12,9 @@
 #![allow(dead_code)]
 
 /// The fixed keys; a field with one of these keys is written `fields.<key>`.
-pub const RESERVED: [&str; 6] = ["time", "level", "msg", "method", "trace_id", "span_id"];
+pub const RESERVED: [&str; 7] = [
+    "time", "level", "target", "msg", "method", "trace_id", "span_id",
+];
 
 /// Parses one line (without its newline) into its `(key, value)` pairs, in
 /// order, with values unescaped.

@@ -406,7 +406,9 @@ pub fn assert_text_value(got: &str, expected: &Expected) {
 // Values
 
 /// The keys both writers write themselves.
-pub const RESERVED: [&str; 6] = ["time", "level", "msg", "method", "trace_id", "span_id"];
+pub const RESERVED: [&str; 7] = [
+    "time", "level", "target", "msg", "method", "trace_id", "span_id",
+];
 
 pub fn is_reserved(key: &str) -> bool {
     RESERVED.contains(&key)
@@ -657,10 +659,11 @@ pub fn any_val() -> impl Strategy<Value = Val> {
 
 /// Field keys: plain, dotted, reserved, and ones that need escaping or
 /// sanitising.
-pub const KEYS: [&str; 20] = [
+pub const KEYS: [&str; 21] = [
     "pod",
     "k8s.pod",
     "level",
+    "target",
     "msg",
     "time",
     "method",

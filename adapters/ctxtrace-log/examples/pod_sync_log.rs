@@ -139,11 +139,11 @@ fn main() {
         },
     ];
 
-    // Spans recorded in memory, so entries carry trace and span ids; the
-    // entries go to `log` under the target "pod_sync".
+    // Spans recorded in memory, so entries carry trace and span ids; each
+    // entry goes to `log` under its own target, this example's module
+    // (`pod_sync_log`).
     let tracer = MemoryTracer::new();
-    let ctx =
-        Ctx::new(tracer.clone(), LogLogger::new().with_target("pod_sync")).with_field("worker", 1);
+    let ctx = Ctx::new(tracer.clone(), LogLogger::new()).with_field("worker", 1);
     for pod in &queue {
         let _ = handle_queue_item(&ctx, pod);
     }

@@ -4,9 +4,11 @@
 //!
 //! [`LogLogger`] is a ctxtrace [`Logger`](ctxtrace::Logger): code instrumented
 //! with ctxtrace logs through whatever `log` logger the program installed
-//! (`env_logger`, `simple_logger`, a `log4rs` config ...), with the span name
-//! as `method`, the `Ctx`'s and the entry's fields as typed key-values, and
-//! the trace and span ids when the tracer has them.
+//! (`env_logger`, `simple_logger`, a `log4rs` config ...), with the entry's
+//! target, file and line, the span name as `method`, the `Ctx`'s and the
+//! entry's fields as typed key-values, and the trace and span ids when the
+//! tracer has them. The target is the module that wrote the entry, so
+//! per-module filters such as `RUST_LOG=warn,podlib=debug` work.
 //!
 //! # Example
 //!
@@ -17,10 +19,11 @@
 //! fn sync_pod(ctx: &Ctx<impl Tracer, impl Logger>, pod: &str) {
 //!     let (ctx, mut span) = ctx.start_span("sync_pod");
 //!     let ctx = span.with_field(&ctx, "pod", pod);
-//!     // A `log` record: level Info, target "ctxtrace", message "syncing 2
-//!     // containers", key-values method="sync_pod" pod="web-1" attempt=1
-//!     // trace_id=... span_id=...
-//!     ctxtrace::info!(ctx, "syncing {} containers", 2; attempt = 1);
+//!     // A `log` record: level Info, target "podlib::sync" (the calling
+//!     // module when no `target:` is given), this file and line, message
+//!     // "syncing 2 containers", key-values method="sync_pod" pod="web-1"
+//!     // attempt=1 trace_id=... span_id=...
+//!     ctxtrace::info!(ctx, target: "podlib::sync", "syncing {} containers", 2; attempt = 1);
 //! }
 //!
 //! // In `main`, after installing a `log` logger such as env_logger:

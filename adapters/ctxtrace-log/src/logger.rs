@@ -6,12 +6,19 @@ use std::sync::Arc;
 use ctxtrace::{Level, LevelFilter, Logger, OwnedValue, Record, SpanIds, Value};
 use log::kv::{self, Key, Source, VisitSource};
 
-/// The target entries are logged with unless told otherwise.
+/// The target of an entry that has none of its own (one logged with
+/// [`Ctx::log`](ctxtrace::Ctx::log) rather than the macros), unless
+/// [`with_target`](LogLogger::with_target) sets one for every entry.
 ///
 /// # Examples
 ///
 /// ```
-/// assert_eq!(ctxtrace_log::LogLogger::new().target(), ctxtrace_log::DEFAULT_TARGET);
+/// use ctxtrace::{Ctx, Level, NopTracer};
+/// use ctxtrace_log::{DEFAULT_TARGET, LogLogger};
+///
+/// // With a `log` logger installed, this record has the target "ctxtrace".
+/// Ctx::new(NopTracer, LogLogger::new()).log(Level::Info, format_args!("no call site"), &[]);
+/// assert_eq!(DEFAULT_TARGET, "ctxtrace");
 /// ```
 pub const DEFAULT_TARGET: &str = "ctxtrace";
 
@@ -22,8 +29,14 @@ pub const DEFAULT_TARGET: &str = "ctxtrace";
 ///
 /// - the matching level (ctxtrace and `log` have the same five);
 /// - the message, formatted only if the installed `log` logger formats it;
-/// - the target `ctxtrace`, or the one set with
-///   [`with_target`](LogLogger::with_target);
+/// - the entry's own target, file and line ([`Record::target`],
+///   [`Record::file`], [`Record::line`]): the module that wrote it (or the
+///   macro's `target: "..."`), so `env_logger`-style per-module filters such
+///   as `RUST_LOG=warn,podlib=debug` work. An entry without a target, one
+///   logged with [`Ctx::log`](ctxtrace::Ctx::log), has the target
+///   [`DEFAULT_TARGET`] and no file or line. [`with_target`](LogLogger::with_target)
+///   gives every entry one target instead. `log`'s `module_path` is not set:
+///   a ctxtrace call site has a target but no separate module path;
 /// - the key-values `method` (the name of the span it was logged under), the
 ///   `Ctx`'s fields (span fields included), the entry's own fields, and
 ///   `trace_id` and `span_id` when the tracer has ids. Strings, integers
@@ -40,7 +53,12 @@ pub const DEFAULT_TARGET: &str = "ctxtrace";
 /// `log`'s `max_level_*` features rule out is removed at compile time
 /// ([`MAX_LEVEL`](Logger::MAX_LEVEL)), and one above [`log::max_level`] is
 /// skipped before its arguments are evaluated. Filtering by target is left to
-/// the `log` logger, as with `log`'s macros.
+/// the `log` logger, which sees each record's target, as with `log`'s macros.
+/// [`enabled`](Logger::enabled) does not ask the `log` logger
+/// ([`log::Log::enabled`]) first: ctxtrace asks it with the level alone,
+/// before the entry and its call site are at hand, so there is no target to
+/// put in the [`log::Metadata`]. An entry that the `log` logger filters out
+/// by target has its arguments evaluated, and is dropped there.
 ///
 /// `log`'s logger is global by design, so this is the one ctxtrace backend
 /// that writes to global state: the logger installed with
@@ -53,20 +71,22 @@ pub const DEFAULT_TARGET: &str = "ctxtrace";
 /// use ctxtrace_log::LogLogger;
 ///
 /// // With env_logger or any `log` logger installed, this logs
-/// // `INFO ctxtrace: synced` with the key-values `worker=3 pod=web-1`.
+/// // `INFO podlib::sync: synced` with the key-values `worker=3 pod=web-1`.
 /// let ctx = Ctx::new(NopTracer, LogLogger::new()).with_field("worker", 3);
-/// ctxtrace::info!(ctx, "synced"; pod = "web-1");
-/// assert_eq!(ctx.logger().target(), "ctxtrace");
+/// ctxtrace::info!(ctx, target: "podlib::sync", "synced"; pod = "web-1");
+/// assert_eq!(ctx.logger().target(), None);
 /// ```
 #[derive(Clone, Debug)]
 pub struct LogLogger {
-    target: &'static str,
+    /// Set by `with_target`: the target of every entry.
+    target: Option<&'static str>,
     method: Option<&'static str>,
     fields: Arc<[(&'static str, OwnedValue)]>,
 }
 
 impl LogLogger {
-    /// A logger with the target `ctxtrace` and no fields.
+    /// A logger that gives each record its entry's own target, and has no
+    /// fields.
     ///
     /// # Examples
     ///
@@ -74,18 +94,21 @@ impl LogLogger {
     /// use ctxtrace_log::LogLogger;
     ///
     /// let logger = LogLogger::new();
-    /// assert_eq!(logger.target(), "ctxtrace");
+    /// assert_eq!(logger.target(), None);
     /// assert_eq!(logger.method(), None);
     /// ```
     pub fn new() -> Self {
         LogLogger {
-            target: DEFAULT_TARGET,
+            target: None,
             method: None,
             fields: Arc::new([]),
         }
     }
 
-    /// The same logger, logging with the target `target`.
+    /// The same logger, logging every entry with the target `target` in
+    /// place of the entry's own: for a program that wants all of its
+    /// ctxtrace entries under one name in the `log` logger's filters. The
+    /// file and line are still the entry's.
     ///
     /// # Examples
     ///
@@ -93,14 +116,18 @@ impl LogLogger {
     /// use ctxtrace_log::LogLogger;
     ///
     /// let logger = LogLogger::new().with_target("pod_sync");
-    /// assert_eq!(logger.target(), "pod_sync");
+    /// assert_eq!(logger.target(), Some("pod_sync"));
     /// ```
     #[must_use]
     pub fn with_target(self, target: &'static str) -> Self {
-        LogLogger { target, ..self }
+        LogLogger {
+            target: Some(target),
+            ..self
+        }
     }
 
-    /// The target entries are logged with.
+    /// The target set with [`with_target`](LogLogger::with_target) for every
+    /// entry; `None` when each entry has its own.
     ///
     /// # Examples
     ///
@@ -111,9 +138,9 @@ impl LogLogger {
     /// // Fields and spans keep the target.
     /// let ctx = Ctx::new(NopTracer, LogLogger::new().with_target("kubelet")).with_field("pod", "web-1");
     /// let (ctx, _span) = ctx.start_span("sync_pod");
-    /// assert_eq!(ctx.logger().target(), "kubelet");
+    /// assert_eq!(ctx.logger().target(), Some("kubelet"));
     /// ```
-    pub fn target(&self) -> &'static str {
+    pub fn target(&self) -> Option<&'static str> {
         self.target
     }
 
@@ -205,11 +232,19 @@ impl Logger for LogLogger {
             ids: record.span_ids(),
             renamed: &renamed,
         };
+        let target = match self.target {
+            Some(target) => target,
+            None if record.target().is_empty() => DEFAULT_TARGET,
+            None => record.target(),
+        };
+        let file = record.file();
         log::logger().log(
             &log::Record::builder()
                 .args(record.message())
                 .level(to_log_level(record.level()))
-                .target(self.target)
+                .target(target)
+                .file((!file.is_empty()).then_some(file))
+                .line((record.line() != 0).then_some(record.line()))
                 .key_values(&kvs)
                 .build(),
         );

@@ -116,6 +116,7 @@ fn a_dependency_warning_is_one_json_line_with_its_target_and_number() {
     let lines = out.lines();
     assert_eq!(lines.len(), 1);
     assert_eq!(lines[0]["level"], "warn");
+    assert_eq!(lines[0]["target"], "dep");
     assert_eq!(lines[0]["msg"], "x");
     assert!(lines[0]["k"].is_number(), "{}", lines[0]);
     assert_eq!(lines[0]["k"], 1);

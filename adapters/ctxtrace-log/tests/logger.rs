@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Counted, Kv, install, records};
+use common::{Counted, Kv, install, records, records_with_message};
 use ctxtrace::{Ctx, Field, Logger as _, MemoryTracer, NopTracer, Span};
 use ctxtrace_log::LogLogger;
 
@@ -31,12 +31,79 @@ fn each_level_maps_to_the_log_level() {
     );
 }
 
+mod podlib {
+    /// Logs from a module of its own, so the target is `logger::podlib`.
+    pub fn sync(ctx: &ctxtrace::Ctx<impl ctxtrace::Tracer, impl ctxtrace::Logger>) {
+        ctxtrace::info!(ctx, "target: from a module");
+    }
+}
+
 #[test]
-fn the_default_target_is_ctxtrace() {
+fn each_record_has_its_entrys_target_file_and_line() {
     install();
-    ctxtrace::info!(Ctx::new(NopTracer, LogLogger::new()), "default target");
-    let records = records("ctxtrace");
-    assert!(records.iter().any(|r| r.message == "default target"));
+    let ctx = Ctx::new(NopTracer, LogLogger::new());
+    let here = line!() + 1;
+    ctxtrace::info!(ctx, "target: here");
+    podlib::sync(&ctx);
+    let named = line!() + 1;
+    ctxtrace::warn!(ctx, target: "podlib::pull", "target: named");
+    let site = |message: &str| {
+        let records = records_with_message(message);
+        assert_eq!(records.len(), 1, "{message}");
+        let r = &records[0];
+        (r.target.clone(), r.file.clone(), r.line)
+    };
+    let file = Some(file!().to_owned());
+    assert_eq!(
+        site("target: here"),
+        ("logger".to_owned(), file.clone(), Some(here))
+    );
+    let (target, in_file, _) = site("target: from a module");
+    assert_eq!((target.as_str(), in_file), ("logger::podlib", file.clone()));
+    assert_eq!(
+        site("target: named"),
+        ("podlib::pull".to_owned(), file, Some(named))
+    );
+}
+
+#[test]
+fn an_entry_without_a_call_site_has_the_default_target_and_no_file_or_line() {
+    install();
+    let ctx = Ctx::new(NopTracer, LogLogger::new());
+    ctx.log(ctxtrace::Level::Info, format_args!("target: bare"), &[]);
+    let records = records_with_message("target: bare");
+    assert_eq!(records.len(), 1);
+    assert_eq!(
+        (
+            records[0].target.as_str(),
+            &records[0].file,
+            records[0].line
+        ),
+        (ctxtrace_log::DEFAULT_TARGET, &None, None)
+    );
+}
+
+#[test]
+fn with_target_replaces_every_entrys_target_and_keeps_its_file_and_line() {
+    install();
+    let ctx = Ctx::new(NopTracer, LogLogger::new().with_target("override"));
+    let here = line!() + 1;
+    ctxtrace::info!(ctx, "own module");
+    ctxtrace::info!(ctx, target: "podlib", "named");
+    ctx.log(ctxtrace::Level::Info, format_args!("bare"), &[]);
+    let records = records("override");
+    let got: Vec<(&str, Option<&str>, Option<u32>)> = records
+        .iter()
+        .map(|r| (r.message.as_str(), r.file.as_deref(), r.line))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("own module", Some(file!()), Some(here)),
+            ("named", Some(file!()), Some(here + 1)),
+            ("bare", None, None),
+        ]
+    );
 }
 
 #[test]

@@ -67,6 +67,7 @@ fn an_event_through_json_logger_keeps_numbers_numbers() {
     assert_eq!(lines.len(), 1);
     let line: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
     assert_eq!(line["level"], "info");
+    assert_eq!(line["target"], module_path!());
     assert_eq!(line["msg"], "hello 1");
     assert!(line["answer"].is_u64() || line["answer"].is_i64());
     assert_eq!(line["answer"], 42);

@@ -1,6 +1,7 @@
 //! A capturing `log` logger. The `log` facade's logger is global by design:
 //! each test binary installs this one once, and each test reads back only the
-//! records with its own target.
+//! records with its own target (or, where the target is what it tests, its own
+//! messages).
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -27,6 +28,8 @@ pub enum Kv {
 pub struct Captured {
     pub level: log::Level,
     pub target: String,
+    pub file: Option<String>,
+    pub line: Option<u32>,
     pub message: String,
     pub kvs: Vec<(String, Kv)>,
 }
@@ -58,6 +61,18 @@ static CAPTURE: Capture = Capture {
 pub fn install() {
     let _ = log::set_logger(&CAPTURE);
     log::set_max_level(log::LevelFilter::Trace);
+}
+
+/// The records with the message `message`, oldest first.
+pub fn records_with_message(message: &str) -> Vec<Captured> {
+    CAPTURE
+        .records
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.message == message)
+        .cloned()
+        .collect()
 }
 
 /// The records logged with `target`, oldest first.
@@ -141,6 +156,8 @@ impl log::Log for Capture {
         let captured = Captured {
             level: record.level(),
             target: record.target().to_owned(),
+            file: record.file().map(str::to_owned),
+            line: record.line(),
             message: record.args().to_string(),
             kvs: kvs.0,
         };
