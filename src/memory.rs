@@ -851,11 +851,21 @@ impl<C: Clock> Drop for MemorySpan<C> {
     }
 }
 
-/// The number of the current thread, as in `ThreadId`'s `Debug` output.
-///
+/// The number of the current thread, as in `ThreadId`'s `Debug` output,
+/// read once per thread and kept in a thread-local cache: a fact about the
+/// thread, not context (spans never look at it to find their parent).
+fn thread_number() -> u64 {
+    std::thread_local! {
+        static NUMBER: u64 = read_thread_number();
+    }
+    NUMBER
+        .try_with(|n| *n)
+        .unwrap_or_else(|_| read_thread_number())
+}
+
 /// `ThreadId` has no stable accessor for its number; its `Hash` writes that
 /// number as one `u64`, which a capturing hasher reads.
-fn thread_number() -> u64 {
+fn read_thread_number() -> u64 {
     #[derive(Default)]
     struct Capture(u64);
     impl Hasher for Capture {

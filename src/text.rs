@@ -3,7 +3,7 @@
 use std::fmt::{self, Write as _};
 use std::io::Write;
 
-use crate::writer::{Bytes, WriterCore, is_renamed, push_i64, push_u64, writer_logger_api};
+use crate::writer::{Bytes, WriterCore, is_renamed, push_i64, push_u64, word, writer_logger_api};
 use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 
 /// A logger that writes one logfmt line per entry.
@@ -243,8 +243,24 @@ fn push_str(buf: &mut Vec<u8>, s: &str) {
 }
 
 fn needs_quotes(s: &str) -> bool {
+    // Runs of plain ASCII, 8 bytes at a time; the rest byte by byte.
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(w) = word::at(bytes, i) {
+        let special = word::byte(w, b' ')
+            | word::byte(w, b'=')
+            | word::byte(w, b'"')
+            | word::byte(w, b'\\')
+            | word::byte(w, 0x7f)
+            | word::below(w, 0x20)
+            | word::non_ascii(w);
+        if special != 0 {
+            break;
+        }
+        i += 8;
+    }
     let mut non_ascii = false;
-    for b in s.bytes() {
+    for &b in &bytes[i..] {
         if matches!(b, b' ' | b'=' | b'"' | b'\\' | 0x7f) || b < 0x20 {
             return true;
         }
@@ -273,6 +289,24 @@ fn is_hidden(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoting_is_decided_alike_at_every_place_of_a_run() {
+        let slow = |s: &str| {
+            s.is_empty()
+                || s.chars()
+                    .any(|c| matches!(c, ' ' | '=' | '"' | '\\') || is_hidden(c))
+        };
+        for special in [
+            " ", "=", "\"", "\\", "\n", "\u{1}", "\u{7f}", "\u{85}", "\u{200b}", "é", "x",
+        ] {
+            for at in (0..20).filter(|at| !cfg!(miri) || [0, 7, 8, 15, 19].contains(at)) {
+                let s = format!("{}{special}{}", "p".repeat(at), "q".repeat(19 - at));
+                assert_eq!(needs_quotes(&s), slow(&s), "{s:?}");
+            }
+        }
+        assert!(needs_quotes(""));
+    }
 
     fn quoted(s: &str) -> String {
         let mut buf = Vec::new();

@@ -515,6 +515,42 @@ impl<W, C> std::fmt::Debug for WriterCore<W, C> {
 
 /// Keys the writers use for their fixed fields. A field with one of these keys
 /// is written as `fields.<key>`, so that no field can pass for a fixed one.
+/// Word-at-a-time byte checks, for skipping runs of plain bytes 8 at a time.
+/// Each gives a mask that is not zero when *some* byte of the word matches
+/// (exactly: never for a word with no such byte), so that several checks
+/// combine with `|` and one branch.
+pub(crate) mod word {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+
+    /// The 8 bytes of `bytes` from `at`, if there are that many.
+    #[inline]
+    pub(crate) fn at(bytes: &[u8], at: usize) -> Option<u64> {
+        let chunk = bytes.get(at..at.checked_add(8)?)?;
+        <[u8; 8]>::try_from(chunk).ok().map(u64::from_le_bytes)
+    }
+
+    /// Some byte of `w` is `b`.
+    #[inline]
+    pub(crate) fn byte(w: u64, b: u8) -> u64 {
+        let v = w ^ (ONES * u64::from(b));
+        v.wrapping_sub(ONES) & !v & HIGH
+    }
+
+    /// Some byte of `w` is below `n`, for `n` up to 0x80 (bytes of 0x80 and
+    /// above are for [`non_ascii`] to find).
+    #[inline]
+    pub(crate) fn below(w: u64, n: u8) -> u64 {
+        w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH
+    }
+
+    /// Some byte of `w` is not ASCII.
+    #[inline]
+    pub(crate) fn non_ascii(w: u64) -> u64 {
+        w & HIGH
+    }
+}
+
 /// Whether a field with this key is written as `fields.<key>`: a fixed key,
 /// or one that already starts with `fields.`. The second makes the renaming
 /// one-to-one, so a field `level` (written `fields.level`) and a field

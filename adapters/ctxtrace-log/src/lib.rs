@@ -1,5 +1,6 @@
-//! A `log` backend for [`ctxtrace`]: entries go to the `log` facade, with
-//! their fields as `log` key-values.
+//! `log` and [`ctxtrace`], both ways: ctxtrace entries go to the `log`
+//! facade with their fields as `log` key-values, and `log` records from
+//! dependencies come into a ctxtrace logger.
 //!
 //! [`LogLogger`] is a ctxtrace [`Logger`](ctxtrace::Logger): code instrumented
 //! with ctxtrace logs through whatever `log` logger the program installed
@@ -30,6 +31,31 @@
 //!
 //! To see the key-values, the `log` logger must write them: `env_logger`
 //! does with its `kv` feature, for example.
+//!
+//! # From `log` into ctxtrace
+//!
+//! [`LogBridge`] is the other direction: a `log::Log` that writes each
+//! record of a dependency that logs through `log` as an entry on a ctxtrace
+//! logger, with its level, message, target, file and line, and its
+//! key-values as typed fields. The dependency's lines then join the
+//! program's own stream, in the same format.
+//!
+//! ```
+//! use ctxtrace::{Ctx, JsonLogger, NopTracer};
+//! use ctxtrace_log::LogBridge;
+//!
+//! let logger = JsonLogger::new(Vec::new()).without_time();
+//! LogBridge::new(logger.clone()).install().unwrap();
+//!
+//! ctxtrace::info!(Ctx::new(NopTracer, logger.clone()), "own line"; pod = "web-1");
+//! log::warn!(target: "kube::client", status = 503; "request failed");
+//! assert_eq!(logger.lines(), 2);
+//! ```
+//!
+//! `log`'s logger is the one global in this workspace, and it is `log`'s,
+//! not ctxtrace's: [`LogLogger`] writes to it, and [`LogBridge`] is installed
+//! as it. Never give a `LogBridge` a `LogLogger`: each record would go round
+//! from one to the other until the stack overflows.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]
@@ -40,6 +66,9 @@
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
 
+mod bridge;
+mod kv;
 mod logger;
 
+pub use bridge::{DEFAULT_KEY_LIMIT, LogBridge, MAX_KEY_LEN, OVERFLOW_KEY};
 pub use logger::{DEFAULT_TARGET, LogLogger, from_log_filter, to_log_level};

@@ -7,6 +7,11 @@
 //! - [`TracingTracer`] is a ctxtrace [`Tracer`](ctxtrace::Tracer): each span
 //!   becomes a `tracing` span, whose parent is set explicitly from the `Ctx`,
 //!   and each entry logged under it becomes an event inside it.
+//! - [`CtxtraceLayer`] goes the other way: it is a `tracing-subscriber`
+//!   [`Layer`](tracing_subscriber::Layer) that writes the `tracing` events of
+//!   dependencies to any ctxtrace [`Logger`](ctxtrace::Logger), with typed
+//!   fields, their target, file and line, and the fields of their spans, so
+//!   that they land in the program's own stream.
 //!
 //! # Example
 //!
@@ -124,8 +129,10 @@ pub struct ReadmeDoctests;
 mod callsite;
 mod event;
 mod fields;
+mod layer;
 mod logger;
 mod tracer;
 
+pub use layer::CtxtraceLayer;
 pub use logger::TracingLogger;
 pub use tracer::{TracingSpan, TracingSpanRef, TracingTracer};
