@@ -1,8 +1,16 @@
-//! Fields rendered as one logfmt-style text value: `pod=web-1 attempt=2`.
+//! The fields of an entry: as typed `tracing` values, one per key
+//! ([`Shape`], [`Typed`]), or rendered as one logfmt-style text value:
+//! `pod=web-1 attempt=2` ([`Rendered`], [`Pair`]).
 
+use std::error::Error;
 use std::fmt::{self, Write as _};
 
 use ctxtrace::{Field, OwnedValue, Value};
+use tracing_core::field::{DisplayValue, Value as TracingValue, display};
+
+/// The most keys an event has as fields of their own; an entry with more
+/// has them in one `fields` text.
+pub(crate) const MAX_KEYS: usize = 28;
 
 /// Fields kept by a logger or a span: each key once, with its latest value.
 pub(crate) type FieldList = Vec<(&'static str, OwnedValue)>;
@@ -70,6 +78,128 @@ impl fmt::Display for Rendered<'_> {
 impl fmt::Debug for Rendered<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self, f)
+    }
+}
+
+/// The keys and values of an entry, each key once, in the order they are
+/// written: the `Ctx`'s fields (span fields included) that the entry does
+/// not give itself, then the entry's own, where the last of a key given
+/// twice wins. A `None` is left out, but an entry's `None` still hides the
+/// `Ctx` field of its key. The same rules as [`Rendered`]'s.
+pub(crate) struct Shape<'a> {
+    keys: [&'static str; MAX_KEYS],
+    values: [Value<'a>; MAX_KEYS],
+    len: usize,
+    /// Whether there were more than [`MAX_KEYS`] keys.
+    overflow: bool,
+}
+
+impl<'a> Shape<'a> {
+    pub(crate) fn new(ctx: &'a [(&'static str, OwnedValue)], fields: &'a [Field<'a>]) -> Self {
+        let mut shape = Shape {
+            keys: [""; MAX_KEYS],
+            values: [Value::Null; MAX_KEYS],
+            len: 0,
+            overflow: false,
+        };
+        let own = |key: &str| fields.iter().any(|field| field.key == key);
+        for (key, value) in ctx {
+            if !own(key) {
+                shape.push(key, value.as_value());
+            }
+        }
+        for (i, field) in fields.iter().enumerate() {
+            if !fields[i + 1..].iter().any(|later| later.key == field.key) {
+                shape.push(field.key, field.value);
+            }
+        }
+        shape
+    }
+
+    fn push(&mut self, key: &'static str, value: Value<'a>) {
+        if matches!(value, Value::Null) {
+            return;
+        }
+        if self.len == MAX_KEYS {
+            self.overflow = true;
+            return;
+        }
+        self.keys[self.len] = key;
+        self.values[self.len] = value;
+        self.len += 1;
+    }
+
+    /// The keys, or `None` when there are more than [`MAX_KEYS`].
+    pub(crate) fn keys(&self) -> Option<&[&'static str]> {
+        (!self.overflow).then_some(&self.keys[..self.len])
+    }
+
+    /// The value of each of [`keys`](Shape::keys), in the same order.
+    pub(crate) fn values(&self) -> &[Value<'a>] {
+        &self.values[..self.len]
+    }
+}
+
+/// A ctxtrace value as the `tracing` value that keeps the most of its
+/// type: integers, floats, booleans and strings as themselves (subscribers
+/// see `record_i64`, `record_u64`, `record_i128`, `record_u128`,
+/// `record_f64`, `record_bool`, `record_str`), errors as errors
+/// (`record_error`), and every other kind as its text (`record_debug` of a
+/// value whose `Debug` is the ctxtrace text: `Display` values through
+/// `Display`, `Debug` values through `Debug`, durations as `1.5s`, paths
+/// lossily), formatted only when the subscriber records it.
+pub(crate) enum Typed<'a> {
+    Str(&'a str),
+    I64(i64),
+    U64(u64),
+    I128(i128),
+    U128(u128),
+    F64(f64),
+    Bool(bool),
+    Error(&'a (dyn Error + 'static)),
+    Text(DisplayValue<Value<'a>>),
+}
+
+impl<'a> Typed<'a> {
+    pub(crate) fn new(value: Value<'a>) -> Self {
+        match value {
+            Value::Str(s) => Typed::Str(s),
+            Value::I64(n) => Typed::I64(n),
+            Value::U64(n) => Typed::U64(n),
+            Value::I128(n) => Typed::I128(*n),
+            Value::U128(n) => Typed::U128(*n),
+            Value::F64(n) => Typed::F64(n),
+            Value::Bool(b) => Typed::Bool(b),
+            Value::Error(e) => Typed::Error(e),
+            other => Typed::Text(display(other)),
+        }
+    }
+
+    pub(crate) fn as_value(&self) -> &dyn TracingValue {
+        match self {
+            Typed::Str(s) => s,
+            Typed::I64(n) => n,
+            Typed::U64(n) => n,
+            Typed::I128(n) => n,
+            Typed::U128(n) => n,
+            Typed::F64(n) => n,
+            Typed::Bool(b) => b,
+            Typed::Error(e) => e,
+            Typed::Text(t) => t,
+        }
+    }
+}
+
+/// One `key=value` pair, rendered logfmt-style when displayed.
+#[derive(Clone, Copy)]
+pub(crate) struct Pair<'a> {
+    pub(crate) key: &'static str,
+    pub(crate) value: Value<'a>,
+}
+
+impl fmt::Display for Pair<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_pair(f, self.key, self.value)
     }
 }
 
@@ -228,6 +358,45 @@ mod tests {
             render(&fields),
             r#"e="disk full" c=x nan=NaN inf=-inf dbg="\"a\"""#
         );
+    }
+
+    #[test]
+    fn a_shape_keeps_the_keys_as_the_text_writes_them() {
+        let mut ctx = FieldList::new();
+        set(&mut ctx, "reason", Value::Str("back off"));
+        set(&mut ctx, "attempt", Value::U64(1));
+        set(&mut ctx, "pod", Value::Str("web-0"));
+        let fields = [
+            Field::new("attempt", &2u32),
+            Field::new("pod", &None::<&str>),
+            Field::new("node", "n1"),
+            Field::new("node", "n2"),
+        ];
+        let shape = Shape::new(&ctx, &fields);
+        assert_eq!(shape.keys(), Some(&["reason", "attempt", "node"][..]));
+        let values: Vec<String> = shape.values().iter().map(ToString::to_string).collect();
+        assert_eq!(values, ["back off", "2", "n2"]);
+        let rendered = Rendered {
+            ctx: &ctx,
+            fields: &fields,
+        };
+        assert_eq!(
+            rendered.to_string(),
+            r#"reason="back off" attempt=2 node=n2"#
+        );
+    }
+
+    #[test]
+    fn a_shape_with_too_many_keys_has_none() {
+        let keys: Vec<&'static str> = (0..=MAX_KEYS)
+            .map(|i| &*Box::leak(i.to_string().into_boxed_str()))
+            .collect();
+        let fields: Vec<Field<'_>> = keys.iter().map(|k| Field::new(k, &1)).collect();
+        assert_eq!(
+            Shape::new(&[], &fields[..MAX_KEYS]).keys().map(<[_]>::len),
+            Some(MAX_KEYS)
+        );
+        assert_eq!(Shape::new(&[], &fields).keys(), None);
     }
 
     #[test]

@@ -28,14 +28,15 @@
 //! // Any subscriber: here, one that prints to stdout.
 //! let subscriber = tracing_subscriber::fmt().with_max_level(tracing::Level::TRACE).finish();
 //! tracing::subscriber::with_default(subscriber, || {
-//!     // Entries only:
-//!     //   INFO ctxtrace: syncing 2 containers method="sync_pod" fields=pod=web-1 attempt=1
+//!     // Entries only, with typed fields and, as the target, the module that
+//!     // logs (here `my_app`):
+//!     //   INFO my_app: syncing 2 containers method="sync_pod" pod="web-1" attempt=1
 //!     let ctx = Ctx::new(NopTracer, TracingLogger::new());
 //!     assert!(ctx.enabled(ctxtrace::Level::Info));
 //!     sync_pod(&ctx, "web-1");
 //!
 //!     // Spans and the entries inside them:
-//!     //   INFO ctxtrace.span{otel.name="sync_pod" fields="pod=web-1"}: ctxtrace: syncing 2 containers method="sync_pod" fields=attempt=1
+//!     //   INFO ctxtrace.span{otel.name="sync_pod" fields.0=pod=web-1}: my_app: syncing 2 containers method="sync_pod" attempt=1
 //!     let ctx = Ctx::new(TracingTracer::new(), NopLogger);
 //!     sync_pod(&ctx, "web-1");
 //! });
@@ -53,31 +54,47 @@
 //! logger (with every `Ctx` field, parented to the thread's current span) and
 //! once from the tracer (inside its span, with the entry's own fields).
 //!
-//! # Trade-offs
+//! # What is kept, and what is lost
 //!
-//! `tracing` needs the name and the field names of every span and event at
-//! compile time, in `'static` metadata; ctxtrace knows span names and field
-//! keys only at run time. So:
+//! `tracing` needs the name, the target and the field names of every span
+//! and event in `'static` metadata, which its macros declare at compile
+//! time; ctxtrace knows an entry's target and keys, and a span's name and
+//! fields, only at run time. So:
 //!
-//! - Every span is named `ctxtrace.span`, with its ctxtrace name in the field
-//!   `otel.name` (which `tracing-opentelemetry` uses as the span name).
-//!   Making a callsite per name would mean leaking metadata per name and per
-//!   tracer.
-//! - Fields travel rendered logfmt-style in one `fields` value
-//!   (`pod=web-1 attempt=2`), so they lose their types. A subscriber that
-//!   does not format them pays nothing for them.
-//! - A span's `fields` value is recorded again with the whole set when a field
-//!   is added, which is right for subscribers that keep the latest value;
-//!   `tracing-subscriber`'s `fmt` appends each recording instead.
-//!
-//! The callsites are `static`s, as every `tracing` macro declares (one span
-//! callsite, one event callsite per level), and they hold `tracing`'s own
-//! cache of subscriber interest. That cache is one value for every dispatcher
-//! in the process; since every ctxtrace entry of a level shares a callsite, it
-//! is not trusted: the dispatcher's `enabled` is asked for each span and
-//! entry, after `tracing`'s global maximum level. So tests that each install
-//! their own subscriber with `tracing::subscriber::with_default` can run in
-//! parallel. Nothing else is global.
+//! - **Entries keep their target and typed fields.** A logger or tracer makes
+//!   one `tracing` callsite per distinct target, level and list of keys, the
+//!   first time it sees it, registered with `tracing` like the macros' own:
+//!   per-target filters (`EnvFilter`'s `warn,podlib=debug`) work, and each
+//!   key is a field of its own, with its type where `tracing` has one
+//!   (integers, floats, booleans, strings, errors; other values as text). A
+//!   key that would clash with `message`, `method`, `trace_id` or `span_id`
+//!   is renamed `fields.<key>`.
+//! - **Bounded.** The callsites belong to the logger or tracer and its clones,
+//!   at most [`TracingLogger::MAX_CALLSITES`] (1,024) for each, and are leaked
+//!   once each: memory is per distinct shape of entry, never per entry. Past
+//!   the bound, and for an entry with more than 28 keys, an entry goes to the
+//!   fixed callsite of its level, with the target `ctxtrace` and its fields
+//!   in one logfmt-style `fields` text (`pod=web-1 attempt=2`). The file and
+//!   line of an entry are not passed, since they would make a callsite per
+//!   line of source.
+//! - **Spans** all share one callsite: the name `ctxtrace.span`, the target
+//!   `ctxtrace`, the ctxtrace name in the field `otel.name` (which
+//!   `tracing-opentelemetry` uses as the span name). Their fields arrive
+//!   after the span is made, so each key gets one of 32 pre-declared slots,
+//!   `fields.0` to `fields.31`, recorded alone with the text `key=value`
+//!   each time that key is set: `fmt` prints each value once, and a
+//!   subscriber that keeps the latest value of each field keeps every key.
+//!   Span fields lose their types, keys past the 32nd share the `fields`
+//!   text, and a `None` set on a span records nothing. See
+//!   [`TracingTracer`].
+//! - **Filtering** uses `tracing`'s cache of subscriber interest in each
+//!   callsite, as `tracing`'s macros do: the subscriber is asked when the
+//!   callsite registers and when `tracing` rebuilds its interest, and for
+//!   each entry only when some dispatcher's answer is "sometimes". Before
+//!   an entry is built its target is not known, so the level is checked
+//!   against `tracing`'s global maximum level only, and the arguments of a
+//!   level that some dispatcher in the process wants are evaluated even if
+//!   the entry's callsite then says no (nothing is formatted then).
 //!
 //! # Dispatchers
 //!
@@ -87,6 +104,18 @@
 //! thread, and a span is closed with that dispatcher set as the thread's
 //! default for the moment, because `tracing_subscriber::Registry` releases a
 //! closing span's parent through the default dispatcher.
+//!
+//! A callsite registers with `tracing` the first time it is used. When a
+//! process has a single dispatcher, `tracing` asks only the thread's default
+//! about a new callsite; a pinned dispatcher, or a span's on another thread,
+//! is then asked too when the answer was "never". Inside a subscriber's
+//! callback, where `tracing` gives no default dispatcher, nothing is
+//! registered. The interest cached in a callsite is `tracing`'s, one value for
+//! every dispatcher alive: "never" or "always" when they all agree, else
+//! "sometimes", which asks the subscriber for each entry. So tests that each
+//! install their own subscriber with `tracing::subscriber::with_default` can
+//! run in parallel; their subscribers may then be asked more often. Nothing
+//! else is global.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs, missing_debug_implementations)]

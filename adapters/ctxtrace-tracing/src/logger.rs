@@ -5,38 +5,72 @@ use std::sync::Arc;
 use ctxtrace::{Level, LevelFilter, Logger, Record, Value};
 use tracing_core::{Dispatch, dispatcher};
 
-use crate::callsite::Callsite;
+use crate::callsite::{Interner, MAX_CALLSITES, Site, level_enabled};
 use crate::event::{EventData, Parent, emit};
-use crate::fields::{FieldList, Rendered, set};
+use crate::fields::{FieldList, Rendered, Shape, set};
 
 /// A ctxtrace [`Logger`] that emits each entry as a `tracing` event, so a
 /// program that already has a `tracing` subscriber keeps it.
 ///
-/// Each entry becomes an event with the target `ctxtrace`, at the matching
-/// level, with these fields:
+/// Each entry becomes an event at the matching level, whose target is the
+/// entry's: the caller's module, or the `target:` given to the macro (so
+/// `RUST_LOG=warn,podlib=debug` and other per-target filters work), with
+/// these fields, in this order:
 ///
 /// | field | value |
 /// | --- | --- |
 /// | `message` | the message |
 /// | `method` | the name of the span the entry was logged under, if any |
-/// | `fields` | every other field, logfmt-style: the `Ctx`'s (span fields included), then the entry's own, e.g. `pod=web-1 attempt=2 reason="image not found"`; each key once: a key set on the `Ctx` again replaces its value, an entry's own field replaces the `Ctx`'s, and the last of a key the entry gives twice wins |
 /// | `trace_id`, `span_id` | the ids of the span, when the tracer has ids (as [`OtelTracer`](https://docs.rs/ctxtrace-opentelemetry) and [`MemoryTracer`](ctxtrace::MemoryTracer) do) |
+/// | each key | the `Ctx`'s fields (span fields included), then the entry's own, each key once: a key set on the `Ctx` again replaces its value, an entry's own field replaces the `Ctx`'s, the last of a key the entry gives twice wins, and a `None` is left out |
 ///
-/// `tracing` needs field names at compile time, and ctxtrace keys are only
-/// known at run time: that is why the fields travel as one value. They are
-/// rendered only if the subscriber formats them.
+/// Values are typed where `tracing` has the type: integers (128-bit ones
+/// too), floats, booleans and strings are recorded as themselves, errors as
+/// errors (`record_error`), and `Display` and `Debug` values, durations
+/// (`1.5s`) and paths as their text, formatted only if the subscriber
+/// records them. A `Ctx` field keeps its type, except that a `Display`,
+/// `Debug`, error or path value was rendered to a string when it was added.
+/// A key `message`, `method`, `trace_id` or `span_id` is renamed
+/// `fields.<key>`, and so is a key that starts with `fields.`, so the
+/// renaming is one to one, as in ctxtrace's writers.
+///
+/// # Callsites, and their bound
+///
+/// `tracing` needs `'static` metadata with the target and field names of an
+/// event, which ctxtrace knows only at run time. So the logger makes one
+/// `tracing` callsite per distinct target, level and list of keys, the first
+/// time it sees it: memory is spent per shape of entry, never per entry.
+/// The callsites belong to the logger and are shared by its clones (every
+/// `Ctx` made from it), up to [`MAX_CALLSITES`](TracingLogger::MAX_CALLSITES);
+/// each is leaked (`tracing` keeps callsites for the life of the process)
+/// and costs about 250 bytes plus 32 per key. Make the logger once and clone
+/// it: a logger made with [`new`](TracingLogger::new) has callsites of its
+/// own.
+///
+/// An entry whose shape is new once the bound is reached, or that has more
+/// than 28 keys, goes to the fixed callsite of its level instead: the target
+/// `ctxtrace`, and the keys and values in one `fields` text, logfmt-style
+/// (`pod=web-1 attempt=2 reason="image not found"`).
+///
+/// The file and line of the entry are not passed: they would make a
+/// callsite per line of source.
+///
+/// # Filtering
+///
+/// The macros ask [`Logger::enabled`] before they build the entry, when the
+/// target is not known yet: it is `tracing`'s global maximum level, the
+/// highest level any dispatcher in the process may want, so the arguments
+/// of a level no one wants are not evaluated. [`Logger::log`] then asks the
+/// entry's callsite, as `tracing`'s own macros do: the interest `tracing`
+/// caches in it (computed when the callsite or a dispatcher registers) says
+/// never or always, or else the subscriber's `enabled` is asked. An entry
+/// its callsite does not want is not formatted.
 ///
 /// The event's parent is the subscriber's current span on the thread, as with
 /// `tracing::info!`, so entries logged inside a `tracing` span of the
 /// program's own show up in it. To put ctxtrace spans in `tracing` too, use
 /// [`TracingTracer`](crate::TracingTracer) (see the [crate docs](crate) for
 /// which pairs to use).
-///
-/// Levels are filtered by `tracing`'s global maximum level, then by the
-/// subscriber's `enabled`, asked for each entry (the interest `tracing`
-/// caches per callsite is not trusted, because one callsite per level serves
-/// every entry). When the subscriber does not want a level, the entry's
-/// arguments are not evaluated.
 ///
 /// # Examples
 ///
@@ -45,8 +79,9 @@ use crate::fields::{FieldList, Rendered, set};
 /// use ctxtrace_tracing::TracingLogger;
 ///
 /// let ctx = Ctx::new(NopTracer, TracingLogger::new()).with_field("worker", 3);
-/// // With a subscriber installed, this is a `tracing` INFO event with
-/// // `message = "synced"` and `fields = "worker=3 pod=web-1"`.
+/// // With a subscriber installed, this is a `tracing` INFO event with the
+/// // target of this module, `message = "synced"`, `worker = 3` (an `i64`)
+/// // and `pod = "web-1"` (a `&str`).
 /// ctxtrace::info!(ctx, "synced"; pod = "web-1");
 /// # assert_eq!(ctx.logger().fields(), "worker=3");
 /// ```
@@ -55,9 +90,22 @@ pub struct TracingLogger {
     dispatch: Option<Dispatch>,
     method: Option<&'static str>,
     fields: Arc<FieldList>,
+    interner: Arc<Interner>,
 }
 
 impl TracingLogger {
+    /// The most `tracing` callsites a logger makes, with its clones: one per
+    /// distinct target, level and set of keys of its entries. Past it, an
+    /// entry of a new shape goes out with the target `ctxtrace` and its
+    /// fields in one `fields` text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ctxtrace_tracing::TracingLogger::MAX_CALLSITES, 1024);
+    /// ```
+    pub const MAX_CALLSITES: usize = MAX_CALLSITES;
+
     /// A logger that sends each entry to the thread's default `tracing`
     /// dispatcher at the time of the entry, as `tracing`'s macros do.
     ///
@@ -94,8 +142,9 @@ impl TracingLogger {
         }
     }
 
-    /// The `Ctx`'s fields as they are written in the `fields` value of each
-    /// event (without `method`, which has a field of its own).
+    /// The `Ctx`'s fields, logfmt-style, as the `fields` text of an event
+    /// past the bound has them (without `method`, which has a field of its
+    /// own).
     ///
     /// # Examples
     ///
@@ -132,7 +181,14 @@ impl TracingLogger {
         self.method
     }
 
-    fn with_dispatcher<R: Default>(&self, f: impl FnOnce(&Dispatch) -> R) -> R {
+    /// Registers `site` with `tracing` if it is new, then calls `f` with the
+    /// dispatcher.
+    fn with_dispatcher<R: Default>(
+        &self,
+        site: &'static Site,
+        f: impl FnOnce(&Dispatch) -> R,
+    ) -> R {
+        site.register(self.dispatch.as_ref());
         match &self.dispatch {
             Some(dispatch) => f(dispatch),
             None => {
@@ -149,10 +205,13 @@ impl TracingLogger {
 impl Logger for TracingLogger {
     const MAX_LEVEL: LevelFilter = LevelFilter::Trace;
 
+    /// Whether some dispatcher may want entries at `level`: `tracing`'s
+    /// global maximum level. The entry's target is not known yet; [`log`]
+    /// asks its callsite.
+    ///
+    /// [`log`]: Logger::log
     fn enabled(&self, level: Level) -> bool {
-        let callsite = Callsite::event(level);
-        callsite.register();
-        self.with_dispatcher(|dispatch| callsite.enabled(dispatch))
+        level_enabled(level)
     }
 
     /// A key set again replaces its earlier value and moves to the end, as
@@ -180,17 +239,25 @@ impl Logger for TracingLogger {
         }
     }
 
+    /// Sends the entry to the dispatcher at the callsite of its target,
+    /// level and keys, if the subscriber wants that callsite.
     fn log(&self, record: &Record<'_>) {
-        let callsite = Callsite::event(record.level());
+        let shape = Shape::new(&self.fields, record.fields());
+        let site = self.interner.event(record.level(), record.target(), &shape);
         let data = EventData {
             message: record.message(),
             method: self.method,
-            fields: Rendered {
+            ids: record.span_ids(),
+            shape: &shape,
+            rendered: Rendered {
                 ctx: &self.fields,
                 fields: record.fields(),
             },
-            ids: record.span_ids(),
         };
-        self.with_dispatcher(|dispatch| emit(dispatch, callsite, Parent::Contextual, &data));
+        self.with_dispatcher(site, |dispatch| {
+            if site.enabled(dispatch) {
+                emit(dispatch, site, Parent::Contextual, &data);
+            }
+        });
     }
 }

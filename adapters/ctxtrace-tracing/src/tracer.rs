@@ -1,16 +1,20 @@
 //! [`TracingTracer`]: a ctxtrace [`Tracer`] that opens `tracing` spans.
 
+use std::array;
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
 use ctxtrace::{Ctx, Field, Level, LevelFilter, Logger, Record, Span, StatusCode, Tracer, Value};
-use tracing_core::field::{Value as TracingValue, display};
+use tracing_core::field::{DisplayValue, Field as TracingField, Value as TracingValue, display};
 use tracing_core::span::{Attributes, Id};
+use tracing_core::subscriber::NoSubscriber;
 use tracing_core::{Dispatch, dispatcher};
 
-use crate::callsite::Callsite;
+use crate::callsite::{
+    Interner, MAX_CALLSITES, SLOTS, SPAN_FIELD_COUNT, SPAN_OVERFLOW, Site, level_enabled,
+};
 use crate::event::{EventData, Parent, emit};
-use crate::fields::{FieldList, Rendered, set};
+use crate::fields::{FieldList, Pair, Rendered, Shape, set};
 
 /// A ctxtrace [`Tracer`] that opens a `tracing` span for each ctxtrace span,
 /// so a program that already has a `tracing` subscriber keeps it.
@@ -25,13 +29,26 @@ use crate::fields::{FieldList, Rendered, set};
 ///   entering is per thread, and a `Ctx` moves across threads and `.await`
 ///   points.
 /// - **Name.** `tracing` span names are fixed at compile time, so every span
-///   has the name `ctxtrace.span` and the target `ctxtrace`, and its ctxtrace
-///   name goes in the field `otel.name`, which `tracing-opentelemetry` reads
-///   as the span's name.
-/// - **Fields.** Span fields are rendered logfmt-style into one `fields`
-///   value, recorded again with the whole set each time a field is added
-///   ([`Span::with_fields`] records once for several). A key set again
-///   replaces its value.
+///   has the name `ctxtrace.span` and the target `ctxtrace` (a ctxtrace span
+///   has no target; with `EnvFilter`, allow `ctxtrace=info` to keep spans),
+///   and its ctxtrace name goes in the field `otel.name`, which
+///   `tracing-opentelemetry` reads as the span's name.
+/// - **Fields.** A span's fields must be declared when it is made, and
+///   ctxtrace keys arrive later, so the span callsite declares 32 slots,
+///   `fields.0` to `fields.31`. The first key set on a span gets `fields.0`,
+///   the next new key `fields.1`, and so on; each time a field is set, only
+///   its own slot is recorded, with the text `key=value` (logfmt-style, as
+///   `pod=web-1`), so a subscriber that appends what is recorded
+///   (`tracing-subscriber`'s `fmt`) shows each value once, and one that keeps
+///   the latest value of each field (`fmt`'s JSON, `tracing-opentelemetry`)
+///   keeps every key. A key set again records its slot again with the new
+///   value; [`Span::with_fields`] records all its fields in one record. What
+///   is lost: the types of span fields (each slot is text) and the key as a
+///   field name; keys past the 32nd are recorded in `fields`, one
+///   `key=value` text per recording (several in one text for
+///   [`Span::with_fields`]), so a subscriber that keeps the latest value
+///   keeps only the last of those; and a `None` set later records nothing,
+///   so a subscriber keeps the value it saw, as an OpenTelemetry span does.
 /// - **Status.** `otel.status_code` is `"ok"` or `"error"`, and
 ///   `otel.status_message` is the error's message (the code's name when the
 ///   message is empty), as `tracing-opentelemetry` reads them and as the
@@ -40,9 +57,16 @@ use crate::fields::{FieldList, Rendered, set};
 ///   [`Level::Info`](ctxtrace::Level::Info) and above unless
 ///   [`with_event_level`](TracingTracer::with_event_level) says otherwise, and
 ///   wanted by the subscriber, becomes a `tracing` event whose parent is that
-///   span, with the fields `message`, `method` (the span's name) and `fields`
-///   (the `Ctx`'s fields, then the entry's own, each key once). Entries
-///   logged after the span ended are dropped.
+///   span and whose target is the entry's, with the fields `message`,
+///   `method` (the span's name), then the `Ctx`'s fields and the entry's own,
+///   each key once and typed, as [`TracingLogger`](crate::TracingLogger)
+///   describes, with the same callsites per shape and the same bound
+///   ([`MAX_CALLSITES`](TracingTracer::MAX_CALLSITES), shared by the
+///   tracer's clones). Entries logged after the span ended are dropped.
+/// - **Filtering.** Whether an entry is wanted is asked as
+///   [`TracingLogger`](crate::TracingLogger) asks it: `tracing`'s global
+///   maximum level before the entry is built, then the interest cached in
+///   its callsite. Spans share one callsite and its cached interest.
 /// - **Dispatcher.** Root spans go to the dispatcher given to
 ///   [`with_dispatch`](TracingTracer::with_dispatch), or else the thread's
 ///   default dispatcher when the span starts; a span's children and events go
@@ -68,6 +92,7 @@ use crate::fields::{FieldList, Rendered, set};
 pub struct TracingTracer {
     dispatch: Option<Dispatch>,
     event_level: LevelFilter,
+    interner: Arc<Interner>,
 }
 
 impl Default for TracingTracer {
@@ -77,6 +102,18 @@ impl Default for TracingTracer {
 }
 
 impl TracingTracer {
+    /// The most event callsites a tracer makes, with its clones: one per
+    /// distinct target, level and set of keys of the entries logged under
+    /// its spans. Past it, an entry of a new shape goes out with the target
+    /// `ctxtrace` and its fields in one `fields` text.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert_eq!(ctxtrace_tracing::TracingTracer::MAX_CALLSITES, 1024);
+    /// ```
+    pub const MAX_CALLSITES: usize = MAX_CALLSITES;
+
     /// A tracer whose root spans go to the thread's default dispatcher at the
     /// time each one starts.
     ///
@@ -96,6 +133,7 @@ impl TracingTracer {
         TracingTracer {
             dispatch: None,
             event_level: LevelFilter::Info,
+            interner: Arc::default(),
         }
     }
 
@@ -192,6 +230,9 @@ impl Shared {
 pub struct TracingSpan {
     shared: Arc<Shared>,
     fields: FieldList,
+    /// The key of each field slot (`fields.0`, `fields.1`...), in the order
+    /// the keys were first set.
+    slots: Vec<&'static str>,
     is_error: bool,
 }
 
@@ -231,8 +272,8 @@ impl TracingSpan {
         self.shared.name
     }
 
-    /// The span's fields, as recorded in its `fields` value: each key once,
-    /// a key set again keeping its place with its latest value.
+    /// The span's fields now, logfmt-style: each key once, a key set again
+    /// keeping its place with its latest value, and no key set to `None`.
     ///
     /// # Examples
     ///
@@ -254,43 +295,78 @@ impl TracingSpan {
         .to_string()
     }
 
-    fn record_fields(&self) {
+    /// Records the latest value of each of `keys` (set since the last
+    /// recording, each once) in one `tracing` record: each in the slot of
+    /// its key, given the first time the key is set, and the keys past the
+    /// slots together in `fields`. A key with no value (set to `None`)
+    /// records nothing.
+    fn record_keys(&mut self, keys: &[&'static str]) {
         let Some(id) = &self.shared.id else { return };
-        let callsite = Callsite::span();
-        let set = callsite.meta.fields();
-        let Some(field) = set.iter().nth(1) else {
-            return;
+        let mut pairs: [Option<Pair<'_>>; SLOTS] = [None; SLOTS];
+        let mut overflow = Vec::new();
+        for &key in keys {
+            let Some((_, value)) = self.fields.iter().find(|(k, _)| *k == key) else {
+                continue;
+            };
+            let value = value.as_value();
+            let slot = match self.slots.iter().position(|k| *k == key) {
+                Some(slot) => Some(slot),
+                None if self.slots.len() < SLOTS => {
+                    self.slots.push(key);
+                    Some(self.slots.len() - 1)
+                }
+                None => None,
+            };
+            match slot {
+                Some(slot) => pairs[slot] = Some(Pair { key, value }),
+                None => overflow.push(Field { key, value }),
+            }
+        }
+        let shown: [Option<DisplayValue<Pair<'_>>>; SLOTS] = pairs.map(|p| p.map(display));
+        let overflow = Rendered {
+            ctx: &[],
+            fields: &overflow,
         };
-        let value = self.fields();
-        let value = value.as_str();
-        let values: [(&_, Option<&dyn TracingValue>); 1] = [(&field, Some(&value))];
-        self.shared.dispatch.record(
-            id,
-            &tracing_core::span::Record::new(&set.value_set(&values)),
-        );
+        let overflow = (!overflow.is_empty()).then(|| display(&overflow));
+        if overflow.is_none() && shown.iter().all(Option::is_none) {
+            return;
+        }
+        record(&self.shared.dispatch, id, |i| match i {
+            SPAN_OVERFLOW => overflow.as_ref().map(|v| v as &dyn TracingValue),
+            i => shown
+                .get(i.wrapping_sub(1))?
+                .as_ref()
+                .map(|v| v as &dyn TracingValue),
+        });
     }
 
     fn record_status_fields(&self, code: &str, message: Option<&dyn fmt::Display>) {
         let Some(id) = &self.shared.id else { return };
-        let callsite = Callsite::span();
-        let set = callsite.meta.fields();
-        let mut names = set.iter().skip(2);
-        let (Some(code_field), Some(message_field)) = (names.next(), names.next()) else {
-            return;
-        };
         let message = message.map(display);
-        let values: [(&_, Option<&dyn TracingValue>); 2] = [
-            (&code_field, Some(&code)),
-            (
-                &message_field,
-                message.as_ref().map(|m| m as &dyn TracingValue),
-            ),
-        ];
-        self.shared.dispatch.record(
-            id,
-            &tracing_core::span::Record::new(&set.value_set(&values)),
-        );
+        record(&self.shared.dispatch, id, |i| match i {
+            i if i == SPAN_FIELD_COUNT - 2 => Some(&code as &dyn TracingValue),
+            i if i == SPAN_FIELD_COUNT - 1 => message.as_ref().map(|m| m as &dyn TracingValue),
+            _ => None,
+        });
     }
+}
+
+/// Records in span `id` the value `value(i)` gives for each span field `i`
+/// that has one, in one `tracing` record.
+fn record<'a>(dispatch: &Dispatch, id: &Id, value: impl Fn(usize) -> Option<&'a dyn TracingValue>) {
+    let set = Site::span().meta().fields();
+    let mut names = set.iter();
+    let fields: [Option<TracingField>; SPAN_FIELD_COUNT] = array::from_fn(|_| names.next());
+    let Some(first) = &fields[0] else { return };
+    let values: [(&TracingField, Option<&dyn TracingValue>); SPAN_FIELD_COUNT] =
+        array::from_fn(|i| match &fields[i] {
+            Some(field) => (field, value(i)),
+            None => (first, None),
+        });
+    dispatch.record(
+        id,
+        &tracing_core::span::Record::new(&set.value_set(&values)),
+    );
 }
 
 impl Tracer for TracingTracer {
@@ -341,26 +417,27 @@ impl Tracer for TracingTracer {
         f()
     }
 
+    /// Whether the tracer's event level allows `level` and some dispatcher
+    /// may want it (`tracing`'s global maximum level). The entry's target
+    /// is not known yet; [`add_event`](Tracer::add_event) asks its callsite.
     fn event_enabled(&self, span: &Self::SpanRef, level: Level) -> bool {
-        let Some(span) = span else { return false };
-        if !self.event_level.allows(level) {
-            return false;
-        }
-        let callsite = Callsite::event(level);
-        callsite.register();
-        callsite.enabled(&span.shared.dispatch)
+        span.is_some() && self.event_level.allows(level) && level_enabled(level)
     }
 
+    /// Sends the entry to the span's dispatcher, inside the span, at the
+    /// callsite of its target, level and keys, if the subscriber wants that
+    /// callsite.
     fn add_event<L: Logger>(&self, span: &Self::SpanRef, record: &Record<'_>, context: &L) {
         let Some(span) = span else { return };
         let shared = &span.shared;
-        let callsite = Callsite::event(record.level());
-        callsite.register();
-        if !callsite.enabled(&shared.dispatch) {
-            return;
-        }
         let mut ctx_fields = FieldList::new();
         context.for_each_field(|key, value| set(&mut ctx_fields, key, value));
+        let shape = Shape::new(&ctx_fields, record.fields());
+        let site = self.interner.event(record.level(), record.target(), &shape);
+        site.register(Some(&shared.dispatch));
+        if !site.enabled(&shared.dispatch) {
+            return;
+        }
         let open = shared.open();
         if !*open {
             return;
@@ -368,15 +445,16 @@ impl Tracer for TracingTracer {
         let data = EventData {
             message: record.message(),
             method: Some(shared.name),
-            fields: Rendered {
+            ids: None,
+            shape: &shape,
+            rendered: Rendered {
                 ctx: &ctx_fields,
                 fields: record.fields(),
             },
-            ids: None,
         };
         emit(
             &shared.dispatch,
-            callsite,
+            site,
             Parent::Explicit(shared.id.clone()),
             &data,
         );
@@ -395,35 +473,30 @@ fn new_span(dispatch: &Dispatch, parent: Option<Id>, name: &'static str) -> Trac
     TracingSpan {
         shared: Arc::new(shared),
         fields: FieldList::new(),
+        slots: Vec::new(),
         is_error: false,
     }
 }
 
 /// The id of a new `tracing` span, or `None` when the subscriber does not
 /// want it.
+///
+/// A dispatcher with no subscriber wants none, whatever the cached interest
+/// says: it is not one of the dispatchers `tracing` asks.
 fn open_span(dispatch: &Dispatch, parent: Option<Id>, name: &'static str) -> Option<Id> {
-    let callsite = Callsite::span();
-    callsite.register();
-    if !callsite.enabled(dispatch) {
+    let site = Site::span();
+    site.register(Some(dispatch));
+    if !site.enabled(dispatch) || dispatch.is::<NoSubscriber>() {
         return None;
     }
-    let set = callsite.meta.fields();
-    let mut names = set.iter();
-    let (Some(name_field), Some(fields), Some(code), Some(message)) =
-        (names.next(), names.next(), names.next(), names.next())
-    else {
-        return None;
-    };
-    let values: [(&_, Option<&dyn TracingValue>); 4] = [
-        (&name_field, Some(&name)),
-        (&fields, None),
-        (&code, None),
-        (&message, None),
-    ];
+    let meta = site.meta();
+    let set = meta.fields();
+    let name_field = set.iter().next()?;
+    let values: [(&_, Option<&dyn TracingValue>); 1] = [(&name_field, Some(&name))];
     let values = set.value_set(&values);
     let attributes = match parent {
-        Some(parent) => Attributes::child_of(parent, callsite.meta, &values),
-        None => Attributes::new_root(callsite.meta, &values),
+        Some(parent) => Attributes::child_of(parent, meta, &values),
+        None => Attributes::new_root(meta, &values),
     };
     Some(dispatch.new_span(&attributes))
 }
@@ -437,15 +510,11 @@ impl Span for TracingSpan {
         })
     }
 
+    /// Records the one field that changed, in its slot.
     fn set_attribute(&mut self, key: &'static str, value: Value<'_>) {
         if self.shared.id.is_some() {
-            // A `None` for a key the span does not have changes nothing.
-            let unchanged =
-                matches!(value, Value::Null) && !self.fields.iter().any(|(k, _)| *k == key);
             set(&mut self.fields, key, value);
-            if !unchanged {
-                self.record_fields();
-            }
+            self.record_keys(&[key]);
         }
     }
 
@@ -460,22 +529,25 @@ impl Span for TracingSpan {
         }
     }
 
-    /// Sets all the fields, then records them once.
+    /// Sets all the fields, then records them in one `tracing` record,
+    /// each key once with its latest value.
     fn with_fields<T: Tracer, L: Logger>(
         &mut self,
         ctx: &Ctx<T, L>,
         fields: &[Field<'_>],
     ) -> Ctx<T, L> {
         let mut logger = ctx.logger().clone();
+        let mut keys = Vec::new();
         for field in fields {
             if self.shared.id.is_some() {
                 set(&mut self.fields, field.key, field.value);
+                if !keys.contains(&field.key) {
+                    keys.push(field.key);
+                }
             }
             logger = Ctx::<T, L>::logger_with_field(&logger, field.key, field.value);
         }
-        if !fields.is_empty() {
-            self.record_fields();
-        }
+        self.record_keys(&keys);
         ctx.with_logger(logger)
     }
 }
@@ -506,6 +578,7 @@ impl fmt::Debug for TracingSpan {
             .field("id", &self.shared.id)
             .field("name", &self.shared.name)
             .field("fields", &self.fields)
+            .field("slots", &self.slots)
             .finish_non_exhaustive()
     }
 }

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{Counted, Recorder};
-use ctxtrace::{Ctx, Level, Logger as _, MemoryTracer, NopTracer, Span};
+use ctxtrace::{Ctx, Field, Logger as _, MemoryTracer, NopTracer, Record, Span};
 use ctxtrace_tracing::TracingLogger;
 use tracing_subscriber::layer::SubscriberExt as _;
 
@@ -34,12 +34,41 @@ fn each_level_maps_to_the_tracing_level() {
             (tracing::Level::TRACE, "t"),
         ]
     );
+    // The target is the caller's module.
     assert!(
         recorded
             .events
             .iter()
-            .all(|e| e.target == "ctxtrace" && e.meta_name == "ctxtrace.event")
+            .all(|e| e.target == "logger" && e.meta_name == "ctxtrace.event")
     );
+}
+
+#[test]
+fn the_target_is_the_callers_or_the_one_given() {
+    let recorder = Recorder::new();
+    tracing::subscriber::with_default(recorder.subscriber(), || {
+        let ctx = Ctx::new(NopTracer, TracingLogger::new());
+        ctxtrace::info!(ctx, "mine");
+        ctxtrace::info!(ctx, target: "podlib::sync", "given");
+        inner::log(&ctx);
+        // A record that says nothing of where it came from.
+        ctx.logger().log(&Record::new(
+            ctxtrace::Level::Info,
+            format_args!("nowhere"),
+            &[],
+        ));
+    });
+    let recorded = recorder.recorded();
+    assert_eq!(recorded.event("mine").target, "logger");
+    assert_eq!(recorded.event("given").target, "podlib::sync");
+    assert_eq!(recorded.event("inner").target, "logger::inner");
+    assert_eq!(recorded.event("nowhere").target, "ctxtrace");
+}
+
+mod inner {
+    pub(crate) fn log(ctx: &ctxtrace::Ctx<ctxtrace::NopTracer, ctxtrace_tracing::TracingLogger>) {
+        ctxtrace::info!(ctx, "inner");
+    }
 }
 
 #[test]
@@ -55,12 +84,102 @@ fn an_event_has_the_message_method_and_every_field() {
     let event = recorded.event("pull of nginx failed");
     assert_eq!(event.level, tracing::Level::WARN);
     assert_eq!(event.field("method"), Some("sync_pod"));
+    // The `Ctx`'s fields (the span's included), then the entry's own.
     assert_eq!(
-        event.field("fields"),
-        Some(r#"worker=3 pod=web-1 attempt=2 reason="image not found""#)
+        event.names,
+        ["message", "method", "worker", "pod", "attempt", "reason"]
     );
+    assert_eq!(event.typed("worker"), Some(("i64", "3")));
+    assert_eq!(event.typed("pod"), Some(("str", "web-1")));
+    assert_eq!(event.typed("attempt"), Some(("u64", "2")));
+    assert_eq!(event.typed("reason"), Some(("str", "image not found")));
+    assert_eq!(event.field("fields"), None);
     assert_eq!(event.field("trace_id"), None, "the nop tracer has no ids");
-    assert_eq!(event.fields.len(), 3);
+}
+
+#[test]
+fn fields_arrive_typed() {
+    let recorder = Recorder::new();
+    let err = std::io::Error::other("disk full");
+    tracing::subscriber::with_default(recorder.subscriber(), || {
+        let ctx = Ctx::new(NopTracer, TracingLogger::new()).with_field("ready", true);
+        ctxtrace::info!(
+            ctx, "typed";
+            n = -3i8, u = 7u64, f = 0.5, ok = false, s = "web-1", big = u128::MAX,
+            small = i128::MIN, e = ctxtrace::error(&err), ip = %"10.0.0.7", d = ?Some(1),
+            wait = std::time::Duration::from_millis(1500),
+        );
+    });
+    let recorded = recorder.recorded();
+    let event = recorded.event("typed");
+    assert_eq!(event.typed("ready"), Some(("bool", "true")));
+    assert_eq!(event.typed("n"), Some(("i64", "-3")));
+    assert_eq!(event.typed("u"), Some(("u64", "7")));
+    assert_eq!(event.typed("f"), Some(("f64", "0.5")));
+    assert_eq!(event.typed("ok"), Some(("bool", "false")));
+    assert_eq!(event.typed("s"), Some(("str", "web-1")));
+    let big = u128::MAX.to_string();
+    assert_eq!(event.typed("big"), Some(("u128", big.as_str())));
+    let small = i128::MIN.to_string();
+    assert_eq!(event.typed("small"), Some(("i128", small.as_str())));
+    assert_eq!(event.typed("e"), Some(("error", "disk full")));
+    assert_eq!(event.typed("ip"), Some(("debug", "10.0.0.7")));
+    assert_eq!(event.typed("d"), Some(("debug", "Some(1)")));
+    assert_eq!(event.typed("wait"), Some(("debug", "1.5s")));
+}
+
+#[test]
+fn reserved_keys_are_renamed_one_to_one() {
+    let recorder = Recorder::new();
+    tracing::subscriber::with_default(recorder.subscriber(), || {
+        let ctx = Ctx::new(NopTracer, TracingLogger::new()).with_field("method", "GET");
+        let (ctx, _span) = ctx.start_span("sync_pod");
+        ctxtrace::info!(
+            ctx, "renamed";
+            message = "x", trace_id = 1, span_id = 2, "fields.message" = 3, fields = 4,
+        );
+    });
+    let recorded = recorder.recorded();
+    let event = recorded.event("renamed");
+    assert_eq!(event.field("method"), Some("sync_pod"));
+    assert_eq!(event.field("fields.method"), Some("GET"));
+    assert_eq!(event.field("fields.message"), Some("x"));
+    assert_eq!(event.field("fields.trace_id"), Some("1"));
+    assert_eq!(event.field("fields.span_id"), Some("2"));
+    assert_eq!(event.field("fields.fields.message"), Some("3"));
+    assert_eq!(event.field("fields"), Some("4"));
+    assert_eq!(event.field("trace_id"), None);
+}
+
+#[test]
+fn an_entry_with_too_many_keys_has_them_in_one_text() {
+    const KEYS: [&str; 29] = [
+        "k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9", "k10", "k11", "k12", "k13",
+        "k14", "k15", "k16", "k17", "k18", "k19", "k20", "k21", "k22", "k23", "k24", "k25", "k26",
+        "k27", "k28",
+    ];
+    let recorder = Recorder::new();
+    tracing::subscriber::with_default(recorder.subscriber(), || {
+        let ctx = Ctx::new(NopTracer, TracingLogger::new());
+        let site = ctxtrace::Callsite::new("podlib", "", 0);
+        let fields: Vec<Field<'_>> = KEYS.iter().map(|k| Field::new(k, &1)).collect();
+        ctx.logger().log(
+            &Record::new(ctxtrace::Level::Info, format_args!("many"), &fields[..28])
+                .with_callsite(&site),
+        );
+        ctx.logger().log(
+            &Record::new(ctxtrace::Level::Info, format_args!("too many"), &fields)
+                .with_callsite(&site),
+        );
+    });
+    let recorded = recorder.recorded();
+    let many = recorded.event("many");
+    assert_eq!(many.target, "podlib");
+    assert_eq!(many.typed("k27"), Some(("i64", "1")));
+    let too_many = recorded.event("too many");
+    assert_eq!(too_many.target, "ctxtrace");
+    let text: Vec<String> = KEYS.iter().map(|k| format!("{k}=1")).collect();
+    assert_eq!(too_many.field("fields"), Some(text.join(" ").as_str()));
 }
 
 #[test]
@@ -130,35 +249,22 @@ fn events_carry_the_ids_of_a_tracer_that_has_them() {
     });
 }
 
+/// Whether the arguments of a filtered-out level are evaluated depends on
+/// the other dispatchers of the process: see `tests/interest.rs`.
 #[test]
-fn levels_the_subscriber_filters_out_are_not_evaluated() {
+fn levels_the_subscriber_filters_out_are_not_events() {
     let recorder = Recorder::new();
     let subscriber = tracing_subscriber::registry()
         .with(tracing_subscriber::filter::LevelFilter::INFO)
         .with(recorder.clone());
-    let counted = Counted::default();
     tracing::subscriber::with_default(subscriber, || {
         let ctx = Ctx::new(NopTracer, TracingLogger::new());
-        assert!(!ctx.logger().enabled(Level::Debug));
-        assert!(ctx.logger().enabled(Level::Info));
-        ctxtrace::debug!(ctx, "hidden {}", counted.clone(); extra = ctxtrace::display(&counted));
+        ctxtrace::debug!(ctx, "hidden");
         ctxtrace::info!(ctx, "shown");
     });
-    assert_eq!(counted.count(), 0);
     let recorded = recorder.recorded();
     assert_eq!(recorded.events.len(), 1);
     assert_eq!(recorded.events[0].message(), "shown");
-}
-
-#[test]
-fn with_no_subscriber_nothing_is_evaluated() {
-    let counted = Counted::default();
-    let ctx = Ctx::new(NopTracer, TracingLogger::new());
-    tracing::subscriber::with_default(tracing::subscriber::NoSubscriber::default(), || {
-        assert!(!ctx.enabled(Level::Error));
-        ctxtrace::error!(ctx, "{}", counted.clone());
-    });
-    assert_eq!(counted.count(), 0);
 }
 
 #[test]
@@ -169,10 +275,10 @@ fn fields_are_formatted_only_when_the_subscriber_formats_them() {
         let ctx = Ctx::new(NopTracer, TracingLogger::new());
         ctxtrace::info!(ctx, "entry"; value = ctxtrace::display(&counted));
     });
-    // Rendered once, when the recorder formats `fields`.
+    // Rendered once, when the recorder formats it.
     assert_eq!(
-        recorder.recorded().event("entry").field("fields"),
-        Some("value=counted")
+        recorder.recorded().event("entry").typed("value"),
+        Some(("debug", "counted"))
     );
     assert_eq!(counted.count(), 1);
 }
@@ -212,7 +318,7 @@ fn the_subscriber_is_told_about_the_callsites() {
         ctxtrace::info!(Ctx::new(NopTracer, TracingLogger::new()), "registered");
     });
     let recorded = recorder.recorded();
-    let info = ("ctxtrace.event", "ctxtrace", tracing::Level::INFO);
+    let info = ("ctxtrace.event", "logger", tracing::Level::INFO);
     assert!(
         recorded.callsites.contains(&info),
         "{:?}",
@@ -229,10 +335,9 @@ fn redacted_values_reach_tracing_as_the_placeholder_only() {
         ctxtrace::info!(ctx, "login"; password = ctxtrace::Redacted("hunter2"));
     });
     let recorded = recorder.recorded();
-    let fields = recorded.event("login").field("fields").unwrap().to_owned();
-    assert!(fields.contains("token=[redacted]"), "{fields}");
-    assert!(fields.contains("password=[redacted]"), "{fields}");
-    assert!(!fields.contains("s3cr3t") && !fields.contains("hunter2"));
+    let login = recorded.event("login");
+    assert_eq!(login.typed("token"), Some(("str", "[redacted]")));
+    assert_eq!(login.typed("password"), Some(("str", "[redacted]")));
 }
 
 #[test]
@@ -247,12 +352,63 @@ fn one_value_per_key_and_the_entry_wins() {
         ctxtrace::info!(ctx, "again");
     });
     let recorded = recorder.recorded();
+    let synced = recorded.event("synced");
     assert_eq!(
-        recorded.event("synced").field("fields"),
-        Some("phase=Running worker=4 attempt=2")
+        synced.names,
+        ["message", "phase", "worker", "attempt"],
+        "each key once"
     );
-    assert_eq!(
-        recorded.event("again").field("fields"),
-        Some("worker=3 phase=Running")
-    );
+    assert_eq!(synced.field("phase"), Some("Running"));
+    assert_eq!(synced.field("worker"), Some("4"));
+    assert_eq!(synced.field("attempt"), Some("2"));
+    let again = recorded.event("again");
+    assert_eq!(again.names, ["message", "worker", "phase"]);
+    assert_eq!(again.field("worker"), Some("3"));
+}
+
+#[test]
+fn a_none_leaves_its_key_out_and_hides_the_ctx_field() {
+    let recorder = Recorder::new();
+    tracing::subscriber::with_default(recorder.subscriber(), || {
+        let ctx = Ctx::new(NopTracer, TracingLogger::new()).with_field("pod", "web-1");
+        ctxtrace::info!(ctx, "hidden"; pod = None::<&str>, gone = None::<u8>, kept = 1);
+    });
+    let recorded = recorder.recorded();
+    assert_eq!(recorded.event("hidden").names, ["message", "kept"]);
+}
+
+/// A layer that logs each event it sees through a `TracingLogger`, as a
+/// layer that writes to a ctxtrace logger might.
+struct Relog(TracingLogger);
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Relog {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        let ctx = Ctx::new(NopTracer, self.0.clone());
+        ctxtrace::info!(ctx, "relogged"; target = event.metadata().target());
+    }
+}
+
+#[test]
+fn inside_a_subscribers_callback_entries_go_nowhere_and_nothing_breaks() {
+    let recorder = Recorder::new();
+    let pinned = Recorder::new();
+    let logger = TracingLogger::with_dispatch(tracing::Dispatch::new(pinned.subscriber()));
+    let subscriber = tracing_subscriber::registry()
+        .with(recorder.clone())
+        .with(Relog(TracingLogger::new()))
+        .with(Relog(logger));
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info!("first");
+        // The thread's default logger, outside a callback, still gets there.
+        ctxtrace::info!(Ctx::new(NopTracer, TracingLogger::new()), "direct");
+    });
+    let recorded = recorder.recorded();
+    let seen: Vec<&str> = recorded.events.iter().map(|e| e.message()).collect();
+    // The `TracingLogger::new` in the callback gets no dispatcher; the
+    // direct entry's own relogging does not come back either.
+    assert_eq!(seen, ["first", "direct"]);
+    // A pinned dispatcher gets the entries from inside the callback.
+    let pinned = pinned.recorded();
+    let relogged: Vec<_> = pinned.events.iter().map(|e| e.field("target")).collect();
+    assert_eq!(relogged, [Some("logger"), Some("logger")]);
 }

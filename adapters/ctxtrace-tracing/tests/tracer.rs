@@ -6,7 +6,7 @@ use std::future::Future as _;
 use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use common::Recorder;
+use common::{Buffer, Recorder};
 use ctxtrace::{Ctx, Field, Logger, MemoryLogger, NopLogger, Span, StatusCode, Tracer};
 use ctxtrace_tracing::{TracingLogger, TracingTracer};
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -98,15 +98,16 @@ fn entries_become_events_inside_their_span() {
     let recorded = recorder.recorded();
     let syncing = recorded.event("syncing 2 containers");
     assert_eq!(syncing.level, tracing::Level::INFO);
-    assert_eq!(syncing.target, "ctxtrace");
+    assert_eq!(syncing.target, "tracer", "the caller's module");
     assert!(!syncing.contextual);
     assert_eq!(
         recorded.parent_of_event(syncing).unwrap().name(),
         "sync_pod"
     );
     assert_eq!(syncing.field("method"), Some("sync_pod"));
-    // The entry's own fields; the span's are on the span.
-    assert_eq!(syncing.field("fields"), Some("attempt=1"));
+    // The entry's own fields, typed; the span's are on the span.
+    assert_eq!(syncing.names, ["message", "method", "attempt"]);
+    assert_eq!(syncing.typed("attempt"), Some(("u64", "1")));
 
     let pulled = recorded.event("image pull failed");
     assert_eq!(pulled.level, tracing::Level::WARN);
@@ -114,7 +115,7 @@ fn entries_become_events_inside_their_span() {
         recorded.parent_of_event(pulled).unwrap().name(),
         "provider.create_pod"
     );
-    assert_eq!(pulled.field("fields"), Some("image=nginx:1.27"));
+    assert_eq!(pulled.typed("image"), Some(("str", "nginx:1.27")));
 
     let probe = recorded.event("probe ok");
     assert_eq!(probe.level, tracing::Level::INFO);
@@ -122,7 +123,7 @@ fn entries_become_events_inside_their_span() {
 }
 
 #[test]
-fn span_fields_are_recorded_in_one_value() {
+fn each_span_field_is_recorded_in_its_slot() {
     let recorder = Recorder::new();
     tracing::subscriber::with_default(recorder.subscriber(), || {
         let ctx = Ctx::new(TracingTracer::new(), NopLogger);
@@ -134,27 +135,128 @@ fn span_fields_are_recorded_in_one_value() {
                 Field::new("namespace", "default"),
             ],
         );
-        let _ctx = span.with_field(&ctx, "phase", "Pending phase");
+        let ctx = span.with_field(&ctx, "phase", "Pending phase");
+        let _ctx = span.with_field(&ctx, "pod", "web-2");
         assert_eq!(
             span.fields(),
-            r#"pod=web-1 namespace=default phase="Pending phase""#
+            r#"pod=web-2 namespace=default phase="Pending phase""#
         );
     });
     let recorded = recorder.recorded();
     let span = recorded.span("sync_pod");
-    assert_eq!(
-        span.field("fields"),
-        Some(r#"pod=web-1 namespace=default phase="Pending phase""#)
-    );
-    // `with_fields` recorded once for both, `with_field` once more.
-    let records: Vec<&str> = span.records.iter().map(|(_, v)| v.as_str()).collect();
+    assert_eq!(span.field("fields.0"), Some("pod=web-2"));
+    assert_eq!(span.field("fields.1"), Some("namespace=default"));
+    assert_eq!(span.field("fields.2"), Some(r#"phase="Pending phase""#));
+    // `with_fields` recorded both at once, each `with_field` its own only.
+    assert_eq!(span.record_calls, 3);
+    let records: Vec<(&str, &str)> = span.records.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_eq!(
         records,
         [
-            "pod=web-1 namespace=default",
-            r#"pod=web-1 namespace=default phase="Pending phase""#
+            ("fields.0", "pod=web-1"),
+            ("fields.1", "namespace=default"),
+            ("fields.2", r#"phase="Pending phase""#),
+            ("fields.0", "pod=web-2"),
         ]
     );
+}
+
+#[test]
+fn ten_attributes_record_each_field_once() {
+    let recorder = Recorder::new();
+    let keys = ["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7", "k8", "k9"];
+    tracing::subscriber::with_default(recorder.subscriber(), || {
+        let (mut ctx, mut span) = Ctx::new(TracingTracer::new(), NopLogger).start_span("sync_pod");
+        for (i, key) in keys.into_iter().enumerate() {
+            ctx = span.with_field(&ctx, key, i);
+        }
+    });
+    let recorded = recorder.recorded();
+    let span = recorded.span("sync_pod");
+    assert_eq!(span.record_calls, 10);
+    assert_eq!(span.records.len(), 10, "one value per record");
+    for (i, key) in keys.into_iter().enumerate() {
+        let pair = format!("{key}={i}");
+        let slot = format!("fields.{i}");
+        assert_eq!(span.field(&slot), Some(pair.as_str()));
+    }
+    // Linear: the bytes recorded are the bytes of the ten pairs.
+    let bytes: usize = span.records.iter().map(|(_, v)| v.len()).sum();
+    assert_eq!(bytes, 10 * "k0=0".len());
+}
+
+#[test]
+fn fmt_prints_each_span_field_once() {
+    let buffer = Buffer::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(buffer.clone())
+        .with_ansi(false)
+        .without_time()
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let (mut ctx, mut span) = Ctx::new(TracingTracer::new(), NopLogger).start_span("sync_pod");
+        for (i, key) in ["pod", "namespace", "node", "phase"]
+            .into_iter()
+            .enumerate()
+        {
+            ctx = span.with_field(&ctx, key, i);
+        }
+        ctxtrace::info!(ctx, "synced"; attempt = 1);
+    });
+    let text = buffer.text();
+    for pair in ["pod=0", "namespace=1", "node=2", "phase=3"] {
+        assert_eq!(text.matches(pair).count(), 1, "{pair} in {text}");
+    }
+    assert!(
+        text.contains(r#"ctxtrace.span{otel.name="sync_pod" fields.0=pod=0 fields.1=namespace=1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains("synced method=\"sync_pod\" attempt=1"),
+        "{text}"
+    );
+}
+
+#[test]
+fn span_fields_past_the_slots_are_recorded_in_fields_one_at_a_time() {
+    let keys: Vec<&'static str> = (0..35)
+        .map(|i| &*Box::leak(format!("k{i}").into_boxed_str()))
+        .collect();
+    let recorder = Recorder::new();
+    tracing::subscriber::with_default(recorder.subscriber(), || {
+        let (mut ctx, mut span) = Ctx::new(TracingTracer::new(), NopLogger).start_span("wide");
+        for &key in &keys {
+            ctx = span.with_field(&ctx, key, 1);
+        }
+        // Several at once past the slots: one text.
+        let _ctx = span.with_fields(&ctx, &[Field::new("x", &2), Field::new("y", &3)]);
+    });
+    let recorded = recorder.recorded();
+    let span = recorded.span("wide");
+    assert_eq!(span.field("fields.31"), Some("k31=1"));
+    let overflow: Vec<&str> = span
+        .records
+        .iter()
+        .filter(|(k, _)| *k == "fields")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    assert_eq!(overflow, ["k32=1", "k33=1", "k34=1", "x=2 y=3"]);
+}
+
+#[test]
+fn a_none_on_a_span_records_nothing() {
+    let recorder = Recorder::new();
+    tracing::subscriber::with_default(recorder.subscriber(), || {
+        let (ctx, mut span) = Ctx::new(TracingTracer::new(), NopLogger).start_span("sync_pod");
+        let ctx = span.with_field(&ctx, "pod", "web-1");
+        let ctx = span.with_field(&ctx, "pod", None::<&str>);
+        let _ctx = span.with_field(&ctx, "never", None::<&str>);
+        assert_eq!(span.fields(), "");
+    });
+    let recorded = recorder.recorded();
+    let span = recorded.span("sync_pod");
+    assert_eq!(span.record_calls, 1);
+    assert_eq!(span.field("fields.0"), Some("pod=web-1"));
 }
 
 #[test]
@@ -408,18 +510,20 @@ fn one_value_per_key_and_ctx_fields_on_events() {
         assert_eq!(span.fields(), "phase=Running");
     });
     let recorded = recorder.recorded();
+    let span = recorded.span("sync_pod");
+    assert_eq!(span.field("fields.0"), Some("phase=Running"));
+    assert_eq!(span.field("fields.1"), None);
+    let synced = recorded.event("synced");
     assert_eq!(
-        recorded.span("sync_pod").field("fields"),
-        Some("phase=Running")
+        synced.names,
+        ["message", "method", "phase", "worker", "attempt"]
     );
-    assert_eq!(
-        recorded.event("synced").field("fields"),
-        Some("phase=Running worker=4 attempt=2")
-    );
-    assert_eq!(
-        recorded.event("again").field("fields"),
-        Some("worker=3 phase=Running")
-    );
+    assert_eq!(synced.typed("phase"), Some(("str", "Running")));
+    assert_eq!(synced.typed("worker"), Some(("i64", "4")));
+    assert_eq!(synced.typed("attempt"), Some(("i64", "2")));
+    let again = recorded.event("again");
+    assert_eq!(again.names, ["message", "method", "worker", "phase"]);
+    assert_eq!(again.typed("worker"), Some(("i64", "3")));
 }
 
 #[test]

@@ -27,6 +27,8 @@ pub struct SpanRec {
     pub fields: BTreeMap<&'static str, String>,
     /// Every value recorded after the span was created, in order.
     pub records: Vec<(&'static str, String)>,
+    /// How many times values were recorded after the span was created.
+    pub record_calls: usize,
     pub closed: bool,
 }
 
@@ -50,6 +52,11 @@ pub struct EventRec {
     pub target: String,
     pub meta_name: &'static str,
     pub fields: BTreeMap<&'static str, String>,
+    /// How each field was recorded: `"str"`, `"i64"`, `"u64"`, `"i128"`,
+    /// `"u128"`, `"f64"`, `"bool"`, `"error"` or `"debug"`.
+    pub kinds: BTreeMap<&'static str, &'static str>,
+    /// The field names, in the order they were recorded.
+    pub names: Vec<&'static str>,
     /// The index of the span it is in, explicit or contextual.
     pub parent: Option<usize>,
     pub contextual: bool,
@@ -62,6 +69,11 @@ impl EventRec {
 
     pub fn field(&self, key: &str) -> Option<&str> {
         self.fields.get(key).map(String::as_str)
+    }
+
+    /// How the field was recorded, and its text.
+    pub fn typed(&self, key: &str) -> Option<(&str, &str)> {
+        Some((*self.kinds.get(key)?, self.field(key)?))
     }
 }
 
@@ -122,38 +134,58 @@ impl Recorder {
 
 struct Index(usize);
 
-struct Fields<'a>(
-    &'a mut BTreeMap<&'static str, String>,
-    Option<&'a mut Vec<(&'static str, String)>>,
-);
+#[derive(Default)]
+struct Fields<'a> {
+    values: Option<&'a mut BTreeMap<&'static str, String>>,
+    records: Option<&'a mut Vec<(&'static str, String)>>,
+    kinds: Option<&'a mut BTreeMap<&'static str, &'static str>>,
+    names: Option<&'a mut Vec<&'static str>>,
+}
 
 impl Fields<'_> {
-    fn put(&mut self, field: &Field, value: String) {
-        if let Some(records) = &mut self.1 {
+    fn put(&mut self, field: &Field, kind: &'static str, value: String) {
+        if let Some(records) = &mut self.records {
             records.push((field.name(), value.clone()));
         }
-        self.0.insert(field.name(), value);
+        if let Some(kinds) = &mut self.kinds {
+            kinds.insert(field.name(), kind);
+        }
+        if let Some(names) = &mut self.names {
+            names.push(field.name());
+        }
+        if let Some(values) = &mut self.values {
+            values.insert(field.name(), value);
+        }
     }
 }
 
 impl Visit for Fields<'_> {
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.put(field, format!("{value:?}"));
+        self.put(field, "debug", format!("{value:?}"));
     }
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.put(field, value.to_owned());
+        self.put(field, "str", value.to_owned());
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
-        self.put(field, value.to_string());
+        self.put(field, "i64", value.to_string());
     }
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.put(field, value.to_string());
+        self.put(field, "u64", value.to_string());
+    }
+    fn record_i128(&mut self, field: &Field, value: i128) {
+        self.put(field, "i128", value.to_string());
+    }
+    fn record_u128(&mut self, field: &Field, value: u128) {
+        self.put(field, "u128", value.to_string());
     }
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.put(field, value.to_string());
+        self.put(field, "bool", value.to_string());
     }
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.put(field, value.to_string());
+        self.put(field, "f64", value.to_string());
+    }
+    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
+        self.put(field, "error", value.to_string());
     }
 }
 
@@ -181,7 +213,10 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Recorder {
         let mut recorded = self.recorded.lock().unwrap();
         let index = recorded.spans.len();
         let mut fields = BTreeMap::new();
-        attrs.record(&mut Fields(&mut fields, None));
+        attrs.record(&mut Fields {
+            values: Some(&mut fields),
+            ..Fields::default()
+        });
         let meta = attrs.metadata();
         recorded.spans.push(SpanRec {
             meta_name: meta.name(),
@@ -191,6 +226,7 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Recorder {
             parent,
             fields,
             records: Vec::new(),
+            record_calls: 0,
             closed: false,
         });
         span.extensions_mut().insert(Index(index));
@@ -202,19 +238,33 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Recorder {
         };
         let mut recorded = self.recorded.lock().unwrap();
         let span = &mut recorded.spans[index];
-        values.record(&mut Fields(&mut span.fields, Some(&mut span.records)));
+        span.record_calls += 1;
+        values.record(&mut Fields {
+            values: Some(&mut span.fields),
+            records: Some(&mut span.records),
+            ..Fields::default()
+        });
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
         let parent = ctx.event_span(event).and_then(|s| index_of(&s));
         let mut fields = BTreeMap::new();
-        event.record(&mut Fields(&mut fields, None));
+        let mut kinds = BTreeMap::new();
+        let mut names = Vec::new();
+        event.record(&mut Fields {
+            values: Some(&mut fields),
+            kinds: Some(&mut kinds),
+            names: Some(&mut names),
+            ..Fields::default()
+        });
         let meta = event.metadata();
         self.recorded.lock().unwrap().events.push(EventRec {
             level: *meta.level(),
             target: meta.target().to_owned(),
             meta_name: meta.name(),
             fields,
+            kinds,
+            names,
             parent,
             contextual: event.is_contextual(),
         });
@@ -242,5 +292,32 @@ impl fmt::Display for Counted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         f.write_str("counted")
+    }
+}
+
+/// A writer for `tracing_subscriber::fmt` that keeps what it wrote.
+#[derive(Clone, Debug, Default)]
+pub struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl Buffer {
+    pub fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+impl std::io::Write for Buffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Buffer {
+    type Writer = Buffer;
+    fn make_writer(&'a self) -> Buffer {
+        self.clone()
     }
 }
