@@ -13,20 +13,20 @@ use core::time::Duration;
 ///
 /// # How each backend writes a value
 ///
-/// | field value | `Value` | [`JsonLogger`] | [`TextLogger`] (logfmt) | memory recorder | OpenTelemetry attribute | `tracing` (`fields` text) | `log` key-value |
+/// | field value | `Value` | [`JsonLogger`] | [`TextLogger`] (logfmt) | memory recorder | OpenTelemetry attribute | `tracing` field | `log` key-value |
 /// | --- | --- | --- | --- | --- | --- | --- | --- |
-/// | `&str`, `String`, `Box<str>`, `Arc<str>`, `Rc<str>`, `Cow<str>` | `Str` | string | text | `Str` | `String` | text | `&str` |
-/// | `i8` … `i64`, `isize` | `I64` | number | digits | `I64` | `I64` | digits | `i64` |
-/// | `u8` … `u64`, `usize` | `U64` | number | digits | `U64` | `I64`; above `i64::MAX` its decimal `String` | digits | `u64` |
-/// | `i128`, `u128` | `I128`, `U128` | number within 64 bits, else its decimal string | digits | `I128`, `U128` | `I64` when it fits, else its decimal `String` | digits | `i128`, `u128` |
-/// | `f32`, `f64` | `F64` | number; NaN and infinities as the strings `"NaN"`, `"inf"`, `"-inf"` | `Debug` form: `0.5`, `1e-7`, `NaN` | `F64` | `F64` | `Debug` form | `f64` |
+/// | `&str`, `String`, `Box<str>`, `Arc<str>`, `Rc<str>`, `Cow<str>` | `Str` | string | text | `Str` | `String` | `&str` | `&str` |
+/// | `i8` … `i64`, `isize` | `I64` | number | digits | `I64` | `I64` | `i64` | `i64` |
+/// | `u8` … `u64`, `usize` | `U64` | number | digits | `U64` | `I64`; above `i64::MAX` its decimal `String` | `u64` | `u64` |
+/// | `i128`, `u128` | `I128`, `U128` | number within 64 bits, else its decimal string | digits | `I128`, `U128` | `I64` when it fits, else its decimal `String` | `i128`, `u128` | `i128`, `u128` |
+/// | `f32`, `f64` | `F64` | number; NaN and infinities as the strings `"NaN"`, `"inf"`, `"-inf"` | `Debug` form: `0.5`, `1e-7`, `NaN` | `F64` | `F64` | `f64` | `f64` |
 /// | `bool` | `Bool` | `true`, `false` | `true`, `false` | `Bool` | `Bool` | `true`, `false` | `bool` |
 /// | [`Duration`] | `Duration` | number of seconds, exact: `1.5`, `0.00025` | `Debug` form: `1.5s`, `250ms`, `1µs` | `Duration` | `F64`, seconds | `Debug` form | `Debug` form, as text |
 /// | `None` (`Some(x)` is `x`'s value) | `Null` | `null` | left out | `Null` | left out | left out | `null` |
 /// | `char`, `IpAddr`, `Ipv4Addr`, `Ipv6Addr`, `SocketAddr`, `SocketAddrV4`, `SocketAddrV6`, [`display(&x)`](display), `key = %x` | `Display` | string | text | `Str` | `String` | text | `Display` value |
 /// | `&Path`, `PathBuf` (`std`) | `Path` | string, lossy (U+FFFD for bytes that are not UTF-8) | text, lossy | `Str` | `String`, lossy | text, lossy | `Display` value, lossy |
 /// | [`debug(&x)`](debug), `key = ?x` | `Debug` | string of `{:?}` | text of `{:?}` | `Str` | `String` | text of `{:?}` | `Debug` value |
-/// | `io::Error`, [`error(&e)`](error) | `Error` | string of its `Display` | text | `Str` | `String` | text | `Display` value |
+/// | `io::Error`, [`error(&e)`](error) | `Error` | string of its `Display` | text | `Str` | `String` | `&dyn Error` | `Display` value |
 ///
 /// - A `Box`, `Arc`, `Rc` or `Cow` of a value type, and a reference to one,
 ///   is that type's value.

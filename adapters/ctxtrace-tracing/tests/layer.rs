@@ -394,3 +394,20 @@ fn events_on_many_threads_each_arrive_whole() {
         );
     }
 }
+
+/// The README's example of this direction, word for word.
+#[test]
+fn span_fields_in_the_readme_example() {
+    use ctxtrace::Logger as _;
+    let logger = MemoryLogger::new();
+    let subscriber = tracing_subscriber::registry().with(CtxtraceLayer::new(logger.clone()));
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info_span!("request", pod = "web-1")
+            .in_scope(|| tracing::warn!(retries = 3, "slow"));
+    });
+    let entry = &logger.entries()[0];
+    assert_eq!(entry.message(), "slow");
+    assert_eq!(entry.field("pod").unwrap().to_string(), "web-1");
+    assert_eq!(entry.field("retries").unwrap().to_string(), "3");
+    assert!(logger.enabled(ctxtrace::Level::Info));
+}
