@@ -224,6 +224,16 @@ impl<A: Span, B: Span> Span for Either<A, B> {
         }
     }
 
+    const TAKES_SPAN_IDS: bool = A::TAKES_SPAN_IDS || B::TAKES_SPAN_IDS;
+
+    #[inline]
+    fn set_span_ids(&mut self, ids: SpanIds) {
+        match self {
+            Either::Left(s) => s.set_span_ids(ids),
+            Either::Right(s) => s.set_span_ids(ids),
+        }
+    }
+
     #[inline]
     fn set_attribute(&mut self, key: &'static str, value: Value<'_>) {
         match self {
@@ -387,6 +397,15 @@ impl<S: Span<Ref: Default>> Span for Option<S> {
     #[inline]
     fn span_ref(&self) -> Self::Ref {
         self.as_ref().map(S::span_ref).unwrap_or_default()
+    }
+
+    const TAKES_SPAN_IDS: bool = S::TAKES_SPAN_IDS;
+
+    #[inline]
+    fn set_span_ids(&mut self, ids: SpanIds) {
+        if let Some(s) = self {
+            s.set_span_ids(ids);
+        }
     }
 
     #[inline]

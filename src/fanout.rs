@@ -31,12 +31,25 @@ impl<A: Tracer, B: Tracer> Tracer for (A, B) {
     const ENABLED: bool = A::ENABLED || B::ENABLED;
     const MAX_EVENT_LEVEL: LevelFilter = A::MAX_EVENT_LEVEL.max(B::MAX_EVENT_LEVEL);
 
+    /// Starts both spans, then gives each part whose span
+    /// [takes span ids](Span::TAKES_SPAN_IDS) the other part's ids: with
+    /// `(MemoryTracer, TracingTracer)`, the `tracing` span carries the ids of
+    /// the memory span. Two spans that take none cost nothing more.
     #[inline]
     fn start_span(&self, parent: &Self::SpanRef, name: &'static str) -> Self::Span {
-        (
-            self.0.start_span(&parent.0, name),
-            self.1.start_span(&parent.1, name),
-        )
+        let mut a = self.0.start_span(&parent.0, name);
+        let mut b = self.1.start_span(&parent.1, name);
+        if B::Span::TAKES_SPAN_IDS && A::ENABLED {
+            if let Some(ids) = self.0.span_ids(&a.span_ref()) {
+                b.set_span_ids(ids);
+            }
+        }
+        if A::Span::TAKES_SPAN_IDS && B::ENABLED {
+            if let Some(ids) = self.1.span_ids(&b.span_ref()) {
+                a.set_span_ids(ids);
+            }
+        }
+        (a, b)
     }
 
     #[inline]
@@ -89,6 +102,14 @@ impl<A: Span, B: Span> Span for (A, B) {
     #[inline]
     fn span_ref(&self) -> Self::Ref {
         (self.0.span_ref(), self.1.span_ref())
+    }
+
+    const TAKES_SPAN_IDS: bool = A::TAKES_SPAN_IDS || B::TAKES_SPAN_IDS;
+
+    #[inline]
+    fn set_span_ids(&mut self, ids: SpanIds) {
+        self.0.set_span_ids(ids);
+        self.1.set_span_ids(ids);
     }
 
     #[inline]

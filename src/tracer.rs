@@ -265,6 +265,44 @@ pub trait Span {
     /// specification says; a [`Value::Null`] may take the key out.
     fn set_attribute(&mut self, key: &'static str, value: Value<'_>);
 
+    /// Whether this span takes the ids that another tracer gave the same
+    /// span, through [`set_span_ids`](Span::set_span_ids). When it is `false`
+    /// (the default), a pair of tracers does not even look the ids up.
+    ///
+    /// # For implementors
+    ///
+    /// Make it `true` for a span of a system that has no ids of its own to
+    /// give loggers but can carry them, such as a `tracing` span.
+    const TAKES_SPAN_IDS: bool = false;
+
+    /// Gives the span the trace and span ids that another tracer gave the
+    /// same span: a pair of tracers `(A, B)` calls it on each part whose
+    /// span [`TAKES_SPAN_IDS`](Span::TAKES_SPAN_IDS), right after the span
+    /// starts, with the ids of the other part, when it has some. A `tracing`
+    /// span records them as fields, so that a dependency's `tracing` events
+    /// inside it can carry the ids of the ctxtrace span they ran in.
+    ///
+    /// # For implementors
+    ///
+    /// The default does nothing. It is called at most once, before the span
+    /// is entered or gets any attribute.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{NopSpan, Span, SpanId, SpanIds, TraceId};
+    ///
+    /// // Spans that have ids of their own do not take others'.
+    /// assert!(!NopSpan::TAKES_SPAN_IDS);
+    /// let mut span = NopSpan::new();
+    /// span.set_span_ids(SpanIds { trace_id: TraceId(1), span_id: SpanId(2) });
+    /// assert!(!span.is_recording());
+    /// ```
+    #[inline]
+    fn set_span_ids(&mut self, ids: SpanIds) {
+        let _ = ids;
+    }
+
     /// Sets the status to `code`, with a message for error codes. A later
     /// status replaces an earlier one.
     ///

@@ -46,7 +46,8 @@ pub(crate) const SLOTS: usize = 32;
 
 /// The fields of a span, in this order: its name, one slot per span field
 /// (`fields.0` for the first key set, `fields.1` for the second...), the
-/// text of the span fields past the slots, and the status.
+/// text of the span fields past the slots, the ids of the ctxtrace span
+/// (from the other tracer of a pair), and the status.
 const SPAN_FIELDS: &[&str] = &[
     "otel.name",
     "fields.0",
@@ -82,6 +83,8 @@ const SPAN_FIELDS: &[&str] = &[
     "fields.30",
     "fields.31",
     "fields",
+    "trace_id",
+    "span_id",
     "otel.status_code",
     "otel.status_message",
 ];
@@ -92,6 +95,10 @@ pub(crate) const SPAN_FIELD_COUNT: usize = SPAN_FIELDS.len();
 /// The index of the field `fields` among a span's fields: the text of the
 /// span fields that have no slot.
 pub(crate) const SPAN_OVERFLOW: usize = 1 + SLOTS;
+
+/// The index of the field `trace_id` among a span's fields; `span_id`
+/// follows it.
+pub(crate) const SPAN_TRACE_ID: usize = SPAN_OVERFLOW + 1;
 
 // The interest codes of `Site::interest`.
 const UNKNOWN: u8 = 0;
@@ -539,7 +546,17 @@ mod tests {
                 .name(),
             "fields"
         );
-        assert_eq!(SPAN_FIELD_COUNT, SLOTS + 4);
+        assert_eq!(SPAN_FIELD_COUNT, SLOTS + 6);
+        let names: Vec<_> = Site::span()
+            .meta()
+            .fields()
+            .iter()
+            .map(|f| f.name())
+            .collect();
+        assert_eq!(
+            names[SPAN_TRACE_ID..SPAN_TRACE_ID + 2],
+            ["trace_id", "span_id"]
+        );
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::error::Error;
 use std::fmt::{self, Write as _};
 use std::ops::Range;
 
-use ctxtrace::{Callsite, Field, Level, Logger, Record, SendLogger, Value};
+use ctxtrace::{
+    Callsite, Field, Level, Logger, Record, SendLogger, SpanId, SpanIds, TraceId, Value,
+};
 use tracing_core::field::Visit;
 use tracing_core::span::{Attributes, Id};
 use tracing_core::{Event, Subscriber};
@@ -45,7 +47,19 @@ use crate::fields::{FieldList, set};
 ///
 /// The logger's own fields (from [`Logger::with_field`]) are written as on
 /// any entry, and an event field replaces one of them with the same key.
-/// The record has no span ids and no `method`.
+/// The record has no `method`.
+///
+/// # Span ids
+///
+/// The record's span ids are those of the innermost span in the event's
+/// scope that has the fields `trace_id` (32 hex digits) and `span_id` (16
+/// hex digits), as the spans that [`TracingTracer`](crate::TracingTracer)
+/// opens beside a tracer with ids do: a dependency's event inside
+/// `ctx.in_span` under `(MemoryTracer, TracingTracer)` carries the ids of
+/// that ctxtrace span, and a logger writes them as it writes a ctxtrace
+/// entry's. Those two fields are then not written as fields; a span whose
+/// `trace_id` or `span_id` is not such hex text gives no ids, and its fields
+/// are written as any others. An event outside such spans has no ids.
 ///
 /// # Spans
 ///
@@ -206,20 +220,45 @@ where
         with_scratch(|scratch| {
             scratch.clear();
             event.record(&mut Visitor(&mut EventFields(scratch)));
+            let mut span_ids = None;
             // From the innermost span out; `Scratch::log` turns it round.
             for span in ctx.event_scope(event).into_iter().flatten() {
                 scratch.starts.push(scratch.slots.len());
                 if let Some(SpanFields(fields)) = span.extensions().get::<SpanFields>() {
+                    let ids = parse_ids(fields);
+                    span_ids = span_ids.or(ids);
                     for (key, value) in fields {
+                        if ids.is_some() && (*key == "trace_id" || *key == "span_id") {
+                            continue;
+                        }
                         scratch.push(key, value.as_value());
                     }
                 }
             }
             let file = meta.file().unwrap_or("");
             let callsite = Callsite::new(meta.target(), file, meta.line().unwrap_or(0));
-            scratch.log(&self.logger, level, &callsite);
+            scratch.log(&self.logger, level, &callsite, span_ids);
         });
     }
+}
+
+/// The ids in a span's fields `trace_id` and `span_id`, when both are hex
+/// text of the right length.
+fn parse_ids(fields: &FieldList) -> Option<SpanIds> {
+    let hex = |key: &str, digits: usize| {
+        let (_, value) = fields.iter().find(|(k, _)| *k == key)?;
+        let text = value.as_value();
+        let Value::Str(text) = text else { return None };
+        (text.len() == digits && text.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| u128::from_str_radix(text, 16).ok())
+            .flatten()
+    };
+    let trace_id = hex("trace_id", 32)?;
+    let span_id = u64::try_from(hex("span_id", 16)?).ok()?;
+    Some(SpanIds {
+        trace_id: TraceId(trace_id),
+        span_id: SpanId(span_id),
+    })
 }
 
 /// ctxtrace's level for a `tracing` level.
@@ -394,7 +433,13 @@ impl Scratch {
 
     /// Writes the record: the spans' fields from the root down, then the
     /// event's, each key once, at the place of its last value.
-    fn log(&mut self, logger: &impl Logger, level: Level, callsite: &Callsite<'_>) {
+    fn log(
+        &mut self,
+        logger: &impl Logger,
+        level: Level,
+        callsite: &Callsite<'_>,
+        span_ids: Option<SpanIds>,
+    ) {
         let Scratch {
             message,
             text,
@@ -415,7 +460,9 @@ impl Scratch {
         }
         keep_last(&mut record_fields);
         logger.log(
-            &Record::new(level, format_args!("{message}"), &record_fields).with_callsite(callsite),
+            &Record::new(level, format_args!("{message}"), &record_fields)
+                .with_callsite(callsite)
+                .with_span_ids(span_ids),
         );
         *fields = recycle(record_fields);
     }

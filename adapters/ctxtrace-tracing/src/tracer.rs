@@ -4,14 +4,17 @@ use std::array;
 use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 
-use ctxtrace::{Ctx, Field, Level, LevelFilter, Logger, Record, Span, StatusCode, Tracer, Value};
+use ctxtrace::{
+    Ctx, Field, Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode, Tracer, Value,
+};
 use tracing_core::field::{DisplayValue, Field as TracingField, Value as TracingValue, display};
 use tracing_core::span::{Attributes, Id};
 use tracing_core::subscriber::NoSubscriber;
 use tracing_core::{Dispatch, dispatcher};
 
 use crate::callsite::{
-    Interner, MAX_CALLSITES, SLOTS, SPAN_FIELD_COUNT, SPAN_OVERFLOW, Site, level_enabled,
+    Interner, MAX_CALLSITES, SLOTS, SPAN_FIELD_COUNT, SPAN_OVERFLOW, SPAN_TRACE_ID, Site,
+    level_enabled,
 };
 use crate::event::{EventData, Parent, emit};
 use crate::fields::{FieldList, Pair, Rendered, Shape, set};
@@ -72,8 +75,14 @@ use crate::fields::{FieldList, Pair, Rendered, Shape, set};
 ///   default dispatcher when the span starts; a span's children and events go
 ///   to the dispatcher of the span, on whatever thread they happen.
 ///
-/// `tracing` span ids are not trace ids, so this tracer gives loggers no ids
-/// ([`Tracer::span_ids`] is `None`).
+/// - **Ids.** `tracing` span ids are not trace ids, so this tracer gives
+///   loggers no ids ([`Tracer::span_ids`] is `None`). Paired with a tracer
+///   that has ids, as in `(MemoryTracer, TracingTracer)` or
+///   `(OtelTracer, TracingTracer)`, each `tracing` span is given the ids of
+///   its ctxtrace span when it starts ([`Span::set_span_ids`]) and records
+///   them in its fields `trace_id` (32 hex digits) and `span_id` (16), so
+///   that [`CtxtraceLayer`](crate::CtxtraceLayer) writes a dependency's
+///   events inside the span with those ids.
 ///
 /// # Examples
 ///
@@ -340,6 +349,19 @@ impl TracingSpan {
         });
     }
 
+    fn record_ids(&self, ids: SpanIds) {
+        let Some(id) = &self.shared.id else { return };
+        let (trace_hex, span_hex) = (ids.trace_id.to_hex(), ids.span_id.to_hex());
+        // Hex digits are ASCII, so neither ever falls back to "".
+        let trace_id = std::str::from_utf8(&trace_hex).unwrap_or_default();
+        let span_id = std::str::from_utf8(&span_hex).unwrap_or_default();
+        record(&self.shared.dispatch, id, |i| match i {
+            SPAN_TRACE_ID => Some(&trace_id as &dyn TracingValue),
+            i if i == SPAN_TRACE_ID + 1 => Some(&span_id as &dyn TracingValue),
+            _ => None,
+        });
+    }
+
     fn record_status_fields(&self, code: &str, message: Option<&dyn fmt::Display>) {
         let Some(id) = &self.shared.id else { return };
         let message = message.map(display);
@@ -503,6 +525,13 @@ fn open_span(dispatch: &Dispatch, parent: Option<Id>, name: &'static str) -> Opt
 
 impl Span for TracingSpan {
     type Ref = Option<TracingSpanRef>;
+    const TAKES_SPAN_IDS: bool = true;
+
+    /// Records the ids in the span's fields `trace_id` and `span_id`, as
+    /// hex text.
+    fn set_span_ids(&mut self, ids: SpanIds) {
+        self.record_ids(ids);
+    }
 
     fn span_ref(&self) -> Self::Ref {
         Some(TracingSpanRef {
