@@ -15,6 +15,7 @@ use tracing_core::{Event, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
+use crate::callsite::Site;
 use crate::fields::{FieldList, set};
 
 /// A `tracing-subscriber` [`Layer`] that writes each `tracing` event it sees
@@ -70,6 +71,10 @@ use crate::fields::{FieldList, set};
 /// dependency's spans would also show up as spans of the program's trace
 /// with no way to tell them apart. Their names are not written either: only
 /// their fields are.
+///
+/// The spans that [`TracingTracer`](crate::TracingTracer) opens give their
+/// ids (see below) and nothing else: their fields are the ctxtrace span's
+/// name, fields and status, as text in numbered slots.
 ///
 /// # Filtering
 ///
@@ -227,6 +232,11 @@ where
                 if let Some(SpanFields(fields)) = span.extensions().get::<SpanFields>() {
                     let ids = parse_ids(fields);
                     span_ids = span_ids.or(ids);
+                    // A `TracingTracer` span's fields are the ctxtrace
+                    // span's, as text in numbered slots: only its ids count.
+                    if std::ptr::eq(span.metadata(), Site::span().meta()) {
+                        continue;
+                    }
                     for (key, value) in fields {
                         if ids.is_some() && (*key == "trace_id" || *key == "span_id") {
                             continue;
