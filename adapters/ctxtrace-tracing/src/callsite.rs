@@ -368,7 +368,7 @@ struct Table {
     /// The callsites, by the hash of their shape.
     sites: HashMap<u64, Vec<&'static Site>>,
     len: usize,
-    /// Every target a callsite has, leaked once.
+    /// Every target and file name a callsite has, leaked once.
     targets: HashMap<&'static str, ()>,
     /// The names of the keys that start with `fields.`, leaked once:
     /// `fields.x` is written `fields.fields.x`.
@@ -384,17 +384,19 @@ impl Interner {
     pub(crate) fn event(
         &self,
         level: ctxtrace::Level,
-        target: &str,
+        callsite: &ctxtrace::Callsite<'_>,
         shape: &Shape<'_>,
     ) -> &'static Site {
         let Some(keys) = shape.keys() else {
             return Site::event(level);
         };
+        let target = callsite.target();
         let target = if target.is_empty() { TARGET } else { target };
-        let hash = hash(level, target, keys);
+        let (file, line) = (callsite.file(), callsite.line());
+        let hash = hash(level, target, file, line, keys);
         {
             let table = self.table.read().unwrap_or_else(PoisonError::into_inner);
-            if let Some(site) = table.find(hash, level, target, keys) {
+            if let Some(site) = table.find(hash, level, target, file, line, keys) {
                 return site;
             }
             if table.len >= MAX_CALLSITES {
@@ -402,13 +404,13 @@ impl Interner {
             }
         }
         let mut table = self.table.write().unwrap_or_else(PoisonError::into_inner);
-        if let Some(site) = table.find(hash, level, target, keys) {
+        if let Some(site) = table.find(hash, level, target, file, line, keys) {
             return site;
         }
         if table.len >= MAX_CALLSITES {
             return Site::event(level);
         }
-        let site = table.make(level, target, keys);
+        let site = table.make(level, target, file, line, keys);
         table.sites.entry(hash).or_default().push(site);
         table.len += 1;
         site
@@ -429,12 +431,22 @@ impl Table {
         hash: u64,
         level: ctxtrace::Level,
         target: &str,
+        file: &str,
+        line: u32,
         keys: &[&'static str],
     ) -> Option<&'static Site> {
         let level = self::level(level);
+        let (file, line) = (
+            (!file.is_empty()).then_some(file),
+            (line != 0).then_some(line),
+        );
         self.sites.get(&hash)?.iter().copied().find(|site| {
             let meta = site.meta();
-            *meta.level() == level && meta.target() == target && site.keys == Some(keys)
+            *meta.level() == level
+                && meta.target() == target
+                && meta.file() == file
+                && meta.line() == line
+                && site.keys == Some(keys)
         })
     }
 
@@ -442,16 +454,13 @@ impl Table {
         &mut self,
         level: ctxtrace::Level,
         target: &str,
+        file: &str,
+        line: u32,
         keys: &[&'static str],
     ) -> &'static Site {
-        let target = match self.targets.get_key_value(target) {
-            Some((target, ())) => *target,
-            None => {
-                let leaked: &'static str = Box::leak(target.into());
-                self.targets.insert(leaked, ());
-                leaked
-            }
-        };
+        let target = self.leak_once(target);
+        let file = (!file.is_empty()).then(|| self.leak_once(file));
+        let line = (line != 0).then_some(line);
         let mut names = Vec::with_capacity(RESERVED.len() + keys.len());
         names.extend(RESERVED);
         names.extend(keys.iter().map(|key| self.name(key)));
@@ -468,14 +477,27 @@ impl Table {
                 EVENT_NAME,
                 target,
                 self::level(level),
-                None,
-                None,
+                file,
+                line,
                 None,
                 FieldSet::new(names, identify_callsite!(site)),
                 Kind::EVENT,
             ));
         }
         site
+    }
+
+    /// `s`, leaked the first time it is seen (a target or a file name):
+    /// each is leaked once, whatever the number of lines.
+    fn leak_once(&mut self, s: &str) -> &'static str {
+        match self.targets.get_key_value(s) {
+            Some((s, ())) => s,
+            None => {
+                let leaked: &'static str = Box::leak(s.into());
+                self.targets.insert(leaked, ());
+                leaked
+            }
+        }
     }
 
     /// The field name of `key`: `fields.<key>` for a reserved name and for
@@ -496,10 +518,12 @@ impl Table {
     }
 }
 
-fn hash(level: ctxtrace::Level, target: &str, keys: &[&str]) -> u64 {
+fn hash(level: ctxtrace::Level, target: &str, file: &str, line: u32, keys: &[&str]) -> u64 {
     let mut hasher = DefaultHasher::new();
     level.hash(&mut hasher);
     target.hash(&mut hasher);
+    file.hash(&mut hasher);
+    line.hash(&mut hasher);
     keys.hash(&mut hasher);
     hasher.finish()
 }
@@ -565,8 +589,16 @@ mod tests {
         let ctx = [("pod", OwnedValue::Str("web-1".into()))];
         let fields = [Field::new("attempt", &1)];
         let shape = Shape::new(&ctx, &fields);
-        let a = interner.event(ctxtrace::Level::Info, "podlib", &shape);
-        let b = interner.event(ctxtrace::Level::Info, "podlib", &shape);
+        let a = interner.event(
+            ctxtrace::Level::Info,
+            &ctxtrace::Callsite::new("podlib", "", 0),
+            &shape,
+        );
+        let b = interner.event(
+            ctxtrace::Level::Info,
+            &ctxtrace::Callsite::new("podlib", "", 0),
+            &shape,
+        );
         assert!(std::ptr::eq(a, b));
         assert!(a.is_typed());
         let names: Vec<_> = a.meta().fields().iter().map(|f| f.name()).collect();
@@ -576,9 +608,21 @@ mod tests {
         );
         assert_eq!(a.meta().target(), "podlib");
         // Another target, level or key set is another callsite.
-        let c = interner.event(ctxtrace::Level::Warn, "podlib", &shape);
-        let d = interner.event(ctxtrace::Level::Info, "other", &shape);
-        let e = interner.event(ctxtrace::Level::Info, "podlib", &Shape::new(&ctx, &[]));
+        let c = interner.event(
+            ctxtrace::Level::Warn,
+            &ctxtrace::Callsite::new("podlib", "", 0),
+            &shape,
+        );
+        let d = interner.event(
+            ctxtrace::Level::Info,
+            &ctxtrace::Callsite::new("other", "", 0),
+            &shape,
+        );
+        let e = interner.event(
+            ctxtrace::Level::Info,
+            &ctxtrace::Callsite::new("podlib", "", 0),
+            &Shape::new(&ctx, &[]),
+        );
         assert_eq!(interner.len(), 4);
         for other in [c, d, e] {
             assert!(!std::ptr::eq(a, other));
@@ -586,7 +630,7 @@ mod tests {
         // No target: `ctxtrace`.
         assert_eq!(
             interner
-                .event(ctxtrace::Level::Info, "", &shape)
+                .event(ctxtrace::Level::Info, &ctxtrace::Callsite::UNKNOWN, &shape)
                 .meta()
                 .target(),
             TARGET
@@ -602,7 +646,11 @@ mod tests {
             Field::new("fields.message", "f"),
             Field::new("fields", "x"),
         ];
-        let site = interner.event(ctxtrace::Level::Info, "t", &Shape::new(&[], &fields));
+        let site = interner.event(
+            ctxtrace::Level::Info,
+            &ctxtrace::Callsite::new("t", "", 0),
+            &Shape::new(&[], &fields),
+        );
         let names: Vec<_> = site
             .meta()
             .fields()
@@ -628,7 +676,13 @@ mod tests {
         let targets: Vec<String> = (0..MAX_CALLSITES + 3).map(|i| format!("t{i}")).collect();
         let sites: Vec<_> = targets
             .iter()
-            .map(|t| interner.event(ctxtrace::Level::Debug, t, &shape))
+            .map(|t| {
+                interner.event(
+                    ctxtrace::Level::Debug,
+                    &ctxtrace::Callsite::new(t, "", 0),
+                    &shape,
+                )
+            })
             .collect();
         assert_eq!(interner.len(), MAX_CALLSITES);
         assert!(sites[..MAX_CALLSITES].iter().all(|s| s.is_typed()));
@@ -638,11 +692,19 @@ mod tests {
                 .all(|s| std::ptr::eq(*s, Site::event(ctxtrace::Level::Debug)))
         );
         // A shape seen before still finds its own.
-        let again = interner.event(ctxtrace::Level::Debug, "t7", &shape);
+        let again = interner.event(
+            ctxtrace::Level::Debug,
+            &ctxtrace::Callsite::new("t7", "", 0),
+            &shape,
+        );
         assert!(std::ptr::eq(again, sites[7]));
         // Too many keys for one callsite: the fixed one.
         let many: Vec<Field<'_>> = KEYS.iter().map(|k| Field::new(k, &1)).collect();
-        let site = interner.event(ctxtrace::Level::Info, "t", &Shape::new(&[], &many));
+        let site = interner.event(
+            ctxtrace::Level::Info,
+            &ctxtrace::Callsite::new("t", "", 0),
+            &Shape::new(&[], &many),
+        );
         assert!(std::ptr::eq(site, Site::event(ctxtrace::Level::Info)));
     }
 

@@ -52,8 +52,9 @@ use crate::fields::{FieldList, Rendered, Shape, set};
 /// `ctxtrace`, and the keys and values in one `fields` text, logfmt-style
 /// (`pod=web-1 attempt=2 reason="image not found"`).
 ///
-/// The file and line of the entry are not passed: they would make a
-/// callsite per line of source.
+/// The entry's file and line are the callsite's too, so a callsite is one
+/// line of source (at most 1,024 of them, then the fixed ones, which have no
+/// file and line).
 ///
 /// # Filtering
 ///
@@ -243,7 +244,9 @@ impl Logger for TracingLogger {
     /// level and keys, if the subscriber wants that callsite.
     fn log(&self, record: &Record<'_>) {
         let shape = Shape::new(&self.fields, record.fields());
-        let site = self.interner.event(record.level(), record.target(), &shape);
+        let site = self
+            .interner
+            .event(record.level(), record.callsite(), &shape);
         let data = EventData {
             message: record.message(),
             method: self.method,

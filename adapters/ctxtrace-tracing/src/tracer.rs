@@ -455,7 +455,9 @@ impl Tracer for TracingTracer {
         let mut ctx_fields = FieldList::new();
         context.for_each_field(|key, value| set(&mut ctx_fields, key, value));
         let shape = Shape::new(&ctx_fields, record.fields());
-        let site = self.interner.event(record.level(), record.target(), &shape);
+        let site = self
+            .interner
+            .event(record.level(), record.callsite(), &shape);
         site.register(Some(&shared.dispatch));
         if !site.enabled(&shared.dispatch) {
             return;

@@ -412,3 +412,22 @@ fn inside_a_subscribers_callback_entries_go_nowhere_and_nothing_breaks() {
     let relogged: Vec<_> = pinned.events.iter().map(|e| e.field("target")).collect();
     assert_eq!(relogged, [Some("logger"), Some("logger")]);
 }
+
+#[test]
+fn events_have_the_callers_target_file_and_line() {
+    let recorder = Recorder::new();
+    let line = tracing::subscriber::with_default(recorder.subscriber(), || {
+        let ctx = Ctx::new(NopTracer, TracingLogger::new());
+        let line = line!();
+        ctxtrace::info!(ctx, "here"; n = 1);
+        ctxtrace::info!(ctx, target: "podlib", "there");
+        line
+    });
+    let recorded = recorder.recorded();
+    let here = recorded.event("here");
+    assert_eq!(here.target, module_path!());
+    assert_eq!((here.file, here.line), (Some(file!()), Some(line + 1)));
+    let there = recorded.event("there");
+    assert_eq!(there.target, "podlib");
+    assert_eq!(there.line, Some(line + 2));
+}

@@ -60,6 +60,9 @@ pub struct EventRec {
     /// The index of the span it is in, explicit or contextual.
     pub parent: Option<usize>,
     pub contextual: bool,
+    /// The source file and line of the event's callsite.
+    pub file: Option<&'static str>,
+    pub line: Option<u32>,
 }
 
 impl EventRec {
@@ -261,6 +264,8 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Recorder {
         self.recorded.lock().unwrap().events.push(EventRec {
             level: *meta.level(),
             target: meta.target().to_owned(),
+            file: meta.file(),
+            line: meta.line(),
             meta_name: meta.name(),
             fields,
             kinds,
