@@ -395,10 +395,11 @@ impl Context {
         slots.push((key, text.len()));
         let rendered = text.len();
         if keeping {
+            // `None` from `keep_in_field`: kept in the raw part, below.
             let new = if keep {
                 keep_in_field(&text[field..], value)
             } else {
-                Kept::Skip
+                Some(Kept::Skip)
             };
             // The raw part: the old one's kept strings, then the new value's
             // if its rendered field does not hold it. Every raw place moves,
@@ -410,10 +411,7 @@ impl Context {
                     *kept = Kept::Raw(from, text.len());
                 }
             }
-            kept.push(match new {
-                Kept::Null => keep_raw(&mut text, value),
-                new => new,
-            });
+            kept.push(new.unwrap_or_else(|| keep_raw(&mut text, value)));
         }
         Context {
             text,
@@ -468,15 +466,16 @@ impl Context {
 /// Keeps `value` without copying when it can: numbers, bools, durations and
 /// `None` as they are, and a string that its rendered `field` holds as it is
 /// (bare in logfmt, before the closing quote in JSON) as its place there.
-/// Anything else is [`Kept::Null`] here, and is kept in the raw part by
+/// Anything else is `None` here, and is kept in the raw part by
 /// [`keep_raw`].
-fn keep_in_field(field: &[u8], value: crate::Value<'_>) -> Kept {
-    match value {
+fn keep_in_field(field: &[u8], value: crate::Value<'_>) -> Option<Kept> {
+    Some(match value {
         crate::Value::I64(n) => Kept::I64(n),
         crate::Value::U64(n) => Kept::U64(n),
         crate::Value::F64(n) => Kept::F64(n),
         crate::Value::Bool(b) => Kept::Bool(b),
         crate::Value::Duration(d) => Kept::Duration(d),
+        crate::Value::Null => Kept::Null,
         crate::Value::Str(s) => {
             let s = s.as_bytes();
             let in_field = |back: usize| {
@@ -485,12 +484,10 @@ fn keep_in_field(field: &[u8], value: crate::Value<'_>) -> Kept {
                 (field.get(start..start + s.len()) == Some(s))
                     .then_some(Kept::InField { back, len })
             };
-            in_field(s.len())
-                .or_else(|| in_field(s.len() + 1))
-                .unwrap_or(Kept::Null)
+            return in_field(s.len()).or_else(|| in_field(s.len() + 1));
         }
-        _ => Kept::Null,
-    }
+        _ => return None,
+    })
 }
 
 /// Keeps `value` in the raw part of `text`: its text, appended; `None` as
