@@ -167,7 +167,7 @@ pub use json::JsonLogger;
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use memory::{
     DEFAULT_CAPACITY, Entry, Event, EventData, MemoryLogger, MemorySpan, MemorySpanRef,
-    MemoryTracer, OwnedStatus, SpanData, SpanRecord, Spans,
+    MemoryTracer, OwnedStatus, SpanData, SpanLimits, SpanRecord, Spans,
 };
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]

@@ -5,6 +5,7 @@ use crate::{
     Clock, Level, LevelFilter, Logger, Record, Span, SpanId, SpanIds, StatusCode, SystemClock,
     TraceId, Tracer, Value,
 };
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
 use std::hash::{Hash, Hasher};
@@ -12,12 +13,17 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 mod data;
+mod limits;
 mod logger;
+mod render;
 mod spans;
 
 pub use data::{EventData, OwnedStatus, SpanData};
+pub use limits::SpanLimits;
 pub use logger::{Entry, MemoryLogger};
 pub use spans::{Event, SpanRecord, Spans};
+
+use limits::{clear_text, clear_vec};
 
 /// The number of finished spans a recorder keeps unless told otherwise, and
 /// the number of entries a [`MemoryLogger`] keeps.
@@ -51,7 +57,9 @@ const POOL_MAX: usize = 1024;
 ///
 /// - **Bounded.** It keeps at most [`capacity`](MemoryTracer::capacity) finished
 ///   spans (65,536 by default), drops the oldest beyond that and counts the
-///   drops, so an always-on recorder cannot grow without bound.
+///   drops, and each span keeps at most the attributes and events its
+///   [`SpanLimits`] allow (128 of each by default) and counts the rest, so
+///   an always-on recorder cannot grow without bound.
 /// - **No allocation per span once warm.** A dropped span's buffers are reused
 ///   for the next one; strings are copied into one text buffer per span.
 /// - **Deterministic ids.** Span ids count up from 1 in the order spans start,
@@ -61,8 +69,13 @@ const POOL_MAX: usize = 1024;
 ///
 /// A span's events are kept while the span is open. An entry logged through a
 /// `Ctx` whose span has already ended is counted in
-/// [`late_events`](MemoryTracer::late_events) and not kept. A `Display` value
-/// formatted into a recorder must not log into the same recorder.
+/// [`late_events`](MemoryTracer::late_events) and not kept.
+///
+/// - **Rendered outside the lock.** An event's message and values are
+///   formatted into a buffer of the calling thread's own before the
+///   recorder's lock is taken, which is held only to append the finished
+///   event. A slow `Display` holds up no other thread, and a `Display` that
+///   starts a span or logs into the same recorder gets its own span or event.
 ///
 /// # Examples
 ///
@@ -82,6 +95,7 @@ const POOL_MAX: usize = 1024;
 pub struct MemoryTracer<C: Clock = SystemClock> {
     shared: Arc<Shared<C>>,
     event_level: LevelFilter,
+    limits: SpanLimits,
 }
 
 impl<C: Clock> Clone for MemoryTracer<C> {
@@ -89,6 +103,7 @@ impl<C: Clock> Clone for MemoryTracer<C> {
         MemoryTracer {
             shared: Arc::clone(&self.shared),
             event_level: self.event_level,
+            limits: self.limits,
         }
     }
 }
@@ -131,6 +146,62 @@ struct Events {
     fields: Vec<Stored>,
     text: String,
     wide: Vec<Wide>,
+    /// Events not kept because the span had its most.
+    dropped: u64,
+}
+
+/// One event rendered outside the recorder's lock, in the calling thread's
+/// scratch buffer: its message and fields, with ranges into its own text
+/// and wide buffers.
+#[derive(Debug)]
+struct Rendered {
+    message: (u32, u32),
+    fields: Vec<Stored>,
+    text: String,
+    wide: Vec<Wide>,
+}
+
+impl Rendered {
+    const EMPTY: Rendered = Rendered {
+        message: (0, 0),
+        fields: Vec::new(),
+        text: String::new(),
+        wide: Vec::new(),
+    };
+
+    /// Renders the message, the `Ctx`'s fields that the entry does not
+    /// override, then the entry's own fields, each key once. Any `Display`
+    /// runs here, with no lock held.
+    fn render<L: Logger>(&mut self, record: &Record<'_>, context: &L) {
+        self.text.clear();
+        self.fields.clear();
+        self.wide.clear();
+        self.message = write_text(&mut self.text, record.message());
+        let Rendered {
+            fields, text, wide, ..
+        } = self;
+        context.for_each_field(|key, value| {
+            if !record.has_field(key) {
+                fields.push(Stored::copy(key, value, text, wide));
+            }
+        });
+        if record.repeats_keys() {
+            for field in record.unique_fields() {
+                fields.push(Stored::copy(field.key, field.value, text, wide));
+            }
+        } else {
+            for field in record.fields() {
+                fields.push(Stored::copy(field.key, field.value, text, wide));
+            }
+        }
+    }
+
+    /// Gives back memory that one huge event made the buffers grow to.
+    fn trim(&mut self) {
+        clear_text(&mut self.text);
+        clear_vec(&mut self.fields);
+        clear_vec(&mut self.wide);
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -174,6 +245,17 @@ enum Wide {
 }
 
 impl Stored {
+    /// The same field, read from text and wide buffers that start `text`
+    /// bytes and `wide` entries later.
+    fn shifted(self, text: u32, wide: u32) -> Stored {
+        let value = match self.value {
+            StoredValue::Str(start, end) => StoredValue::Str(start + text, end + text),
+            StoredValue::Wide(i) => StoredValue::Wide(i.saturating_add(wide)),
+            other => other,
+        };
+        Stored { value, ..self }
+    }
+
     /// Copies `value`, writing any text into `text` and any 128-bit integer
     /// into `wide`. A `Display` that fails keeps what it wrote before
     /// failing.
@@ -421,6 +503,7 @@ impl<C: Clock> MemoryTracer<C> {
                 inner: Mutex::new(inner),
             }),
             event_level: LevelFilter::Info,
+            limits: SpanLimits::new(),
         }
     }
 
@@ -451,6 +534,45 @@ impl<C: Clock> MemoryTracer<C> {
             event_level: level,
             ..self
         }
+    }
+
+    /// The same recorder, whose spans keep at most the attributes and events
+    /// that `limits` allow; the default is [`SpanLimits::new`], 128 of each.
+    /// What goes past a limit is counted on the span. Clones share the
+    /// recorder; each keeps its own limits, which apply to the spans it
+    /// starts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, SpanLimits};
+    ///
+    /// let tracer = MemoryTracer::new().with_limits(SpanLimits::new().with_max_events(2));
+    /// let (ctx, span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
+    /// for i in 0..5 {
+    ///     ctxtrace::info!(ctx, "attempt {i}");
+    /// }
+    /// drop(span);
+    /// let spans = tracer.spans();
+    /// let sync = spans.find("sync").unwrap();
+    /// assert_eq!((sync.events().len(), sync.dropped_events()), (2, 3));
+    /// ```
+    #[must_use]
+    pub fn with_limits(self, limits: SpanLimits) -> Self {
+        MemoryTracer { limits, ..self }
+    }
+
+    /// The limits of the spans this recorder starts.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{MemoryTracer, SpanLimits};
+    ///
+    /// assert_eq!(MemoryTracer::new().limits(), SpanLimits::new());
+    /// ```
+    pub fn limits(&self) -> SpanLimits {
+        self.limits
     }
 
     /// The level of the entries this recorder keeps as span events.
@@ -591,6 +713,16 @@ impl<C: Clock> MemoryTracer<C> {
     /// The bytes the recorder's buffers hold now, counted by capacity: kept
     /// spans, recycled buffers and open spans' events. A long run that keeps
     /// starting spans reaches a plateau here.
+    ///
+    /// **The bound.** Each span keeps at most
+    /// [`max_attributes`](SpanLimits::max_attributes) attributes of 32 bytes
+    /// and [`max_events`](SpanLimits::max_events) events of 40 bytes plus 32
+    /// bytes a field, and the text of the values it keeps. The recorder
+    /// holds at most `capacity` finished spans, the open ones, and 1,024
+    /// recycled ones, and a recycled buffer past 64 KiB is given back when
+    /// it is reused. So with the default limits and events of up to 4
+    /// fields, a span holds under 24 KiB beside its text, and the recorder
+    /// under (`capacity` + open + 1,024) × that.
     ///
     /// # Examples
     ///
@@ -734,14 +866,41 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
     }
 
     fn add_event<L: Logger>(&self, span: &Option<MemorySpanRef>, record: &Record<'_>, context: &L) {
+        std::thread_local! {
+            // Scratch, not context: it holds no span and is empty between
+            // events.
+            static SCRATCH: RefCell<Rendered> = const { RefCell::new(Rendered::EMPTY) };
+        }
         let Some(span) = span else { return };
         let unix_nanos = self.shared.clock.now();
-        let mut inner = self.lock();
-        match inner.slots.get_mut(span.slot as usize) {
-            Some(live) if live.generation == span.generation => {
-                live.events.push(unix_nanos, record, context)
+        let keep = |one: &mut Rendered| {
+            one.render(record, context);
+            let mut inner = self.lock();
+            match inner.slots.get_mut(span.slot as usize) {
+                Some(live) if live.generation == span.generation => live.events.append(
+                    one,
+                    record.level(),
+                    unix_nanos,
+                    record.target(),
+                    self.limits.max_events,
+                ),
+                _ => inner.late_events += 1,
             }
-            _ => inner.late_events += 1,
+            drop(inner);
+            one.trim();
+        };
+        // A `Display` that logs into this recorder again finds the scratch
+        // buffer taken, and renders into a fresh one.
+        let done = SCRATCH.try_with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut one) => {
+                keep(&mut one);
+                true
+            }
+            Err(_) => false,
+        });
+        if done != Ok(true) {
+            let mut fresh = Rendered::EMPTY;
+            keep(&mut fresh);
         }
     }
 
@@ -751,47 +910,43 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
 }
 
 impl Events {
-    /// Keeps one event: the `Ctx`'s fields that the entry does not override,
-    /// then the entry's own, each key once.
-    fn push<L: Logger>(&mut self, unix_nanos: u64, record: &Record<'_>, context: &L) {
-        let message = write_text(&mut self.text, record.message());
-        let target = match self.list.last() {
-            Some(last) if slice(&self.text, last.target) == record.target() => last.target,
-            _ => push_text(&mut self.text, record.target()),
-        };
-        let first = self.fields.len() as u32;
-        let Events {
-            fields, text, wide, ..
-        } = self;
-        context.for_each_field(|key, value| {
-            if !record.has_field(key) {
-                fields.push(Stored::copy(key, value, text, wide));
-            }
-        });
-        if record.repeats_keys() {
-            for field in record.unique_fields() {
-                fields.push(Stored::copy(field.key, field.value, text, wide));
-            }
-        } else {
-            for field in record.fields() {
-                fields.push(Stored::copy(field.key, field.value, text, wide));
-            }
+    /// Keeps one rendered event, or counts it as dropped when the span has
+    /// `max` events already (or its text would pass 4 GiB).
+    fn append(&mut self, one: &Rendered, level: Level, unix_nanos: u64, target: &str, max: usize) {
+        let base = self.text.len();
+        if self.list.len() >= max
+            || base + one.text.len() + target.len() > u32::MAX as usize
+            || self.fields.len() + one.fields.len() > u32::MAX as usize
+        {
+            self.dropped += 1;
+            return;
         }
-        let fields = (first, self.fields.len() as u32);
+        self.text.push_str(&one.text);
+        let wide = self.wide.len() as u32;
+        self.wide.extend_from_slice(&one.wide);
+        let first = self.fields.len() as u32;
+        let text = base as u32;
+        self.fields
+            .extend(one.fields.iter().map(|f| f.shifted(text, wide)));
+        let target = match self.list.last() {
+            Some(last) if slice(&self.text, last.target) == target => last.target,
+            _ => push_text(&mut self.text, target),
+        };
         self.list.push(EventMeta {
-            level: record.level(),
+            level,
             unix_nanos,
-            message,
+            message: (one.message.0 + text, one.message.1 + text),
             target,
-            fields,
+            fields: (first, self.fields.len() as u32),
         });
     }
 
     fn clear(&mut self) {
-        self.list.clear();
-        self.fields.clear();
-        self.text.clear();
-        self.wide.clear();
+        clear_vec(&mut self.list);
+        clear_vec(&mut self.fields);
+        clear_text(&mut self.text);
+        clear_vec(&mut self.wide);
+        self.dropped = 0;
     }
 
     fn heap_bytes(&self) -> usize {
@@ -813,14 +968,25 @@ impl<C: Clock> Span for MemorySpan<C> {
         })
     }
 
-    /// A key set again replaces its value, in its place.
+    /// A key set again replaces its value, in its place; a new key past
+    /// the span's [`max_attributes`](SpanLimits::max_attributes) is
+    /// counted in [`dropped_attributes`](SpanRecord::dropped_attributes).
     fn set_attribute(&mut self, key: &'static str, value: Value<'_>) {
-        if let Some(record) = self.record.as_deref_mut() {
-            let stored = Stored::copy(key, value, &mut record.text, &mut record.wide);
-            match record.attributes.iter_mut().find(|a| a.key == key) {
-                Some(old) => *old = stored,
-                None => record.attributes.push(stored),
+        let Some(record) = self.record.as_deref_mut() else {
+            return;
+        };
+        match record.attributes.iter().position(|a| a.key == key) {
+            Some(i) => {
+                record.release(record.attributes[i].value);
+                let stored = Stored::copy(key, value, &mut record.text, &mut record.wide);
+                record.attributes[i] = stored;
+                record.compact();
             }
+            None if record.attributes.len() < self.tracer.limits.max_attributes => {
+                let stored = Stored::copy(key, value, &mut record.text, &mut record.wide);
+                record.attributes.push(stored);
+            }
+            None => record.dropped_attributes += 1,
         }
     }
 
@@ -828,6 +994,9 @@ impl<C: Clock> Span for MemorySpan<C> {
         let Some(record) = self.record.as_deref_mut() else {
             return;
         };
+        if let StoredStatus::Error(_, (start, end)) = record.status {
+            record.release(StoredValue::Str(start, end));
+        }
         record.status = match code {
             StatusCode::Ok => StoredStatus::Ok,
             code => StoredStatus::Error(

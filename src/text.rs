@@ -306,7 +306,7 @@ fn needs_quotes(s: &str) -> bool {
 
 /// Control characters, and the invisible format characters that can end a
 /// line or hide or reorder text when the line is shown.
-fn is_hidden(c: char) -> bool {
+pub(crate) fn is_hidden(c: char) -> bool {
     c.is_control()
         || matches!(
             c,

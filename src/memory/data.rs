@@ -47,6 +47,16 @@ pub struct SpanData {
     pub events: Vec<EventData>,
     /// The status.
     pub status: OwnedStatus,
+    /// Attributes not kept because of the span's limits
+    /// ([`SpanRecord::dropped_attributes`]); 0 when read from data written
+    /// before spans had limits.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub dropped_attributes: u64,
+    /// Events not kept because of the span's limits
+    /// ([`SpanRecord::dropped_events`]); 0 when read from data written
+    /// before spans had limits.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub dropped_events: u64,
 }
 
 /// An owned copy of a span event.
@@ -185,6 +195,8 @@ impl SpanRecord {
             attributes: owned_fields(self.attributes()),
             events: self.events().map(|e| e.to_data()).collect(),
             status: self.status().into(),
+            dropped_attributes: self.dropped_attributes(),
+            dropped_events: self.dropped_events(),
         }
     }
 }

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::Duration;
 
-use super::{Events, Stored, StoredStatus, Wide, slice};
+use super::limits::{BUF_KEEP, clear_text, clear_vec};
+use super::{Events, Stored, StoredStatus, StoredValue, Wide, push_text, slice};
 use crate::{Level, SpanId, SpanIds, Status, TraceId, Value};
 
 /// One finished span, as the [`MemoryTracer`](crate::MemoryTracer) recorded it.
@@ -41,15 +42,80 @@ pub struct SpanRecord {
     pub(super) wide: Vec<Wide>,
     pub(super) status: StoredStatus,
     pub(super) events: Events,
+    pub(super) dropped_attributes: u64,
+    /// Bytes of `text` and entries of `wide` that replaced values left
+    /// behind, until [`compact`](SpanRecord::compact) gives them back.
+    pub(super) garbage: (usize, usize),
 }
 
 impl SpanRecord {
+    /// Empties the record for reuse, giving back buffers that grew past
+    /// [`BUF_KEEP`].
     pub(super) fn reset(&mut self) {
-        self.attributes.clear();
-        self.text.clear();
-        self.wide.clear();
+        clear_vec(&mut self.attributes);
+        clear_text(&mut self.text);
+        clear_vec(&mut self.wide);
         self.status = StoredStatus::Unset;
         self.events.clear();
+        self.dropped_attributes = 0;
+        self.garbage = (0, 0);
+    }
+
+    /// Forgets the text or wide entry of a value that is being replaced: at
+    /// the end of its buffer it is cut off, elsewhere it is counted as
+    /// garbage.
+    pub(super) fn release(&mut self, old: StoredValue) {
+        match old {
+            StoredValue::Str(start, end) if end as usize == self.text.len() => {
+                self.text.truncate(start as usize);
+            }
+            StoredValue::Str(start, end) => self.garbage.0 += (end - start) as usize,
+            StoredValue::Wide(i) if i as usize + 1 == self.wide.len() => {
+                self.wide.pop();
+            }
+            StoredValue::Wide(_) => self.garbage.1 += 1,
+            _ => {}
+        }
+    }
+
+    /// Copies the live values into fresh buffers once replaced values have
+    /// left more garbage than live data (and more than a little), so a key
+    /// set again and again keeps one value's worth of memory.
+    pub(super) fn compact(&mut self) {
+        let (text_garbage, wide_garbage) = self.garbage;
+        let text_due = text_garbage > BUF_KEEP / 16 && text_garbage * 2 > self.text.len();
+        let wide_due = wide_garbage > 64 && wide_garbage * 2 > self.wide.len();
+        if !text_due && !wide_due {
+            return;
+        }
+        let mut text = String::with_capacity(self.text.len() - text_garbage);
+        let mut wide = Vec::with_capacity(self.wide.len() - wide_garbage);
+        let mut keep = |value: &mut StoredValue| match *value {
+            StoredValue::Str(start, end) => {
+                let (start, end) = push_text(&mut text, slice(&self.text, (start, end)));
+                *value = StoredValue::Str(start, end);
+            }
+            StoredValue::Wide(i) => {
+                if let Some(&n) = self.wide.get(i as usize) {
+                    *value = StoredValue::Wide(wide.len() as u32);
+                    wide.push(n);
+                }
+            }
+            _ => {}
+        };
+        for attribute in &mut self.attributes {
+            keep(&mut attribute.value);
+        }
+        if let StoredStatus::Error(code, (start, end)) = self.status {
+            let mut message = StoredValue::Str(start, end);
+            keep(&mut message);
+            if let StoredValue::Str(start, end) = message {
+                self.status = StoredStatus::Error(code, (start, end));
+            }
+        }
+        self.text = text;
+        self.wide = wide;
+        self.garbage = (0, 0);
     }
 
     pub(super) fn heap_bytes(&self) -> usize {
@@ -295,6 +361,51 @@ impl SpanRecord {
         })
     }
 
+    /// How many attributes were not kept because the span had its
+    /// [`max_attributes`](crate::SpanLimits::max_attributes). A key set again
+    /// replaces its value and is never dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Span, SpanLimits};
+    ///
+    /// let tracer = MemoryTracer::new().with_limits(SpanLimits::new().with_max_attributes(1));
+    /// let (_ctx, mut span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
+    /// span.set_attribute("pod", "web-1".into());
+    /// span.set_attribute("pod", "web-2".into());
+    /// span.set_attribute("node", "n1".into());
+    /// drop(span);
+    /// let spans = tracer.spans();
+    /// let sync = spans.find("sync").unwrap();
+    /// assert_eq!(sync.attribute("pod"), Some(ctxtrace::Value::Str("web-2")));
+    /// assert_eq!(sync.dropped_attributes(), 1);
+    /// ```
+    pub fn dropped_attributes(&self) -> u64 {
+        self.dropped_attributes
+    }
+
+    /// How many events were not kept because the span had its
+    /// [`max_events`](crate::SpanLimits::max_events).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, SpanLimits};
+    ///
+    /// let tracer = MemoryTracer::new().with_limits(SpanLimits::new().with_max_events(1));
+    /// let (ctx, span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
+    /// ctxtrace::info!(ctx, "kept");
+    /// ctxtrace::info!(ctx, "dropped");
+    /// drop(span);
+    /// let spans = tracer.spans();
+    /// let sync = spans.find("sync").unwrap();
+    /// assert_eq!((sync.events().next().unwrap().message(), sync.dropped_events()), ("kept", 1));
+    /// ```
+    pub fn dropped_events(&self) -> u64 {
+        self.events.dropped
+    }
+
     /// The status.
     ///
     /// # Examples
@@ -512,8 +623,8 @@ impl<'a> Event<'a> {
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct Spans {
-    spans: Vec<SpanRecord>,
-    by_id: HashMap<SpanId, usize>,
+    pub(super) spans: Vec<SpanRecord>,
+    pub(super) by_id: HashMap<SpanId, usize>,
 }
 
 impl Spans {
@@ -741,116 +852,6 @@ impl Spans {
             .collect();
         roots.sort_by_key(|s| s.ids.span_id);
         roots.into_iter()
-    }
-
-    /// Renders every tree as text: one line a span, `name duration [status]`
-    /// then its attributes, children indented by two spaces, and events as
-    /// `- level message fields` lines under their span.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ctxtrace::{Ctx, ManualClock, MemoryTracer, NopLogger, Span};
-    ///
-    /// let clock = ManualClock::new(0);
-    /// let tracer = MemoryTracer::with_clock(clock.clone());
-    /// let (ctx, mut span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync_pod");
-    /// let ctx = span.with_field(&ctx, "pod", "web-1");
-    /// ctxtrace::info!(ctx, "pulled"; image = "nginx");
-    /// drop(ctx.start_span("create"));
-    /// clock.set(3_000);
-    /// span.set_status(&Ok::<(), std::io::Error>(()));
-    /// drop(span);
-    /// assert_eq!(
-    ///     tracer.spans().render(),
-    ///     "sync_pod 3µs [ok] pod=web-1\n  - info pulled image=nginx\n  create 0ns [unset]\n"
-    /// );
-    /// ```
-    pub fn render(&self) -> String {
-        let mut out = String::new();
-        let children = self.child_index();
-        for root in self.roots() {
-            self.render_into(&mut out, root, 0, &children);
-        }
-        out
-    }
-
-    /// Renders the tree below `span`, `span` included, as
-    /// [`render`](Spans::render) does.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
-    /// # let tracer = MemoryTracer::new();
-    /// # let root = Ctx::new(tracer.clone(), NopLogger);
-    /// // handle -> sync -> {pull, create}, and a second root, gc
-    /// let (ctx, handle) = root.start_span("handle");
-    /// let (ctx, sync) = ctx.start_span("sync");
-    /// drop((ctx.start_span("pull"), ctx.start_span("create"), sync, handle));
-    /// drop(root.start_span("gc"));
-    /// let spans = tracer.spans();
-    /// let sync = spans.find("sync").unwrap();
-    /// assert_eq!(spans.render_tree(sync).lines().count(), 3); // sync, pull, create
-    /// assert!(spans.render_tree(sync).starts_with("sync "));
-    /// ```
-    pub fn render_tree(&self, span: &SpanRecord) -> String {
-        let mut out = String::new();
-        self.render_into(&mut out, span, 0, &self.child_index());
-        out
-    }
-
-    fn child_index(&self) -> HashMap<SpanId, Vec<usize>> {
-        let mut index: HashMap<SpanId, Vec<usize>> = HashMap::new();
-        for (i, span) in self.spans.iter().enumerate() {
-            if let Some(parent) = span.parent {
-                index.entry(parent).or_default().push(i);
-            }
-        }
-        for list in index.values_mut() {
-            list.sort_by_key(|&i| self.spans[i].ids.span_id);
-        }
-        index
-    }
-
-    fn render_into(
-        &self,
-        out: &mut String,
-        span: &SpanRecord,
-        depth: usize,
-        children: &HashMap<SpanId, Vec<usize>>,
-    ) {
-        use fmt::Write as _;
-        // Spans form a tree by construction; the depth bound only guards a
-        // snapshot assembled by hand.
-        if depth > 256 {
-            return;
-        }
-        let pad = "  ".repeat(depth);
-        let status = match span.status() {
-            Status::Unset => "unset".to_string(),
-            Status::Ok => "ok".to_string(),
-            error => error.to_string(),
-        };
-        let _ = write!(out, "{pad}{} {:?} [{status}]", span.name, span.duration());
-        for (key, value) in span.attributes() {
-            let _ = write!(out, " {key}={value}");
-        }
-        out.push('\n');
-        for event in span.events() {
-            let _ = write!(out, "{pad}  - {} {}", event.level(), event.message());
-            for (key, value) in event.fields() {
-                let _ = write!(out, " {key}={value}");
-            }
-            out.push('\n');
-        }
-        for &child in children
-            .get(&span.ids.span_id)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-        {
-            self.render_into(out, &self.spans[child], depth + 1, children);
-        }
     }
 }
 
