@@ -30,24 +30,31 @@ impl fmt::Display for StartsASpan {
     }
 }
 
-#[test]
-fn a_display_that_starts_a_span_on_the_same_recorder_gets_its_own_span() {
-    let (tracer, root) = recorder();
-    let (ctx, outer) = root.start_span("outer");
-    // The recorder's lock was held while this rendered: on main it
-    // deadlocked, so the test runs it on a thread and waits a bounded time.
+/// Runs `f` on a thread of its own and fails if it does not return within
+/// 30 s: on main the re-entrant cases below deadlocked on the recorder's
+/// lock, and a test should fail rather than hang.
+fn without_deadlock(what: &str, f: impl FnOnce() + Send + 'static) {
     let (done, finished) = mpsc::channel();
-    let display_ctx = root.clone();
     let worker = std::thread::spawn(move || {
-        ctxtrace::info!(ctx, "outer {}", "message"; value = %StartsASpan(display_ctx));
-        drop(outer);
+        f();
         let _ = done.send(());
     });
     assert!(
         finished.recv_timeout(Duration::from_secs(30)).is_ok(),
-        "a Display that starts a span deadlocked the recorder"
+        "{what} deadlocked the recorder"
     );
     worker.join().unwrap();
+}
+
+#[test]
+fn a_display_that_starts_a_span_on_the_same_recorder_gets_its_own_span() {
+    let (tracer, root) = recorder();
+    let (ctx, outer) = root.start_span("outer");
+    let display_ctx = root.clone();
+    without_deadlock("a Display that starts a span", move || {
+        ctxtrace::info!(ctx, "outer {}", "message"; value = %StartsASpan(display_ctx));
+        drop(outer);
+    });
 
     let spans = tracer.spans();
     let inner = spans.find("inside_display").expect("the inner span");
@@ -75,8 +82,10 @@ impl fmt::Display for LogsIntoTheSameSpan {
 fn a_display_that_logs_into_the_same_span_keeps_both_events_whole() {
     let (tracer, root) = recorder();
     let (ctx, span) = root.start_span("sync");
-    ctxtrace::info!(ctx, "outer"; value = %LogsIntoTheSameSpan(ctx.clone()), after = 3);
-    drop(span);
+    without_deadlock("a Display that logs into its own span", move || {
+        ctxtrace::info!(ctx, "outer"; value = %LogsIntoTheSameSpan(ctx.clone()), after = 3);
+        drop(span);
+    });
     let spans = tracer.spans();
     let sync = spans.find("sync").unwrap();
     let events: Vec<_> = sync
