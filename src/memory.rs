@@ -95,15 +95,20 @@ const POOL_MAX: usize = 1024;
 pub struct MemoryTracer<C: Clock = SystemClock> {
     shared: Arc<Shared<C>>,
     event_level: LevelFilter,
-    limits: SpanLimits,
+    /// The [`SpanLimits`], kept in 32 bits each so that the handle stays
+    /// small: every `Ctx` holds one.
+    max_attributes: u32,
+    max_events: u32,
 }
 
 impl<C: Clock> Clone for MemoryTracer<C> {
+    #[inline]
     fn clone(&self) -> Self {
         MemoryTracer {
             shared: Arc::clone(&self.shared),
             event_level: self.event_level,
-            limits: self.limits,
+            max_attributes: self.max_attributes,
+            max_events: self.max_events,
         }
     }
 }
@@ -112,6 +117,15 @@ impl<C: Clock> Clone for MemoryTracer<C> {
 struct Shared<C> {
     clock: C,
     inner: Mutex<Inner>,
+}
+
+impl<C> Shared<C> {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while the lock was held leaves the data whole: every
+        // change is completed before it is published, and no user code runs
+        // under the lock.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 #[derive(Debug)]
@@ -135,7 +149,8 @@ struct Inner {
 #[derive(Debug, Default)]
 struct Slot {
     generation: u32,
-    events: Events,
+    /// Boxed, so that it moves between a record and its slot as one pointer.
+    events: Box<Events>,
 }
 
 /// A span's events: their metadata, fields, text and 128-bit integers, in
@@ -151,10 +166,11 @@ struct Events {
 }
 
 /// One event rendered outside the recorder's lock, in the calling thread's
-/// scratch buffer: its message and fields, with ranges into its own text
-/// and wide buffers.
+/// scratch buffer: its target, message and fields, with ranges into its own
+/// text and wide buffers.
 #[derive(Debug)]
 struct Rendered {
+    target: (u32, u32),
     message: (u32, u32),
     fields: Vec<Stored>,
     text: String,
@@ -163,6 +179,7 @@ struct Rendered {
 
 impl Rendered {
     const EMPTY: Rendered = Rendered {
+        target: (0, 0),
         message: (0, 0),
         fields: Vec::new(),
         text: String::new(),
@@ -176,6 +193,7 @@ impl Rendered {
         self.text.clear();
         self.fields.clear();
         self.wide.clear();
+        self.target = push_text(&mut self.text, record.target());
         self.message = write_text(&mut self.text, record.message());
         let Rendered {
             fields, text, wide, ..
@@ -198,9 +216,15 @@ impl Rendered {
 
     /// Gives back memory that one huge event made the buffers grow to.
     fn trim(&mut self) {
-        clear_text(&mut self.text);
-        clear_vec(&mut self.fields);
-        clear_vec(&mut self.wide);
+        if self.text.capacity() > limits::BUF_KEEP {
+            self.text = String::new();
+        }
+        if self.fields.capacity() * size_of::<Stored>() > limits::BUF_KEEP {
+            self.fields = Vec::new();
+        }
+        if self.wide.capacity() * size_of::<Wide>() > limits::BUF_KEEP {
+            self.wide = Vec::new();
+        }
     }
 }
 
@@ -333,6 +357,7 @@ fn write_text(text: &mut String, args: fmt::Arguments<'_>) -> (u32, u32) {
 }
 
 /// Appends a string and returns its byte range, as [`write_text`] does.
+#[inline]
 fn push_text(text: &mut String, s: &str) -> (u32, u32) {
     let start = text.len();
     if start.saturating_add(s.len()) <= u32::MAX as usize {
@@ -405,12 +430,13 @@ impl MemorySpanRef {
 /// ```
 #[derive(Debug)]
 pub struct MemorySpan<C: Clock = SystemClock> {
-    tracer: MemoryTracer<C>,
+    shared: Arc<Shared<C>>,
+    /// `None` only once the span has been recorded, in `drop`. It holds the
+    /// span's ids.
+    record: Option<Box<SpanRecord>>,
     slot: u32,
     generation: u32,
-    ids: SpanIds,
-    /// `None` only once the span has been recorded, in `drop`.
-    record: Option<Box<SpanRecord>>,
+    max_attributes: u32,
 }
 
 impl MemoryTracer<SystemClock> {
@@ -503,8 +529,10 @@ impl<C: Clock> MemoryTracer<C> {
                 inner: Mutex::new(inner),
             }),
             event_level: LevelFilter::Info,
-            limits: SpanLimits::new(),
+            max_attributes: 0,
+            max_events: 0,
         }
+        .with_limits(SpanLimits::new())
     }
 
     /// The same recorder, whose spans keep as events the entries that `level`
@@ -557,9 +585,16 @@ impl<C: Clock> MemoryTracer<C> {
     /// let sync = spans.find("sync").unwrap();
     /// assert_eq!((sync.events().len(), sync.dropped_events()), (2, 3));
     /// ```
+    ///
+    /// A limit above `u32::MAX` is taken as `u32::MAX`.
     #[must_use]
     pub fn with_limits(self, limits: SpanLimits) -> Self {
-        MemoryTracer { limits, ..self }
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        MemoryTracer {
+            max_attributes: clamp(limits.max_attributes),
+            max_events: clamp(limits.max_events),
+            ..self
+        }
     }
 
     /// The limits of the spans this recorder starts.
@@ -572,7 +607,9 @@ impl<C: Clock> MemoryTracer<C> {
     /// assert_eq!(MemoryTracer::new().limits(), SpanLimits::new());
     /// ```
     pub fn limits(&self) -> SpanLimits {
-        self.limits
+        SpanLimits::new()
+            .with_max_attributes(self.max_attributes as usize)
+            .with_max_events(self.max_events as usize)
     }
 
     /// The level of the entries this recorder keeps as span events.
@@ -589,12 +626,7 @@ impl<C: Clock> MemoryTracer<C> {
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        // A panic while the lock was held (say, in a user's `Display`) leaves
-        // the data whole: every change is completed before it is published.
-        self.shared
-            .inner
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        self.shared.lock()
     }
 
     /// A snapshot of the finished spans, oldest first. Spans that end later
@@ -790,6 +822,7 @@ impl<C: Clock> MemoryTracer<C> {
 }
 
 impl Inner {
+    #[inline]
     fn recycle(&mut self, mut record: Box<SpanRecord>) {
         if self.pool.len() < POOL_MAX {
             record.reset();
@@ -852,11 +885,11 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
         record.start = start;
         record.thread = thread;
         MemorySpan {
-            tracer: self.clone(),
+            shared: Arc::clone(&self.shared),
+            record: Some(record),
             slot,
             generation,
-            ids,
-            record: Some(record),
+            max_attributes: self.max_attributes,
         }
     }
 
@@ -877,13 +910,10 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
             one.render(record, context);
             let mut inner = self.lock();
             match inner.slots.get_mut(span.slot as usize) {
-                Some(live) if live.generation == span.generation => live.events.append(
-                    one,
-                    record.level(),
-                    unix_nanos,
-                    record.target(),
-                    self.limits.max_events,
-                ),
+                Some(live) if live.generation == span.generation => {
+                    live.events
+                        .append(one, record.level(), unix_nanos, self.max_events)
+                }
                 _ => inner.late_events += 1,
             }
             drop(inner);
@@ -912,35 +942,51 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
 impl Events {
     /// Keeps one rendered event, or counts it as dropped when the span has
     /// `max` events already (or its text would pass 4 GiB).
-    fn append(&mut self, one: &Rendered, level: Level, unix_nanos: u64, target: &str, max: usize) {
+    ///
+    /// The first event of a span takes the rendered buffers as they are,
+    /// and leaves the span's empty ones for the next event to render into.
+    fn append(&mut self, one: &mut Rendered, level: Level, unix_nanos: u64, max: u32) {
         let base = self.text.len();
-        if self.list.len() >= max
-            || base + one.text.len() + target.len() > u32::MAX as usize
+        if self.list.len() >= max as usize
+            || base + one.text.len() > u32::MAX as usize
             || self.fields.len() + one.fields.len() > u32::MAX as usize
         {
             self.dropped += 1;
             return;
         }
+        if self.list.is_empty() && base == 0 && self.fields.is_empty() && self.wide.is_empty() {
+            std::mem::swap(&mut self.text, &mut one.text);
+            std::mem::swap(&mut self.fields, &mut one.fields);
+            std::mem::swap(&mut self.wide, &mut one.wide);
+            self.list.push(EventMeta {
+                level,
+                unix_nanos,
+                message: one.message,
+                target: one.target,
+                fields: (0, self.fields.len() as u32),
+            });
+            return;
+        }
         self.text.push_str(&one.text);
         let wide = self.wide.len() as u32;
-        self.wide.extend_from_slice(&one.wide);
+        if !one.wide.is_empty() {
+            self.wide.extend_from_slice(&one.wide);
+        }
         let first = self.fields.len() as u32;
         let text = base as u32;
         self.fields
             .extend(one.fields.iter().map(|f| f.shifted(text, wide)));
-        let target = match self.list.last() {
-            Some(last) if slice(&self.text, last.target) == target => last.target,
-            _ => push_text(&mut self.text, target),
-        };
+        let shift = |(start, end): (u32, u32)| (start + text, end + text);
         self.list.push(EventMeta {
             level,
             unix_nanos,
-            message: (one.message.0 + text, one.message.1 + text),
-            target,
+            message: shift(one.message),
+            target: shift(one.target),
             fields: (first, self.fields.len() as u32),
         });
     }
 
+    #[inline]
     fn clear(&mut self) {
         clear_vec(&mut self.list);
         clear_vec(&mut self.fields);
@@ -950,7 +996,8 @@ impl Events {
     }
 
     fn heap_bytes(&self) -> usize {
-        self.list.capacity() * size_of::<EventMeta>()
+        size_of::<Events>()
+            + self.list.capacity() * size_of::<EventMeta>()
             + self.fields.capacity() * size_of::<Stored>()
             + self.text.capacity()
             + self.wide.capacity() * size_of::<Wide>()
@@ -960,11 +1007,12 @@ impl Events {
 impl<C: Clock> Span for MemorySpan<C> {
     type Ref = Option<MemorySpanRef>;
 
+    #[inline]
     fn span_ref(&self) -> Option<MemorySpanRef> {
         Some(MemorySpanRef {
             slot: self.slot,
             generation: self.generation,
-            ids: self.ids,
+            ids: self.record.as_ref().map(|r| r.ids).unwrap_or_default(),
         })
     }
 
@@ -982,7 +1030,7 @@ impl<C: Clock> Span for MemorySpan<C> {
                 record.attributes[i] = stored;
                 record.compact();
             }
-            None if record.attributes.len() < self.tracer.limits.max_attributes => {
+            None if record.attributes.len() < self.max_attributes as usize => {
                 let stored = Stored::copy(key, value, &mut record.text, &mut record.wide);
                 record.attributes.push(stored);
             }
@@ -1017,8 +1065,8 @@ impl<C: Clock> Drop for MemorySpan<C> {
             let range = push_text(&mut record.text, message);
             record.status = StoredStatus::Error(StatusCode::Internal, range);
         }
-        record.end = self.tracer.shared.clock.now();
-        let mut inner = self.tracer.lock();
+        record.end = self.shared.clock.now();
+        let mut inner = self.shared.lock();
         if let Some(live) = inner.slots.get_mut(self.slot as usize) {
             std::mem::swap(&mut live.events, &mut record.events);
             live.generation = live.generation.wrapping_add(1);

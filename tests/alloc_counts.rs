@@ -97,6 +97,31 @@ fn sync<T: Tracer, L: Logger>(ctx: &Ctx<T, L>, pod: &Pod) {
     span.end();
 }
 
+/// The pod sync of `examples/sync_cost.rs`: 6 nested spans, 4 span
+/// fields, 3 lines with 1-2 fields each, and an ok status.
+fn pod_sync<T: Tracer, L: Logger>(root: &Ctx<T, L>, i: usize) {
+    let (ctx, mut s1) = root.start_span("sync_pod");
+    let ctx = s1.with_field(&ctx, "pod", "web-1");
+    let ctx = s1.with_field(&ctx, "namespace", "default");
+    let (ctx, mut s2) = ctx.start_span("reconcile");
+    let ctx = s2.with_field(&ctx, "generation", 7u32);
+    ctxtrace::info!(ctx, "syncing {} containers", 2; attempt = 1u32);
+    let (ctx, s3) = ctx.start_span("provider.get_pod");
+    let (ctx, mut s4) = ctx.start_span("provider.create_pod");
+    let ctx = s4.with_field(&ctx, "containers", i);
+    ctxtrace::info!(ctx, "created pod {}", "web-1"; image = "nginx:1.27", pull_ms = 12u32);
+    let (ctx, s5) = ctx.start_span("provider.pod_status");
+    let (ctx, s6) = ctx.start_span("status.update");
+    ctxtrace::info!(ctx, "status is {}", "Running"; phase = "Running");
+    s6.end();
+    s5.end();
+    s4.end();
+    s3.end();
+    s2.end();
+    s1.set_status(&Ok::<(), io::Error>(()));
+    s1.end();
+}
+
 /// One line with 4 fields of its own.
 fn line<T: Tracer, L: Logger>(ctx: &Ctx<T, L>, pod: &Pod) {
     ctxtrace::info!(ctx, "syncing {} containers", pod.containers;
@@ -137,6 +162,14 @@ fn steady_state_allocations() {
     let events: usize = tracer.spans().iter().map(|s| s.events().count()).sum();
     assert_eq!(events, capacity);
 
+    // The whole pod sync, warm: every event is rendered outside the lock
+    // into a reused scratch buffer, and every record is a recycled one.
+    let sync_tracer = MemoryTracer::with_capacity(capacity);
+    let ctx = Ctx::new(sync_tracer.clone(), NopLogger);
+    (0..3 * capacity).for_each(|i| pod_sync(&ctx, i));
+    let sync_allocs = allocations(|| (0..N as usize).for_each(|i| pod_sync(&ctx, i)));
+    assert_eq!(sync_tracer.started(), 6 * (3 * capacity as u64 + N));
+
     let json = JsonLogger::new(io::sink());
     let ctx = Ctx::new(NopTracer, json.clone());
     (0..100).for_each(|_| line(&ctx, &pod));
@@ -175,6 +208,10 @@ fn steady_state_allocations() {
         "MemoryTracer span (4 fields, 1 info event), warm",
         span_allocs,
     );
+    let whole_sync = per_op(
+        "MemoryTracer pod sync (6 spans, 4 fields, 3 lines), warm",
+        sync_allocs,
+    );
     let json = per_op("JsonLogger line to io::sink (4 fields), warm", json_allocs);
     let text = per_op("TextLogger line to io::sink (4 fields), warm", text_allocs);
     per_op(
@@ -187,6 +224,10 @@ fn steady_state_allocations() {
     );
 
     assert_eq!(span, 0.0, "MemoryTracer allocates per span once warm");
+    assert_eq!(
+        whole_sync, 0.0,
+        "MemoryTracer allocates per pod sync once warm"
+    );
     assert_eq!(json, 0.0, "JsonLogger allocates per line once warm");
     assert_eq!(text, 0.0, "TextLogger allocates per line once warm");
     assert_eq!(

@@ -92,7 +92,10 @@ fn keys_set_again_in_turn_keep_their_last_values_and_stay_bounded() {
     let keys = ["a", "b", "c"];
     for i in 0..MANY {
         let key = keys[i % 3];
-        span.set_attribute(key, Value::Str(&format!("{key}-{i}-{}", "x".repeat(i % 40))));
+        span.set_attribute(
+            key,
+            Value::Str(&format!("{key}-{i}-{}", "x".repeat(i % 40))),
+        );
         span.set_attribute("wide", Value::I128(&-(i as i128)));
         span.set_status_code(ctxtrace::StatusCode::Aborted, &format!("try {i}"));
     }
@@ -104,7 +107,10 @@ fn keys_set_again_in_turn_keep_their_last_values_and_stay_bounded() {
         let want = format!("{key}-{i}-{}", "x".repeat(i % 40));
         assert_eq!(turns.attribute(key), Some(Value::Str(&want)));
     }
-    assert_eq!(turns.attribute("wide"), Some(Value::I128(&-((MANY - 1) as i128))));
+    assert_eq!(
+        turns.attribute("wide"),
+        Some(Value::I128(&-((MANY - 1) as i128)))
+    );
     let message = format!("try {}", MANY - 1);
     assert_eq!(
         turns.status(),
@@ -137,7 +143,10 @@ fn a_million_distinct_keys_are_bounded_and_counted() {
     // Each key past the 128th is dropped every time it is set.
     let dropped = (0..MANY).filter(|i| i % keys.len() >= 128).count();
     assert_eq!(wide.dropped_attributes(), dropped as u64);
-    assert_eq!(wide.attribute("key127"), Some(Value::U64(((MANY - 1) / 1000 * 1000 + 127) as u64)));
+    assert_eq!(
+        wide.attribute("key127"),
+        Some(Value::U64(((MANY - 1) / 1000 * 1000 + 127) as u64))
+    );
     assert_eq!(wide.attribute("key128"), None);
 }
 
@@ -193,7 +202,11 @@ fn zero_limits_keep_nothing_and_count_everything() {
     let none = spans.find("none").unwrap();
     assert_eq!((none.attributes().len(), none.dropped_attributes()), (0, 1));
     assert_eq!((none.events().len(), none.dropped_events()), (0, 1));
-    assert!(spans.render().ends_with("(dropped: 1 attributes, 1 events)\n"));
+    assert!(
+        spans
+            .render()
+            .ends_with("(dropped: 1 attributes, 1 events)\n")
+    );
 }
 
 #[cfg(feature = "serde")]

@@ -15,15 +15,15 @@
 /// # Examples
 ///
 /// ```
-/// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Span, SpanLimits};
+/// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Span, SpanLimits, Value};
 ///
 /// let limits = SpanLimits::new().with_max_attributes(2).with_max_events(1);
 /// let tracer = MemoryTracer::new().with_limits(limits);
 /// let (ctx, mut span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
 /// let ctx = span.with_field(&ctx, "a", 1).with_field("b", 2);
-/// span.set_attribute("b", 2.into());
-/// span.set_attribute("c", 3.into());
-/// span.set_attribute("a", 4.into()); // replaces: not dropped
+/// span.set_attribute("b", Value::I64(2));
+/// span.set_attribute("c", Value::I64(3));
+/// span.set_attribute("a", Value::I64(4)); // replaces: not dropped
 /// ctxtrace::info!(ctx, "one");
 /// ctxtrace::info!(ctx, "two");
 /// drop(span);
@@ -105,6 +105,7 @@ impl Default for SpanLimits {
 pub(super) const BUF_KEEP: usize = 64 * 1024;
 
 /// Empties `v`, and gives back its memory if it has grown past [`BUF_KEEP`].
+#[inline]
 pub(super) fn clear_vec<T>(v: &mut Vec<T>) {
     if v.capacity() * size_of::<T>() > BUF_KEEP {
         *v = Vec::new();
@@ -114,6 +115,7 @@ pub(super) fn clear_vec<T>(v: &mut Vec<T>) {
 }
 
 /// Empties `s`, and gives back its memory if it has grown past [`BUF_KEEP`].
+#[inline]
 pub(super) fn clear_text(s: &mut String) {
     if s.capacity() > BUF_KEEP {
         *s = String::new();

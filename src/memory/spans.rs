@@ -41,7 +41,7 @@ pub struct SpanRecord {
     pub(super) text: String,
     pub(super) wide: Vec<Wide>,
     pub(super) status: StoredStatus,
-    pub(super) events: Events,
+    pub(super) events: Box<Events>,
     pub(super) dropped_attributes: u64,
     /// Bytes of `text` and entries of `wide` that replaced values left
     /// behind, until [`compact`](SpanRecord::compact) gives them back.
@@ -51,6 +51,7 @@ pub struct SpanRecord {
 impl SpanRecord {
     /// Empties the record for reuse, giving back buffers that grew past
     /// [`BUF_KEEP`].
+    #[inline]
     pub(super) fn reset(&mut self) {
         clear_vec(&mut self.attributes);
         clear_text(&mut self.text);
@@ -368,17 +369,17 @@ impl SpanRecord {
     /// # Examples
     ///
     /// ```
-    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Span, SpanLimits};
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Span, SpanLimits, Value};
     ///
     /// let tracer = MemoryTracer::new().with_limits(SpanLimits::new().with_max_attributes(1));
     /// let (_ctx, mut span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
-    /// span.set_attribute("pod", "web-1".into());
-    /// span.set_attribute("pod", "web-2".into());
-    /// span.set_attribute("node", "n1".into());
+    /// span.set_attribute("pod", Value::Str("web-1"));
+    /// span.set_attribute("pod", Value::Str("web-2"));
+    /// span.set_attribute("node", Value::Str("n1"));
     /// drop(span);
     /// let spans = tracer.spans();
     /// let sync = spans.find("sync").unwrap();
-    /// assert_eq!(sync.attribute("pod"), Some(ctxtrace::Value::Str("web-2")));
+    /// assert_eq!(sync.attribute("pod"), Some(Value::Str("web-2")));
     /// assert_eq!(sync.dropped_attributes(), 1);
     /// ```
     pub fn dropped_attributes(&self) -> u64 {
