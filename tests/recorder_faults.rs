@@ -64,7 +64,10 @@ fn a_display_that_starts_a_span_on_the_same_recorder_gets_its_own_span() {
     let outer = spans.find("outer").expect("the outer span");
     let event = outer.events().next().expect("the outer event");
     assert_eq!(event.message(), "outer message");
-    assert_eq!(event.field("value"), Some(ctxtrace::Value::Str("outer value")));
+    assert_eq!(
+        event.field("value"),
+        Some(ctxtrace::Value::Str("outer value"))
+    );
     assert_eq!(outer.events().len(), 1);
 }
 
@@ -162,7 +165,10 @@ fn a_display_that_fails_keeps_its_partial_text_and_never_panics() {
     drop(span);
     let spans = tracer.spans();
     let sync = spans.find("sync").unwrap();
-    assert_eq!(sync.attribute("attr"), Some(ctxtrace::Value::Str("partial")));
+    assert_eq!(
+        sync.attribute("attr"),
+        Some(ctxtrace::Value::Str("partial"))
+    );
     let event = sync.events().next().unwrap();
     assert_eq!(event.message(), "message partial");
     assert_eq!(event.field("field"), Some(ctxtrace::Value::Str("partial")));
