@@ -986,12 +986,22 @@ impl Events {
         });
     }
 
-    #[inline]
+    /// Empties the buffers, giving back those that grew past the bound.
     fn clear(&mut self) {
         clear_vec(&mut self.list);
         clear_vec(&mut self.fields);
         clear_text(&mut self.text);
         clear_vec(&mut self.wide);
+        self.dropped = 0;
+    }
+
+    /// Empties the buffers and keeps their capacity.
+    #[inline]
+    fn empty(&mut self) {
+        self.list.clear();
+        self.fields.clear();
+        self.text.clear();
+        self.wide.clear();
         self.dropped = 0;
     }
 

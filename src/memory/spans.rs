@@ -53,11 +53,20 @@ impl SpanRecord {
     /// [`BUF_KEEP`].
     #[inline]
     pub(super) fn reset(&mut self) {
-        clear_vec(&mut self.attributes);
-        clear_text(&mut self.text);
-        clear_vec(&mut self.wide);
+        // One check for the usual case, where no buffer has grown past the
+        // bound: then each is only emptied.
+        if self.heap_bytes() > BUF_KEEP {
+            clear_vec(&mut self.attributes);
+            clear_text(&mut self.text);
+            clear_vec(&mut self.wide);
+            self.events.clear();
+        } else {
+            self.attributes.clear();
+            self.text.clear();
+            self.wide.clear();
+            self.events.empty();
+        }
         self.status = StoredStatus::Unset;
-        self.events.clear();
         self.dropped_attributes = 0;
         self.garbage = (0, 0);
     }
