@@ -335,9 +335,57 @@ fn may_need_escape(w: u64) -> bool {
         != 0
 }
 
-/// Appends `s` escaped for the inside of a JSON string. Runs of plain ASCII
-/// are skipped 8 bytes at a time and copied whole.
+/// Appends `s` escaped for the inside of a JSON string. A string of plain
+/// ASCII, the common case (keys, names, most messages), is checked 8 bytes
+/// at a time and copied whole; any other goes through the byte table.
+#[inline]
 fn escape(buf: &mut Vec<u8>, s: &str) {
+    if is_plain(s.as_bytes()) {
+        buf.extend_from_slice(s.as_bytes());
+    } else {
+        escape_bytes(buf, s);
+    }
+}
+
+/// Whether no byte of `bytes` may need escaping, a word at a time. The last
+/// few bytes are read as a word that overlaps the one before, and a string
+/// shorter than a word as overlapping halves or its first, middle and last
+/// bytes, padded with a plain byte: no byte is left unchecked.
+#[inline]
+fn is_plain(bytes: &[u8]) -> bool {
+    const PAD: u64 = u64::from_le_bytes([b'a'; 8]);
+    let n = bytes.len();
+    let u32_at = |i: usize| {
+        let chunk = bytes
+            .get(i..i + 4)
+            .and_then(|c| <[u8; 4]>::try_from(c).ok());
+        // Never `None` for the places below; all-0xff is not plain.
+        u64::from(chunk.map_or(u32::MAX, u32::from_le_bytes))
+    };
+    if n >= 8 {
+        let mut i = 0;
+        while let Some(w) = word::at(bytes, i) {
+            if may_need_escape(w) {
+                return false;
+            }
+            i += 8;
+        }
+        i >= n || !word::at(bytes, n - 8).is_none_or(may_need_escape)
+    } else if n >= 4 {
+        !may_need_escape(u32_at(0) | u32_at(n - 4) << 32)
+    } else if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
+        let middle = bytes[n / 2];
+        let w =
+            (PAD & !0xff_ffff) | u64::from(first) | u64::from(middle) << 8 | u64::from(last) << 16;
+        !may_need_escape(w)
+    } else {
+        true
+    }
+}
+
+/// [`escape`] for a string that may need it. Runs of plain ASCII are
+/// skipped 8 bytes at a time and copied whole.
+fn escape_bytes(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
@@ -402,6 +450,24 @@ fn escape(buf: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_plain_fast_path_escapes_as_the_byte_loop_does_at_every_length() {
+        for special in [
+            "", "\"", "\\", "\n", "\u{1}", "\u{7f}", "\u{85}", "\u{2028}", "é",
+        ] {
+            for len in 0..18 {
+                for at in (0..=len).filter(|at| !cfg!(miri) || [0, 7, 8, len].contains(at)) {
+                    let s = format!("{}{special}{}", "p".repeat(at), "q".repeat(len - at));
+                    let (mut fast, mut slow) = (Vec::new(), Vec::new());
+                    escape(&mut fast, &s);
+                    escape_bytes(&mut slow, &s);
+                    assert_eq!(fast, slow, "{s:?}");
+                    assert_eq!(is_plain(s.as_bytes()), special.is_empty(), "{s:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn the_word_check_is_exact_for_ascii_and_flags_every_non_ascii_byte() {
