@@ -49,16 +49,25 @@ use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 /// - No line holds a key twice: setting a key on the `Ctx` again replaces its
 ///   earlier value, an entry's own field replaces a `Ctx` field with the same
 ///   key, and when an entry gives a key twice the last value wins.
-/// - Lines are written whole, with one `write_all` under a lock, so lines
-///   from many threads never interleave, and from a buffer that is reused: a
-///   line allocates nothing once the logger is warm.
-/// - I/O errors are counted in [`errors`](JsonLogger::errors), never
-///   returned to the caller. A writer that blocks blocks the caller too, and
-///   every other thread that logs to it meanwhile: give a slow destination a
-///   buffered or non-blocking writer.
+/// - Each line is rendered outside any lock, in a buffer of the calling
+///   thread's own that is reused, so a line (and a warm
+///   [`with_field`](Logger::with_field)) allocates nothing once the logger
+///   is warm, and a slow `Display` holds up no other thread. The line is
+///   then written whole, with one `write_all` under the writer's lock, so
+///   lines from many threads never interleave.
+/// - A `Display` value may log, to this logger too: its entry gets a line of
+///   its own (rendered in fresh buffers), written before the line that shows
+///   the value.
+/// - I/O errors and panics of the writer are counted in
+///   [`errors`](JsonLogger::errors), never returned to or raised in the
+///   caller; the next line starts on a line of its own. A writer that blocks
+///   blocks the caller too, and every other thread that writes a line to it
+///   meanwhile: give a slow destination a buffered or non-blocking writer.
+/// - Dropping the last clone flushes the writer, and reports a failed flush
+///   in one line on stderr; [`close`](JsonLogger::close) returns it instead.
 /// - A `Display` value that panics propagates its panic, as `format!` would;
-///   the line is not written, and the logger goes on working. A `Display`
-///   value must not log to the same logger (that would wait on itself).
+///   the line is not written, and the logger goes on working. One that
+///   returns `fmt::Error` keeps the text it wrote before it.
 ///
 /// # Examples
 ///
