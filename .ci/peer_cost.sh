@@ -10,12 +10,12 @@
 #   thread   --toggle-collect on the measured function: the calling thread only
 #            (callgrind's collection state is per thread, so a peer's collector
 #            thread is not counted);
-#   process  no toggle, every thread, minus a run with 0 measured syncs (same
-#            warm-up, same store at exit): the syncs plus everything they cause
-#            elsewhere, fastrace's collector thread and the freeing of the peers'
-#            stores included.
-# allocs/sync counts the calls to malloc, calloc and realloc inside the measured
-# function (calling thread).
+#   process  no toggle, every thread from main on, minus a run with 0 measured
+#            syncs (same warm-up, same store at exit): the syncs plus everything
+#            they cause elsewhere, fastrace's collector thread and the freeing
+#            of the peers' stores included.
+# The allocations per sync (calls to malloc, calloc and realloc) are counted the
+# same way as the process: on the calling thread, and in every thread.
 #
 # Usage: .ci/peer_cost.sh [--check]   (from anywhere; needs valgrind)
 #   --check  exit 1 when a target is missed (without it, only print)
@@ -30,7 +30,7 @@ for arg in "$@"; do
     esac
 done
 syncs=${PEER_COST_SYNCS:-2000}
-json_modes=(json-ctxtrace json-slog json-tracing)
+json_modes=(json-ctxtrace json-slog json-slog-buf json-tracing)
 rec_modes=(rec-ctxtrace rec-fastrace rec-tracing rec-otel)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -44,15 +44,18 @@ cargo build --release --quiet --example peer_sync_cost -p ctxtrace
 bin=$(cargo build --release --example peer_sync_cost -p ctxtrace --message-format=json 2>/dev/null |
     grep -o '"executable":"[^"]*peer_sync_cost"' | tail -n 1 | sed 's/^"executable":"//; s/"$//')
 
-# Prints the total instructions of a callgrind output file.
+# Prints the total instructions in callgrind output files.
 total() {
-    awk '/^(summary|totals):/ { print $2; exit }' "$1"
+    awk '/^(summary|totals):/ { n += $2; nextfile } END { print n + 0 }' "$@"
 }
 
-# Prints the calls to the allocator's entry points recorded in a callgrind
-# output file (names are compressed: "(id) name" once, then "(id)").
+# Prints the calls to the allocator's entry points in callgrind output files
+# (function names are compressed: "(id) name" once, then "(id)"). Call counts
+# are kept whether collection is on or not, so they are read from runs
+# without --toggle-collect.
 allocs() {
     awk '
+        FNR == 1 { delete name }
         match($0, /^c?fn=\([0-9]+\)/) {
             id = substr($0, index($0, "(") + 1, index($0, ")") - index($0, "(") - 1)
             rest = substr($0, RLENGTH + 2)
@@ -66,31 +69,44 @@ allocs() {
                 n += f[1]
         }
         END { print n + 0 }
-    ' "$1"
+    ' "$@"
 }
 
-# Counts mode $1 three ways (in parallel, one job a core) and stores
-# "thread process allocs" per sync in $out/$1.
+# The process count starts at main: a dump on entering it ends the first part
+# (FILE.1-NN), and the final part (FILE-NN, one file a thread, 01 the main
+# thread) holds main and every thread it starts. Before main, fastrace's clock
+# calibrates the TSC in a static constructor, spinning for a stretch of wall
+# time: millions of instructions that change from run to run.
+main='peer_sync_cost::main'
+
+# Counts mode $1 three ways (in parallel) and stores, per sync, "Ir on the
+# calling thread, Ir of the process, allocations on the calling thread,
+# allocations in the process" in $out/$1.
 count() {
     local mode=$1 f="$out/$1"
     valgrind --tool=callgrind --callgrind-out-file="$f.thread" \
         --toggle-collect='*measured_syncs*' "$bin" "$mode" "$syncs" >/dev/null 2>&1 &
-    valgrind --tool=callgrind --callgrind-out-file="$f.all" "$bin" "$mode" "$syncs" >/dev/null 2>&1 &
-    valgrind --tool=callgrind --callgrind-out-file="$f.zero" "$bin" "$mode" 0 >/dev/null 2>&1 &
+    valgrind --tool=callgrind --callgrind-out-file="$f.all" --dump-before="$main" \
+        --separate-threads=yes "$bin" "$mode" "$syncs" >/dev/null 2>&1 &
+    valgrind --tool=callgrind --callgrind-out-file="$f.zero" --dump-before="$main" \
+        --separate-threads=yes "$bin" "$mode" 0 >/dev/null 2>&1 &
     wait
-    awk -v n="$syncs" -v t="$(total "$f.thread")" -v a="$(total "$f.all")" \
-        -v z="$(total "$f.zero")" -v m="$(allocs "$f.thread")" \
-        'BEGIN { printf "%.1f %.1f %.2f\n", t / n, (a - z) / n, m / n }' >"$f"
+    awk -v n="$syncs" -v t="$(total "$f.thread")" \
+        -v a="$(total "$f.all"-[0-9]*)" -v z="$(total "$f.zero"-[0-9]*)" \
+        -v ma="$(allocs "$f.all-01")" -v mz="$(allocs "$f.zero-01")" \
+        -v pa="$(allocs "$f.all"-[0-9]*)" -v pz="$(allocs "$f.zero"-[0-9]*)" \
+        'BEGIN { printf "%.1f %.1f %.2f %.2f\n", t / n, (a - z) / n, (ma - mz) / n, (pa - pz) / n }' >"$f"
 }
 
 for mode in "${json_modes[@]}" "${rec_modes[@]}"; do
     count "$mode"
 done
 
-printf '%-14s %14s %15s %12s\n' column "Ir/sync thread" "Ir/sync process" "allocs/sync"
+printf '%-14s %14s %15s %14s %15s\n' column "Ir/sync thread" "Ir/sync process" \
+    "allocs thread" "allocs process"
 for mode in "${json_modes[@]}" "${rec_modes[@]}"; do
-    read -r t p a <"$out/$mode"
-    printf '%-14s %14s %15s %12s\n' "$mode" "$t" "$p" "$a"
+    read -r t p a b <"$out/$mode"
+    printf '%-14s %14s %15s %14s %15s\n' "$mode" "$t" "$p" "$a" "$b"
 done
 echo
 
@@ -119,6 +135,11 @@ best_peer() {
 missed=0
 field() { awk -v k="$2" '{ print $k }' "$out/$1"; }
 ratio "JSON lines, calling thread" "$(field json-ctxtrace 1)" "$(field json-slog 1)" json-slog 0.40 || missed=1
+# Not a target: slog-json serialises straight into its writer, piece by piece,
+# and io::sink() drops each piece for free; behind a BufWriter it copies its
+# bytes once, as in front of a real file or pipe.
+awk -v c="$(field json-ctxtrace 1)" -v p="$(field json-slog-buf 1)" \
+    'BEGIN { printf "%-36s %6.3f of %-14s (for comparison)\n", "JSON lines, calling thread", c / p, "json-slog-buf" }'
 read -r who v <<<"$(best_peer 1)"
 ratio "recording, calling thread" "$(field rec-ctxtrace 1)" "$v" "$who" 0.45 || missed=1
 read -r who v <<<"$(best_peer 2)"
