@@ -30,6 +30,10 @@ for arg in "$@"; do
     esac
 done
 syncs=${PEER_COST_SYNCS:-2000}
+if [ $((syncs % 1000)) != 0 ] || [ "$syncs" = 0 ]; then
+    echo "peer_cost: PEER_COST_SYNCS must be a positive multiple of 1000" >&2
+    exit 2
+fi
 json_modes=(json-ctxtrace json-slog json-slog-buf json-tracing)
 rec_modes=(rec-ctxtrace rec-fastrace rec-tracing rec-otel)
 out=$(mktemp -d)
@@ -83,14 +87,23 @@ main='peer_sync_cost::main'
 # calling thread, Ir of the process, allocations on the calling thread,
 # allocations in the process" in $out/$1.
 count() {
-    local mode=$1 f="$out/$1"
+    local mode=$1 f="$out/$1" pids=() pid
     valgrind --tool=callgrind --callgrind-out-file="$f.thread" \
-        --toggle-collect='*measured_syncs*' "$bin" "$mode" "$syncs" >/dev/null 2>&1 &
+        --toggle-collect='*measured_syncs*' "$bin" "$mode" "$syncs" >"$f.log1" 2>&1 &
+    pids+=($!)
     valgrind --tool=callgrind --callgrind-out-file="$f.all" --dump-before="$main" \
-        --separate-threads=yes "$bin" "$mode" "$syncs" >/dev/null 2>&1 &
+        --separate-threads=yes "$bin" "$mode" "$syncs" >"$f.log2" 2>&1 &
+    pids+=($!)
     valgrind --tool=callgrind --callgrind-out-file="$f.zero" --dump-before="$main" \
-        --separate-threads=yes "$bin" "$mode" 0 >/dev/null 2>&1 &
-    wait
+        --separate-threads=yes "$bin" "$mode" 0 >"$f.log3" 2>&1 &
+    pids+=($!)
+    for pid in "${pids[@]}"; do
+        if ! wait "$pid"; then
+            echo "peer_cost: $mode failed under callgrind:"
+            cat "$f".log*
+            exit 1
+        fi
+    done
     awk -v n="$syncs" -v t="$(total "$f.thread")" \
         -v a="$(total "$f.all"-[0-9]*)" -v z="$(total "$f.zero"-[0-9]*)" \
         -v ma="$(allocs "$f.all-01")" -v mz="$(allocs "$f.zero-01")" \
@@ -102,6 +115,7 @@ for mode in "${json_modes[@]}" "${rec_modes[@]}"; do
     count "$mode"
 done
 
+echo "callgrind, $syncs syncs a run; per sync:"
 printf '%-14s %14s %15s %14s %15s\n' column "Ir/sync thread" "Ir/sync process" \
     "allocs thread" "allocs process"
 for mode in "${json_modes[@]}" "${rec_modes[@]}"; do
