@@ -61,6 +61,7 @@
 mod api;
 mod backend;
 mod controller;
+mod export;
 mod informer;
 mod lock;
 mod options;
@@ -120,11 +121,13 @@ impl Controller for Threads {
     fn run<T: SendTracer, L: SendLogger>(self, ctx: Ctx<T, L>, opts: &Options) -> RunReport {
         let controller = PodController::default();
         let started = Instant::now();
+        let mut threads = vec![(thread::current().id(), "main: informer, status sync".into())];
         let rounds = thread::scope(|scope| {
             for worker_id in 0..opts.workers {
                 let ctx = reconcile::worker_ctx(&ctx, worker_id);
                 let controller = &controller;
-                scope.spawn(move || controller.run_worker(&ctx));
+                let worker = scope.spawn(move || controller.run_worker(&ctx));
+                threads.push((worker.thread().id(), format!("worker {worker_id}")));
             }
             let mut round = 0;
             while !opts.until.reached(round, started.elapsed()) {
@@ -142,6 +145,7 @@ impl Controller for Threads {
             rounds,
             elapsed: started.elapsed(),
             stats: controller.stats,
+            threads,
         }
     }
 }
