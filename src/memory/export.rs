@@ -28,6 +28,12 @@ const PID: u8 = 1;
 ///   `thread_name` metadata event: the name given with
 ///   [`with_thread_name`](ChromeTrace::with_thread_name), else
 ///   `thread N` with [`SpanRecord::thread`]'s number.
+/// - **Overlaps.** Viewers need the slices of a track to nest. A span that
+///   would overlap another on its thread's track without nesting in it
+///   (tasks of an async runtime take turns on a thread) goes on another
+///   track of the same thread, named `… (2)`, `… (3)`: the first one
+///   where it nests, its parent's first. Spans of a synchronous program
+///   nest, and stay on one track per thread.
 /// - **`args`** of a span: `span_id`, `trace_id`, `parent_id` (as hex),
 ///   `status` (`unset`, `ok` or `error`, with `code` and `message` for an
 ///   error) and `attributes`, an object of the span's attributes.
@@ -44,10 +50,6 @@ const PID: u8 = 1;
 /// and start time, each followed by its events. Nothing but one event at a
 /// time is held in memory besides an index of the spans, so a snapshot of
 /// 65,536 spans goes to a file without a copy of the document.
-///
-/// A span whose thread runs other spans while it is open without being
-/// their parent (tasks of an async runtime sharing a thread) overlaps them
-/// on the track; viewers expect the slices of one track to nest.
 ///
 /// # Examples
 ///
@@ -108,7 +110,9 @@ impl<'a> ChromeTrace<'a> {
     ///
     /// let tracer = MemoryTracer::new();
     /// let ctx = Ctx::new(tracer.clone(), NopLogger);
-    /// std::thread::scope(|s| s.spawn(|| drop(ctx.start_span("work"))));
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| drop(ctx.start_span("work")));
+    /// });
     /// let spans = tracer.spans();
     /// let worker = spans.find("work").unwrap().thread();
     /// let mut out = Vec::new();
@@ -166,9 +170,9 @@ impl<'a> ChromeTrace<'a> {
     pub fn write_to<W: io::Write>(&self, mut out: W) -> io::Result<()> {
         let origin = self.spans.iter().map(|s| s.start_unix_nanos()).min();
         let origin = origin.unwrap_or(0);
-        let threads = Threads::of(self.spans);
+        let tracks = Tracks::of(self.spans);
         let mut order: Vec<&SpanRecord> = self.spans.iter().collect();
-        order.sort_by_key(|s| (threads.tid(s.thread()), s.start_unix_nanos(), s.span_id()));
+        order.sort_by_key(|s| (tracks.tid(s), s.start_unix_nanos(), s.span_id()));
 
         let mut buf = Vec::with_capacity(512);
         let mut first = true;
@@ -188,15 +192,19 @@ impl<'a> ChromeTrace<'a> {
             buf.extend_from_slice(b"}}");
             emit(&mut buf, &mut out)?;
         }
-        for (tid, &thread) in threads.by_tid.iter().enumerate() {
+        for (tid, &(thread, lane)) in tracks.by_tid.iter().enumerate() {
             let tid = tid as u64 + 1;
             buf.extend_from_slice(br#"{"name":"thread_name","ph":"M","pid":1,"tid":"#);
             push_u64(&mut buf, tid);
             buf.extend_from_slice(br#","args":{"name":"#);
-            match self.thread_names.get(&thread) {
-                Some(name) => push_str(&mut buf, name),
-                None => push_str(&mut buf, &format!("thread {thread}")),
+            let mut name = match self.thread_names.get(&thread) {
+                Some(name) => name.clone(),
+                None => format!("thread {thread}"),
+            };
+            if lane > 0 {
+                let _ = write!(name, " ({})", lane + 1);
             }
+            push_str(&mut buf, &name);
             buf.extend_from_slice(b"}}");
             emit(&mut buf, &mut out)?;
             buf.extend_from_slice(br#"{"name":"thread_sort_index","ph":"M","pid":1,"tid":"#);
@@ -207,7 +215,7 @@ impl<'a> ChromeTrace<'a> {
             emit(&mut buf, &mut out)?;
         }
         for span in order {
-            let tid = threads.tid(span.thread());
+            let tid = tracks.tid(span);
             push_span(&mut buf, span, origin, tid);
             emit(&mut buf, &mut out)?;
             for event in span.events() {
@@ -226,33 +234,85 @@ impl<'a> ChromeTrace<'a> {
     }
 }
 
-/// The threads of a snapshot, numbered from 1 in the order of their first
-/// span start (then of their number).
-struct Threads {
-    /// Thread numbers, by `tid - 1`.
-    by_tid: Vec<u64>,
-    tids: HashMap<u64, u64>,
+/// The tracks of a snapshot: each thread's first track, numbered from 1 in
+/// the order of the thread's first span start (then of its number), and
+/// then the threads' further tracks for spans that would overlap without
+/// nesting, in the order they were needed.
+struct Tracks {
+    /// `(thread number, lane)` of each track, by `tid - 1`.
+    by_tid: Vec<(u64, usize)>,
+    /// The track of each span.
+    tids: HashMap<SpanId, u64>,
 }
 
-impl Threads {
-    fn of(spans: &Spans) -> Threads {
+impl Tracks {
+    fn of(spans: &Spans) -> Tracks {
+        let mut order: Vec<&SpanRecord> = spans.iter().collect();
+        order.sort_by_key(|s| (s.thread(), s.start_unix_nanos(), s.span_id()));
         let mut first: HashMap<u64, u64> = HashMap::new();
-        for span in spans {
-            let start = first.entry(span.thread()).or_insert(u64::MAX);
-            *start = (*start).min(span.start_unix_nanos());
+        for span in &order {
+            first
+                .entry(span.thread())
+                .or_insert(span.start_unix_nanos());
         }
-        let mut by_tid: Vec<u64> = first.keys().copied().collect();
-        by_tid.sort_by_key(|thread| (first[thread], *thread));
-        let tids = by_tid
+        let mut threads: Vec<u64> = first.keys().copied().collect();
+        threads.sort_by_key(|thread| (first[thread], *thread));
+        let mut by_tid: Vec<(u64, usize)> = threads.iter().map(|&t| (t, 0)).collect();
+        let first_tid: HashMap<u64, u64> = threads
             .iter()
             .enumerate()
             .map(|(i, &thread)| (thread, i as u64 + 1))
             .collect();
-        Threads { by_tid, tids }
+
+        // Per thread, lanes of open spans' ends: a span goes in the first
+        // lane, its parent's first, where it ends before the innermost open
+        // span does.
+        let mut tids: HashMap<SpanId, u64> = HashMap::with_capacity(order.len());
+        let mut lanes: Vec<(u64, Vec<u64>)> = Vec::new();
+        let mut lane_of: HashMap<SpanId, usize> = HashMap::new();
+        let mut current = None;
+        for span in order {
+            if current != Some(span.thread()) {
+                current = Some(span.thread());
+                lanes.clear();
+                lane_of.clear();
+            }
+            let (start, end) = (
+                span.start_unix_nanos(),
+                span.end_unix_nanos().max(span.start_unix_nanos()),
+            );
+            let fits = |stack: &mut Vec<u64>| {
+                while stack.last().is_some_and(|&open_end| open_end <= start) {
+                    stack.pop();
+                }
+                stack.last().is_none_or(|&open_end| end <= open_end)
+            };
+            let parent_lane = span.parent_id().and_then(|p| lane_of.get(&p).copied());
+            let lane = parent_lane
+                .filter(|&l| fits(&mut lanes[l].1))
+                .or_else(|| (0..lanes.len()).find(|&l| fits(&mut lanes[l].1)));
+            let lane = match lane {
+                Some(lane) => lane,
+                None => {
+                    let tid = if lanes.is_empty() {
+                        first_tid[&span.thread()]
+                    } else {
+                        by_tid.push((span.thread(), lanes.len()));
+                        by_tid.len() as u64
+                    };
+                    lanes.push((tid, Vec::new()));
+                    lanes.len() - 1
+                }
+            };
+            lanes[lane].1.push(end);
+            lane_of.insert(span.span_id(), lane);
+            tids.insert(span.span_id(), lanes[lane].0);
+        }
+        Tracks { by_tid, tids }
     }
 
-    fn tid(&self, thread: u64) -> u64 {
-        self.tids.get(&thread).copied().unwrap_or(0)
+    fn tid(&self, span: &SpanRecord) -> u64 {
+        self.tids.get(&span.span_id()).copied().unwrap_or(0)
     }
 }
 
