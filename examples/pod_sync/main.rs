@@ -48,6 +48,11 @@
 //! `ctxtrace-pod_sync-<pid>.log` in the temporary directory instead, and the
 //! summary ends with the file's name and its first lines.
 //!
+//! `--trace-out PATH` writes the recorded spans as a Trace Event file (one
+//! track per worker, for Perfetto or speedscope), and `--folded-out PATH` as
+//! folded stacks (for `inferno-flamegraph`), with [`export`]; the summary
+//! says how to look at each.
+//!
 //! # Running it
 //!
 //! ```text
@@ -55,6 +60,8 @@
 //! cargo run --release --example pod_sync 2>lines.jsonl     # summary here, JSON lines there
 //! cargo run --release --example pod_sync -- --backend text 2>&1 | less
 //! cargo run --release --example pod_sync -- --backend nop --pods 500 --seconds 5
+//! cargo run --release --example pod_sync -- --backend memory --iterations 100 \
+//!     --trace-out run.json --folded-out run.folded   # a timeline and a flame graph
 //! cargo run --release --example pod_sync -- --help
 //! ```
 

@@ -118,10 +118,11 @@ Options:
   --iterations <N>  rounds of pod changes, syncs and status syncs [default: {default_iterations}]
   --seconds <S>     run rounds for S seconds instead, up to 3600
   --log-file <PATH> write the text or json lines to PATH
-  --trace-out <PATH>  write the recorded spans to PATH as a Trace Event file,
-                    a timeline for https://ui.perfetto.dev or speedscope
-  --folded-out <PATH> write the recorded spans to PATH as folded stacks,
-                    for a flame graph: inferno-flamegraph < PATH > run.svg
+  --trace-out <PATH> write the spans to PATH as a Trace Event file, a timeline
+                    for https://ui.perfetto.dev or speedscope
+  --folded-out <PATH>
+                    write the spans to PATH as folded stacks, for a flame
+                    graph: inferno-flamegraph < PATH > run.svg
   -h, --help        print this help"
     )
 }
