@@ -212,7 +212,7 @@ fn push_field(buf: &mut Vec<u8>, key: &str, value: Value<'_>) {
     push_value(buf, value);
 }
 
-fn push_value(buf: &mut Vec<u8>, value: Value<'_>) {
+pub(crate) fn push_value(buf: &mut Vec<u8>, value: Value<'_>) {
     match value {
         Value::Str(s) => push_str(buf, s),
         Value::I64(n) => push_i64(buf, n),
@@ -278,7 +278,7 @@ fn push_message(buf: &mut Vec<u8>, message: fmt::Arguments<'_>) {
     }
 }
 
-fn push_str(buf: &mut Vec<u8>, s: &str) {
+pub(crate) fn push_str(buf: &mut Vec<u8>, s: &str) {
     buf.push(b'"');
     escape(buf, s);
     buf.push(b'"');

@@ -12,10 +12,12 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 mod data;
+mod export;
 mod logger;
 mod spans;
 
 pub use data::{EventData, OwnedStatus, SpanData};
+pub use export::{ChromeTrace, FoldedStacks};
 pub use logger::{Entry, MemoryLogger};
 pub use spans::{Event, SpanRecord, Spans};
 
