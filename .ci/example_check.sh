@@ -179,7 +179,8 @@ flag_checks() {
     local name=$1 args rc
     echo "== $name: flags"
     for args in "--bogus" "--pods abc" "--pods 0" "--workers" "--backend xml" "--seconds -1" \
-        "--iterations 5 --seconds 1" "stray" "--log-file" "--log-file=" "--backend nop --log-file x"; do
+        "--iterations 5 --seconds 1" "stray" "--log-file" "--log-file=" "--backend nop --log-file x" \
+        "--trace-out" "--folded-out=" "--backend nop --trace-out x" "--backend nop --folded-out x"; do
         rc=0
         # shellcheck disable=SC2086 # split the flags on purpose
         example "$name" $args >"$tmp/flag.out" 2>"$tmp/flag.err" || rc=$?

@@ -81,8 +81,10 @@ fi
 # Whether the compiler emitted the two syncs as one piece of code.
 same_code=""
 if command -v nm >/dev/null 2>&1; then
-    a=$(nm "$bin" | awk '/sync_plain/ { print $1; exit }')
-    b=$(nm "$bin" | awk '/sync_instrumented/ { print $1; exit }')
+    # awk reads all of nm's output: exiting early would end nm with SIGPIPE,
+    # which pipefail turns into a failure of the whole script.
+    a=$(nm "$bin" | awk '/sync_plain/ && a == "" { a = $1 } END { print a }')
+    b=$(nm "$bin" | awk '/sync_instrumented/ && b == "" { b = $1 } END { print b }')
     if [ -n "$a" ] && [ "$a" = "$b" ]; then same_code=" (the compiler folded both into one function)"; fi
 fi
 

@@ -49,16 +49,25 @@ use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 /// - No line holds a key twice: setting a key on the `Ctx` again replaces its
 ///   earlier value, an entry's own field replaces a `Ctx` field with the same
 ///   key, and when an entry gives a key twice the last value wins.
-/// - Lines are written whole, with one `write_all` under a lock, so lines
-///   from many threads never interleave, and from a buffer that is reused: a
-///   line allocates nothing once the logger is warm.
-/// - I/O errors are counted in [`errors`](JsonLogger::errors), never
-///   returned to the caller. A writer that blocks blocks the caller too, and
-///   every other thread that logs to it meanwhile: give a slow destination a
-///   buffered or non-blocking writer.
+/// - Each line is rendered outside any lock, in a buffer of the calling
+///   thread's own that is reused, so a line (and a warm
+///   [`with_field`](Logger::with_field)) allocates nothing once the logger
+///   is warm, and a slow `Display` holds up no other thread. The line is
+///   then written whole, with one `write_all` under the writer's lock, so
+///   lines from many threads never interleave.
+/// - A `Display` value may log, to this logger too: its entry gets a line of
+///   its own (rendered in fresh buffers), written before the line that shows
+///   the value.
+/// - I/O errors and panics of the writer are counted in
+///   [`errors`](JsonLogger::errors), never returned to or raised in the
+///   caller; the next line starts on a line of its own. A writer that blocks
+///   blocks the caller too, and every other thread that writes a line to it
+///   meanwhile: give a slow destination a buffered or non-blocking writer.
+/// - Dropping the last clone flushes the writer, and reports a failed flush
+///   in one line on stderr; [`close`](JsonLogger::close) returns it instead.
 /// - A `Display` value that panics propagates its panic, as `format!` would;
-///   the line is not written, and the logger goes on working. A `Display`
-///   value must not log to the same logger (that would wait on itself).
+///   the line is not written, and the logger goes on working. One that
+///   returns `fmt::Error` keeps the text it wrote before it.
 ///
 /// # Examples
 ///
@@ -203,7 +212,7 @@ fn push_field(buf: &mut Vec<u8>, key: &str, value: Value<'_>) {
     push_value(buf, value);
 }
 
-fn push_value(buf: &mut Vec<u8>, value: Value<'_>) {
+pub(crate) fn push_value(buf: &mut Vec<u8>, value: Value<'_>) {
     match value {
         Value::Str(s) => push_str(buf, s),
         Value::I64(n) => push_i64(buf, n),
@@ -269,7 +278,7 @@ fn push_message(buf: &mut Vec<u8>, message: fmt::Arguments<'_>) {
     }
 }
 
-fn push_str(buf: &mut Vec<u8>, s: &str) {
+pub(crate) fn push_str(buf: &mut Vec<u8>, s: &str) {
     buf.push(b'"');
     escape(buf, s);
     buf.push(b'"');
@@ -335,9 +344,57 @@ fn may_need_escape(w: u64) -> bool {
         != 0
 }
 
-/// Appends `s` escaped for the inside of a JSON string. Runs of plain ASCII
-/// are skipped 8 bytes at a time and copied whole.
+/// Appends `s` escaped for the inside of a JSON string. A string of plain
+/// ASCII, the common case (keys, names, most messages), is checked 8 bytes
+/// at a time and copied whole; any other goes through the byte table.
+#[inline]
 fn escape(buf: &mut Vec<u8>, s: &str) {
+    if is_plain(s.as_bytes()) {
+        buf.extend_from_slice(s.as_bytes());
+    } else {
+        escape_bytes(buf, s);
+    }
+}
+
+/// Whether no byte of `bytes` may need escaping, a word at a time. The last
+/// few bytes are read as a word that overlaps the one before, and a string
+/// shorter than a word as overlapping halves or its first, middle and last
+/// bytes, padded with a plain byte: no byte is left unchecked.
+#[inline]
+fn is_plain(bytes: &[u8]) -> bool {
+    const PAD: u64 = u64::from_le_bytes([b'a'; 8]);
+    let n = bytes.len();
+    let u32_at = |i: usize| {
+        let chunk = bytes
+            .get(i..i + 4)
+            .and_then(|c| <[u8; 4]>::try_from(c).ok());
+        // Never `None` for the places below; all-0xff is not plain.
+        u64::from(chunk.map_or(u32::MAX, u32::from_le_bytes))
+    };
+    if n >= 8 {
+        let mut i = 0;
+        while let Some(w) = word::at(bytes, i) {
+            if may_need_escape(w) {
+                return false;
+            }
+            i += 8;
+        }
+        i >= n || !word::at(bytes, n - 8).is_none_or(may_need_escape)
+    } else if n >= 4 {
+        !may_need_escape(u32_at(0) | u32_at(n - 4) << 32)
+    } else if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
+        let middle = bytes[n / 2];
+        let w =
+            (PAD & !0xff_ffff) | u64::from(first) | u64::from(middle) << 8 | u64::from(last) << 16;
+        !may_need_escape(w)
+    } else {
+        true
+    }
+}
+
+/// [`escape`] for a string that may need it. Runs of plain ASCII are
+/// skipped 8 bytes at a time and copied whole.
+fn escape_bytes(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     let mut i = 0;
@@ -402,6 +459,24 @@ fn escape(buf: &mut Vec<u8>, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_plain_fast_path_escapes_as_the_byte_loop_does_at_every_length() {
+        for special in [
+            "", "\"", "\\", "\n", "\u{1}", "\u{7f}", "\u{85}", "\u{2028}", "é",
+        ] {
+            for len in 0..18 {
+                for at in (0..=len).filter(|at| !cfg!(miri) || [0, 7, 8, len].contains(at)) {
+                    let s = format!("{}{special}{}", "p".repeat(at), "q".repeat(len - at));
+                    let (mut fast, mut slow) = (Vec::new(), Vec::new());
+                    escape(&mut fast, &s);
+                    escape_bytes(&mut slow, &s);
+                    assert_eq!(fast, slow, "{s:?}");
+                    assert_eq!(is_plain(s.as_bytes()), special.is_empty(), "{s:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn the_word_check_is_exact_for_ascii_and_flags_every_non_ascii_byte() {

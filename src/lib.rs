@@ -166,8 +166,8 @@ pub use json::JsonLogger;
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use memory::{
-    DEFAULT_CAPACITY, Entry, Event, EventData, MemoryLogger, MemorySpan, MemorySpanRef,
-    MemoryTracer, OwnedStatus, SpanData, SpanLimits, SpanRecord, Spans,
+    ChromeTrace, DEFAULT_CAPACITY, Entry, Event, EventData, FoldedStacks, MemoryLogger, MemorySpan,
+    MemorySpanRef, MemoryTracer, OwnedStatus, SpanData, SpanLimits, SpanRecord, Spans,
 };
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]

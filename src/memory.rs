@@ -13,12 +13,14 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 mod data;
+mod export;
 mod limits;
 mod logger;
 mod render;
 mod spans;
 
 pub use data::{EventData, OwnedStatus, SpanData};
+pub use export::{ChromeTrace, FoldedStacks};
 pub use limits::SpanLimits;
 pub use logger::{Entry, MemoryLogger};
 pub use spans::{Event, SpanRecord, Spans};

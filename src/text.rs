@@ -54,8 +54,11 @@ use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 /// key, and when an entry gives a key twice the last value wins.
 ///
 /// Writing, locking, errors and panics work as for
-/// [`JsonLogger`](crate::JsonLogger): whole lines with one `write_all`, a
-/// reused buffer, I/O errors counted in [`errors`](TextLogger::errors).
+/// [`JsonLogger`](crate::JsonLogger): lines rendered outside the lock in a
+/// reused buffer of the calling thread, written whole with one `write_all`;
+/// a `Display` that logs gets its own line; I/O errors and writer panics
+/// counted in [`errors`](TextLogger::errors); the last clone's drop flushes,
+/// and [`close`](TextLogger::close) returns the flush error.
 ///
 /// # Examples
 ///

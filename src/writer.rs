@@ -1,99 +1,240 @@
-//! What the writer loggers share: the locked sink with its reused buffer and
-//! error count, the level, time and target options, and number and time
-//! formatting.
+//! What the writer loggers share: the locked sink with its error count, the
+//! per-thread buffers lines are rendered in, the level, time and target
+//! options, and number and time formatting.
 
+use std::cell::RefCell;
 use std::io::{self, Write};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// A line buffer is shrunk back after a line longer than this, so one huge
-/// entry does not pin its memory for the life of the logger.
+/// entry does not pin its memory for the life of the thread.
 const BUF_KEEP: usize = 64 * 1024;
 
-/// A writer behind a lock, with the buffers lines are rendered into.
+/// A writer behind a lock. The lock is held only to write a finished line
+/// (and to flush): lines are rendered before it is taken, in the buffers of
+/// the thread that logs ([`Scratch`]).
 #[derive(Debug)]
 pub(crate) struct Sink<W> {
     state: Mutex<State<W>>,
     lines: AtomicU64,
     errors: AtomicU64,
+    /// The logger's type name, for the report of a flush that failed on drop.
+    name: &'static str,
 }
 
 #[derive(Debug)]
 struct State<W> {
-    writer: W,
-    buf: Vec<u8>,
-    scratch: Vec<u8>,
-    times: TimeCache,
+    /// `None` only once [`into_writer`] took it.
+    writer: Option<W>,
+    /// `W::flush`, kept here so that dropping a `Sink<W>`, which knows
+    /// nothing of `W`, can flush it.
+    flush: fn(&mut W) -> io::Result<()>,
     /// The last line failed part-way: the next one starts with a newline so
     /// that it is whole.
     broken: bool,
+    /// Lines were written since the last flush.
+    unflushed: bool,
+}
+
+/// The buffers one thread renders its lines in, so that a line is formatted
+/// outside the sink's lock and a warm line allocates nothing.
+#[derive(Debug)]
+pub(crate) struct Scratch {
+    line: Vec<u8>,
+    scratch: Vec<u8>,
+    times: TimeCache,
+}
+
+impl Scratch {
+    const fn new() -> Self {
+        Scratch {
+            line: Vec::new(),
+            scratch: Vec::new(),
+            times: TimeCache::new(),
+        }
+    }
+}
+
+thread_local! {
+    /// This thread's rendering buffers: scratch space only, never context.
+    /// A line rendered while another one is (a `Display` value that logs)
+    /// finds it borrowed and renders into fresh buffers.
+    static SCRATCH: RefCell<Scratch> = const { RefCell::new(Scratch::new()) };
+}
+
+fn flush_writer<W: Write>(writer: &mut W) -> io::Result<()> {
+    writer.flush()
+}
+
+/// Runs `f` on the writer, turning a panic into an error.
+fn guarded<W, R>(
+    writer: &mut W,
+    f: impl FnOnce(&mut W) -> io::Result<R>,
+) -> Result<io::Result<R>, ()> {
+    // The writer is used again after a panic, as `BufWriter` is: the next
+    // line starts on a fresh line, and a writer that stays broken keeps
+    // counting errors.
+    catch_unwind(AssertUnwindSafe(|| f(writer))).map_err(drop)
 }
 
 impl<W: Write> Sink<W> {
-    pub(crate) fn new(writer: W) -> Self {
+    pub(crate) fn new(writer: W, name: &'static str) -> Self {
         let state = State {
-            writer,
-            buf: Vec::new(),
-            scratch: Vec::new(),
-            times: TimeCache::default(),
+            writer: Some(writer),
+            flush: flush_writer::<W>,
             broken: false,
+            unflushed: false,
         };
         Sink {
             state: Mutex::new(state),
             lines: AtomicU64::new(0),
             errors: AtomicU64::new(0),
+            name,
         }
     }
 
-    /// Renders one line with `render` and writes it with one `write_all`,
-    /// under the lock. `render` gets the line buffer and a scratch buffer.
+    /// Renders one line with `render`, outside the lock, then writes it with
+    /// one `write_all` under the lock. `render` gets the line buffer, a
+    /// scratch buffer and the time cache of the calling thread (fresh ones
+    /// when the thread is already rendering a line).
     ///
-    /// If `render` panics (a user `Display` did), nothing is written, and the
-    /// lock, poisoned by the panic, is taken back by the next line.
+    /// If `render` panics (a user `Display` did), nothing is written and the
+    /// lock was never taken. If the writer panics, the panic is caught and
+    /// counted as an error.
     pub(crate) fn emit(&self, render: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>, &mut TimeCache)) {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let State {
-            writer,
-            buf,
+        let mut render = Some(render);
+        let _ = SCRATCH.try_with(|cell| {
+            if let Ok(mut bufs) = cell.try_borrow_mut() {
+                if let Some(render) = render.take() {
+                    self.render_and_write(&mut bufs, render);
+                }
+            }
+        });
+        // Re-entered, or the thread's buffers are gone (it is ending).
+        if let Some(render) = render {
+            self.render_and_write(&mut Scratch::new(), render);
+        }
+    }
+
+    fn render_and_write(
+        &self,
+        bufs: &mut Scratch,
+        render: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>, &mut TimeCache),
+    ) {
+        let Scratch {
+            line,
             scratch,
             times,
-            broken,
-        } = &mut *state;
-        buf.clear();
-        if *broken {
-            buf.push(b'\n');
-        }
-        render(buf, scratch, times);
-        buf.push(b'\n');
-        match write_whole(writer, buf) {
-            Ok(()) => {
-                *broken = false;
-                self.lines.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(written) => {
-                // Broken if the writer now ends part-way through a line. When
-                // only the mending newline got out, the writer is at the start
-                // of a line, and another newline would leave an empty one.
-                if written > 0 {
-                    *broken = buf[written - 1] != b'\n';
-                }
-                self.errors.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        if buf.capacity() > BUF_KEEP {
-            *buf = Vec::new();
+        } = bufs;
+        line.clear();
+        // Sent only when the last line broke off part-way.
+        line.push(b'\n');
+        render(line, scratch, times);
+        line.push(b'\n');
+        self.write_line(line);
+        if line.capacity() > BUF_KEEP {
+            *line = Vec::new();
         }
         if scratch.capacity() > BUF_KEEP {
             *scratch = Vec::new();
         }
     }
 
-    pub(crate) fn flush(&self) -> io::Result<()> {
-        self.state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .writer
-            .flush()
+    /// Writes `line`, which starts with the newline that mends a broken
+    /// line.
+    fn write_line(&self, line: &[u8]) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let State {
+            writer,
+            broken,
+            unflushed,
+            ..
+        } = &mut *state;
+        let Some(writer) = writer else { return };
+        let bytes = if *broken { line } else { &line[1..] };
+        let mut written = 0;
+        *unflushed = true;
+        match guarded(writer, |w| write_whole(w, bytes, &mut written)) {
+            Ok(Ok(())) => {
+                *broken = false;
+                self.lines.fetch_add(1, Ordering::Relaxed);
+            }
+            Ok(Err(_)) => {
+                // Broken if the writer now ends part-way through a line. When
+                // only the mending newline got out, the writer is at the start
+                // of a line, and another newline would leave an empty one.
+                if let Some(last) = written.checked_sub(1).and_then(|i| bytes.get(i)) {
+                    *broken = *last != b'\n';
+                }
+                self.errors.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(()) => {
+                // A writer that panicked may have taken any part of the
+                // line: start the next one on a line of its own.
+                *broken = true;
+                self.errors.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Flushes the writer. A failure (an error or a panic) is counted in
+    /// `errors` and returned. With `close`, what was written so far is
+    /// settled either way: the drop of the last clone flushes again only if
+    /// more lines come.
+    pub(crate) fn flush(&self, close: bool) -> io::Result<()> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let State {
+            writer,
+            flush,
+            unflushed,
+            ..
+        } = &mut *state;
+        let Some(writer) = writer else {
+            return Ok(());
+        };
+        let flush = *flush;
+        let result = guarded(writer, flush)
+            .unwrap_or_else(|()| Err(io::Error::other("the writer panicked in flush")));
+        if result.is_err() {
+            self.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        if result.is_ok() || close {
+            *unflushed = false;
+        }
+        result
+    }
+}
+
+impl<W> Drop for Sink<W> {
+    /// The last clone of a logger is gone: flush what it wrote, and report a
+    /// failure on stderr, since no caller is left to tell.
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+        let State {
+            writer,
+            flush,
+            unflushed,
+            ..
+        } = state;
+        let Some(writer) = writer else { return };
+        if !*unflushed {
+            return;
+        }
+        let flush = *flush;
+        let result = guarded(writer, flush)
+            .unwrap_or_else(|()| Err(io::Error::other("the writer panicked in flush")));
+        if let Err(e) = result {
+            let errors = self.errors.get_mut();
+            *errors += 1;
+            let _ = writeln!(
+                io::stderr(),
+                "ctxtrace: the last {} was dropped and its writer failed to flush: {e} ({} lines written, {errors} errors); call close() to handle this",
+                self.name,
+                self.lines.get_mut(),
+            );
+        }
     }
 }
 
@@ -107,16 +248,15 @@ impl<W> Sink<W> {
     }
 }
 
-/// Writes all of `buf`, retrying on `Interrupted` and after short writes.
-/// On failure, returns how many bytes did reach the writer.
-fn write_whole<W: Write>(writer: &mut W, buf: &[u8]) -> Result<(), usize> {
-    let mut written = 0;
-    while written < buf.len() {
-        match writer.write(&buf[written..]) {
-            Ok(0) => return Err(written),
-            Ok(n) => written += n.min(buf.len() - written),
+/// Writes all of `buf`, retrying on `Interrupted` and after short writes,
+/// counting in `written` how many bytes reached the writer.
+fn write_whole<W: Write>(writer: &mut W, buf: &[u8], written: &mut usize) -> io::Result<()> {
+    while *written < buf.len() {
+        match writer.write(&buf[*written..]) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => *written += n.min(buf.len() - *written),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return Err(written),
+            Err(e) => return Err(e),
         }
     }
     Ok(())
@@ -190,6 +330,13 @@ pub(crate) struct TimeCache {
 }
 
 impl TimeCache {
+    pub(crate) const fn new() -> Self {
+        TimeCache {
+            secs: None,
+            prefix: Vec::new(),
+        }
+    }
+
     /// Appends the same text as [`push_rfc3339`].
     pub(crate) fn push(&mut self, buf: &mut Vec<u8>, unix_nanos: u64) {
         let secs = unix_nanos / 1_000_000_000;
@@ -235,11 +382,11 @@ impl std::fmt::Write for Bytes<'_> {
 /// shared sink, the clock, the fields of the `Ctx` rendered once in the
 /// logger's format, the span name, and the options.
 pub(crate) struct WriterCore<W, C> {
-    pub(crate) sink: std::sync::Arc<Sink<W>>,
+    pub(crate) sink: Arc<Sink<W>>,
     pub(crate) clock: C,
     /// The `Ctx`'s fields, rendered as the format writes them after the fixed
-    /// keys; `None` when there are none.
-    pub(crate) context: Option<std::sync::Arc<Context>>,
+    /// keys; empty when there are none.
+    context: Shared,
     pub(crate) method: Option<&'static str>,
     pub(crate) level: crate::LevelFilter,
     pub(crate) time: bool,
@@ -250,7 +397,7 @@ pub(crate) struct WriterCore<W, C> {
 impl<W, C: Clone> Clone for WriterCore<W, C> {
     fn clone(&self) -> Self {
         WriterCore {
-            sink: std::sync::Arc::clone(&self.sink),
+            sink: Arc::clone(&self.sink),
             clock: self.clock.clone(),
             context: self.context.clone(),
             method: self.method,
@@ -263,12 +410,12 @@ impl<W, C: Clone> Clone for WriterCore<W, C> {
 
 impl<W: Write, C: crate::Clock> WriterCore<W, C> {
     /// A core writing to `writer`, at every level, with the time, and with
-    /// the target if `target`.
-    pub(crate) fn new(writer: W, clock: C, target: bool) -> Self {
+    /// the target if `target`. `name` names the logger in reports.
+    pub(crate) fn new(writer: W, clock: C, target: bool, name: &'static str) -> Self {
         WriterCore {
-            sink: std::sync::Arc::new(Sink::new(writer)),
+            sink: Arc::new(Sink::new(writer, name)),
             clock,
-            context: None,
+            context: Shared(None),
             method: None,
             level: crate::LevelFilter::Trace,
             time: true,
@@ -287,6 +434,9 @@ impl<W: Write, C: crate::Clock> WriterCore<W, C> {
     /// A copy whose context has the field `key`, rendered by `render`, in
     /// place of any earlier field with that key. With `keep`, `value` is kept
     /// too, for [`for_each_field`](WriterCore::for_each_field).
+    ///
+    /// The new context goes into a node recycled from this thread's pool
+    /// when there is one, so a warm `with_field` allocates nothing.
     pub(crate) fn with_context(
         &self,
         key: &'static str,
@@ -294,13 +444,26 @@ impl<W: Write, C: crate::Clock> WriterCore<W, C> {
         keep: bool,
         render: impl FnOnce(&mut Vec<u8>),
     ) -> Self {
-        let context = match &self.context {
-            Some(context) => context.with(key, value, keep, render),
-            None => Context::default().with(key, value, keep, render),
-        };
+        let mut node = pool::take();
+        let empty = Context::default();
+        let old = self.context.0.as_deref().unwrap_or(&empty);
+        match Arc::get_mut(&mut node) {
+            Some(context) => context.fill(old, key, value, keep, render),
+            // Never: pooled nodes are unique. A new one, then.
+            None => {
+                let mut context = Context::default();
+                context.fill(old, key, value, keep, render);
+                node = Arc::new(context);
+            }
+        }
         WriterCore {
-            context: Some(std::sync::Arc::new(context)),
-            ..self.clone()
+            sink: Arc::clone(&self.sink),
+            clock: self.clock.clone(),
+            context: Shared(Some(node)),
+            method: self.method,
+            level: self.level,
+            time: self.time,
+            target: self.target,
         }
     }
 
@@ -312,17 +475,78 @@ impl<W: Write, C: crate::Clock> WriterCore<W, C> {
 
     /// Appends the context's fields, leaving out those that the entry sets
     /// itself: an entry's own field wins over the `Ctx`'s.
+    #[inline]
     pub(crate) fn push_context(&self, buf: &mut Vec<u8>, entry: &[crate::Field<'_>]) {
-        if let Some(context) = &self.context {
+        if let Some(context) = &self.context.0 {
             context.push(buf, entry);
         }
     }
 
     /// Calls `f` with each context field and its value as it was kept.
     pub(crate) fn for_each_field(&self, f: impl FnMut(&'static str, crate::Value<'_>)) {
-        if let Some(context) = &self.context {
+        if let Some(context) = &self.context.0 {
             context.for_each(f);
         }
+    }
+}
+
+/// A `Ctx`'s context, shared by the loggers cloned from one `with_field`.
+/// When the last one goes, its node goes back to the pool of the thread that
+/// drops it, buffers and all.
+#[derive(Clone, Debug)]
+struct Shared(Option<Arc<Context>>);
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        if let Some(mut node) = self.0.take() {
+            // Unique: no other logger can reach it any more.
+            if Arc::get_mut(&mut node).is_some() {
+                pool::give(node);
+            }
+        }
+    }
+}
+
+/// Context nodes that no logger uses any more, kept per thread for the next
+/// `with_field`: recycled memory only, never the context of a `Ctx` (a
+/// node's content is overwritten before it is used again).
+mod pool {
+    use std::cell::RefCell;
+    use std::sync::Arc;
+
+    use super::Context;
+
+    /// Nodes kept per thread, at most: more than a deep sync holds at once.
+    const NODES: usize = 32;
+    /// A node whose buffers grew past this is freed, not kept.
+    const NODE_KEEP: usize = 4 * 1024;
+
+    thread_local! {
+        static FREE: RefCell<Vec<Arc<Context>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// A node to fill: a recycled one, or a new one.
+    pub(super) fn take() -> Arc<Context> {
+        FREE.try_with(|free| free.try_borrow_mut().ok()?.pop())
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Keeps `node`, which nothing else references, for a later
+    /// [`take`]; frees it when the pool is full or the node is big.
+    pub(super) fn give(node: Arc<Context>) {
+        if node.capacity() > NODE_KEEP {
+            return;
+        }
+        let mut node = Some(node);
+        let _ = FREE.try_with(|free| {
+            if let Ok(mut free) = free.try_borrow_mut() {
+                if free.len() < NODES {
+                    free.extend(node.take());
+                }
+            }
+        });
     }
 }
 
@@ -334,9 +558,9 @@ impl<W: Write, C: crate::Clock> WriterCore<W, C> {
 /// text of kept values that the rendered form does not hold as they are
 /// (escaped strings, `Display` values); both live in one buffer. A string
 /// written unescaped, the common case, is kept as a place in its own
-/// rendered field. `kept` runs beside `slots`, and is empty (no allocation,
-/// no work) while no field is kept.
-#[derive(Debug, Default)]
+/// rendered field. `kept` runs beside `slots`, and is empty (no work) while
+/// no field is kept.
+#[derive(Clone, Debug, Default)]
 pub(crate) struct Context {
     text: Vec<u8>,
     rendered: usize,
@@ -368,32 +592,59 @@ enum Kept {
 }
 
 impl Context {
-    fn with(
-        &self,
+    /// The bytes its buffers hold on to.
+    fn capacity(&self) -> usize {
+        self.text.capacity()
+            + self.slots.capacity() * std::mem::size_of::<(&str, usize)>()
+            + self.kept.capacity() * std::mem::size_of::<Kept>()
+    }
+
+    /// `old` with the field `key` set, rendered by `render`: written into
+    /// this context's buffers, whatever they held.
+    fn fill(
+        &mut self,
+        old: &Context,
         key: &'static str,
         value: crate::Value<'_>,
         keep: bool,
         render: impl FnOnce(&mut Vec<u8>),
-    ) -> Context {
-        let keeping = keep || !self.kept.is_empty();
-        let mut text = Vec::with_capacity(self.text.len() + 32);
-        let mut slots = Vec::with_capacity(self.slots.len() + 1);
-        let mut kept = Vec::with_capacity(if keeping { self.slots.len() + 1 } else { 0 });
-        let mut start = 0;
-        for (i, &(k, end)) in self.slots.iter().enumerate() {
-            if k != key {
-                text.extend_from_slice(&self.text[start..end]);
-                slots.push((k, text.len()));
-                if keeping {
-                    kept.push(self.kept.get(i).copied().unwrap_or(Kept::Skip));
-                }
+    ) {
+        let keeping = keep || !old.kept.is_empty();
+        let Context {
+            text,
+            rendered,
+            slots,
+            kept,
+        } = self;
+        text.clear();
+        slots.clear();
+        kept.clear();
+        if old.slots.iter().all(|&(k, _)| k != key) {
+            // A new key, the common case: the old fields as they are.
+            text.extend_from_slice(&old.text[..old.rendered]);
+            slots.extend_from_slice(&old.slots);
+            if keeping {
+                kept.extend(
+                    (0..old.slots.len()).map(|i| old.kept.get(i).copied().unwrap_or(Kept::Skip)),
+                );
             }
-            start = end;
+        } else {
+            let mut start = 0;
+            for (i, &(k, end)) in old.slots.iter().enumerate() {
+                if k != key {
+                    text.extend_from_slice(&old.text[start..end]);
+                    slots.push((k, text.len()));
+                    if keeping {
+                        kept.push(old.kept.get(i).copied().unwrap_or(Kept::Skip));
+                    }
+                }
+                start = end;
+            }
         }
         let field = text.len();
-        render(&mut text);
+        render(text);
         slots.push((key, text.len()));
-        let rendered = text.len();
+        *rendered = text.len();
         if keeping {
             // `None` from `keep_in_field`: kept in the raw part, below.
             let new = if keep {
@@ -404,21 +655,28 @@ impl Context {
             // The raw part: the old one's kept strings, then the new value's
             // if its rendered field does not hold it. Every raw place moves,
             // an empty one too: the old offsets may lie past the new text.
-            for kept in &mut kept {
+            for kept in kept.iter_mut() {
                 if let Kept::Raw(a, b) = *kept {
                     let from = text.len();
-                    text.extend_from_slice(&self.text[a..b]);
+                    text.extend_from_slice(&old.text[a..b]);
                     *kept = Kept::Raw(from, text.len());
                 }
             }
-            kept.push(new.unwrap_or_else(|| keep_raw(&mut text, value)));
+            kept.push(new.unwrap_or_else(|| keep_raw(text, value)));
         }
-        Context {
-            text,
-            rendered,
-            slots,
-            kept,
-        }
+    }
+
+    #[cfg(test)]
+    fn with(
+        &self,
+        key: &'static str,
+        value: crate::Value<'_>,
+        keep: bool,
+        render: impl FnOnce(&mut Vec<u8>),
+    ) -> Context {
+        let mut new = Context::default();
+        new.fill(self, key, value, keep, render);
+        new
     }
 
     fn push(&self, buf: &mut Vec<u8>, entry: &[crate::Field<'_>]) {
@@ -519,8 +777,9 @@ impl<W, C> std::fmt::Debug for WriterCore<W, C> {
                 "context",
                 &self
                     .context
+                    .0
                     .as_deref()
-                    .map(|c| String::from_utf8_lossy(&c.text)),
+                    .map(|c| String::from_utf8_lossy(&c.text[..c.rendered])),
             )
             .field("lines", &self.sink.lines())
             .field("errors", &self.sink.errors())
@@ -629,7 +888,9 @@ macro_rules! writer_logger_api {
             /// assert!(out.contains("1970-01-01T00:00:00.000000000Z"));
             /// ```
             pub fn with_clock(writer: W, clock: C) -> Self {
-                $name { core: $crate::writer::WriterCore::new(writer, clock, $target) }
+                $name {
+                    core: $crate::writer::WriterCore::new(writer, clock, $target, stringify!($name)),
+                }
             }
 
             /// The same logger, writing only entries that `level` allows. This
@@ -705,13 +966,14 @@ macro_rules! writer_logger_api {
                 self.core.sink.lines()
             }
 
-            /// How many lines failed to be written because the writer returned
-            /// an error (after retrying `Interrupted` and completing short
-            /// writes), by this logger and its clones.
+            /// How many writes and flushes failed, by this logger and its
+            /// clones: lines the writer returned an error for (after retrying
+            /// `Interrupted` and completing short writes) or panicked on, and
+            /// flushes that failed.
             ///
-            /// An I/O error never reaches the caller: it is counted here. A
-            /// line that failed part-way is followed by a newline before the
-            /// next line, so later lines stay whole.
+            /// An I/O error or a panic of the writer never reaches the caller:
+            /// it is counted here. A line that failed part-way is followed by
+            /// a newline before the next line, so later lines stay whole.
             ///
             /// # Examples
             ///
@@ -734,11 +996,13 @@ macro_rules! writer_logger_api {
                 self.core.sink.errors()
             }
 
-            /// Flushes the writer.
+            /// Flushes the writer. A failure is counted in
+            /// [`errors`](Self::errors) too.
             ///
             /// # Errors
             ///
-            /// The writer's flush error.
+            /// The writer's flush error, or an error of kind `Other` when the
+            /// writer panicked.
             ///
             /// # Examples
             ///
@@ -754,7 +1018,7 @@ macro_rules! writer_logger_api {
             /// assert!(!writer.get_ref().is_empty());
             /// ```
             pub fn flush(&self) -> std::io::Result<()> {
-                self.core.sink.flush()
+                self.core.sink.flush(false)
             }
 
             /// The writer back, if this is the last clone of the logger (else
@@ -773,6 +1037,44 @@ macro_rules! writer_logger_api {
             /// ```
             pub fn into_writer(self) -> Option<W> {
                 $crate::writer::into_writer(self.core.sink)
+            }
+
+            /// Flushes the writer at shutdown and says whether that worked, so
+            /// that the drop of the last clone has nothing left to report.
+            ///
+            /// Dropping the last clone of a logger flushes its writer too,
+            /// but there is no caller left to tell: a failed flush there is
+            /// written as one line on stderr. Call `close` on the last clone
+            /// to handle the error instead. Clones that log after `close` are
+            /// flushed again when the last of them is dropped.
+            ///
+            /// # Errors
+            ///
+            /// As [`flush`](Self::flush); the failure is counted in
+            /// [`errors`](Self::errors).
+            ///
+            /// # Examples
+            ///
+            /// ```
+            #[doc = concat!("use ctxtrace::{Ctx, NopTracer, ", stringify!($name), "};")]
+            ///
+            /// struct Gone;
+            /// impl std::io::Write for Gone {
+            ///     fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            ///         Err(std::io::ErrorKind::BrokenPipe.into())
+            ///     }
+            ///     fn flush(&mut self) -> std::io::Result<()> { Ok(()) }
+            /// }
+            ///
+            /// // The lines wait in the buffer; the destination is gone.
+            #[doc = concat!("let logger = ", stringify!($name), "::new(std::io::BufWriter::new(Gone));")]
+            /// ctxtrace::info!(Ctx::new(NopTracer, logger.clone()), "buffered");
+            /// assert_eq!((logger.lines(), logger.errors()), (1, 0));
+            /// let err = logger.close().unwrap_err();
+            /// assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
+            /// ```
+            pub fn close(self) -> std::io::Result<()> {
+                self.core.sink.flush(true)
             }
         }
 
@@ -793,14 +1095,10 @@ macro_rules! writer_logger_api {
 pub(crate) use writer_logger_api;
 
 /// The writer inside a sink, if no other logger shares it.
-pub(crate) fn into_writer<W>(sink: std::sync::Arc<Sink<W>>) -> Option<W> {
-    let sink = std::sync::Arc::into_inner(sink)?;
-    Some(
-        sink.state
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner)
-            .writer,
-    )
+pub(crate) fn into_writer<W>(sink: Arc<Sink<W>>) -> Option<W> {
+    let mut sink = Arc::into_inner(sink)?;
+    let state = sink.state.get_mut().unwrap_or_else(PoisonError::into_inner);
+    state.writer.take()
 }
 
 #[cfg(test)]
@@ -990,7 +1288,9 @@ mod tests {
             }
         }
         let mut w = Stutter(Vec::new(), 0);
-        assert_eq!(write_whole(&mut w, b"abc"), Ok(()));
+        let mut written = 0;
+        assert!(write_whole(&mut w, b"abc", &mut written).is_ok());
+        assert_eq!(written, 3);
         assert_eq!(w.0, b"abc");
     }
 }

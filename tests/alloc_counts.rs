@@ -2,7 +2,8 @@
 //!
 //! The library is designed to allocate nothing on these paths once its
 //! buffers are warm: a recorded span (4 fields, 2 of them strings, and one
-//! info event), and a JSON or text line with 4 fields. One `#[test]` runs
+//! info event), a JSON or text line with 4 fields, and a whole pod sync on a
+//! JSON or text logger, `with_field` included. One `#[test]` runs
 //! every count, so that no other test thread allocates while it counts, and
 //! the allocator counts only on the thread that asked for it.
 #![cfg(feature = "std")]
@@ -97,19 +98,29 @@ fn sync<T: Tracer, L: Logger>(ctx: &Ctx<T, L>, pod: &Pod) {
     span.end();
 }
 
-/// The pod sync of `examples/sync_cost.rs`: 6 nested spans, 4 span
-/// fields, 3 lines with 1-2 fields each, and an ok status.
-fn pod_sync<T: Tracer, L: Logger>(root: &Ctx<T, L>, i: usize) {
+/// One line with 4 fields of its own.
+fn line<T: Tracer, L: Logger>(ctx: &Ctx<T, L>, pod: &Pod) {
+    ctxtrace::info!(ctx, "syncing {} containers", pod.containers;
+        pod = pod.name.as_str(),
+        namespace = pod.namespace.as_str(),
+        attempt = pod.attempt,
+        containers = pod.containers);
+}
+
+/// The pod sync of `examples/sync_cost.rs`: 6 nested spans, 4 `with_field`
+/// calls on them (two strings, a `u32`, a `usize`), and 3 lines with 1–2
+/// fields each.
+fn pod_sync<T: Tracer, L: Logger>(root: &Ctx<T, L>, pod: &Pod) {
     let (ctx, mut s1) = root.start_span("sync_pod");
-    let ctx = s1.with_field(&ctx, "pod", "web-1");
-    let ctx = s1.with_field(&ctx, "namespace", "default");
+    let ctx = s1.with_field(&ctx, "pod", pod.name.as_str());
+    let ctx = s1.with_field(&ctx, "namespace", pod.namespace.as_str());
     let (ctx, mut s2) = ctx.start_span("reconcile");
-    let ctx = s2.with_field(&ctx, "generation", 7u32);
-    ctxtrace::info!(ctx, "syncing {} containers", 2; attempt = 1u32);
+    let ctx = s2.with_field(&ctx, "generation", pod.attempt);
+    ctxtrace::info!(ctx, "syncing {} containers", pod.containers; attempt = pod.attempt);
     let (ctx, s3) = ctx.start_span("provider.get_pod");
     let (ctx, mut s4) = ctx.start_span("provider.create_pod");
-    let ctx = s4.with_field(&ctx, "containers", i);
-    ctxtrace::info!(ctx, "created pod {}", "web-1"; image = "nginx:1.27", pull_ms = 12u32);
+    let ctx = s4.with_field(&ctx, "containers", pod.containers);
+    ctxtrace::info!(ctx, "created pod {}", pod.name; image = "nginx:1.27", pull_ms = 12u32);
     let (ctx, s5) = ctx.start_span("provider.pod_status");
     let (ctx, s6) = ctx.start_span("status.update");
     ctxtrace::info!(ctx, "status is {}", "Running"; phase = "Running");
@@ -120,15 +131,6 @@ fn pod_sync<T: Tracer, L: Logger>(root: &Ctx<T, L>, i: usize) {
     s2.end();
     s1.set_status(&Ok::<(), io::Error>(()));
     s1.end();
-}
-
-/// One line with 4 fields of its own.
-fn line<T: Tracer, L: Logger>(ctx: &Ctx<T, L>, pod: &Pod) {
-    ctxtrace::info!(ctx, "syncing {} containers", pod.containers;
-        pod = pod.name.as_str(),
-        namespace = pod.namespace.as_str(),
-        attempt = pod.attempt,
-        containers = pod.containers);
 }
 
 /// Operations counted per case; fewer under miri, which is slow.
@@ -166,8 +168,8 @@ fn steady_state_allocations() {
     // into a reused scratch buffer, and every record is a recycled one.
     let sync_tracer = MemoryTracer::with_capacity(capacity);
     let ctx = Ctx::new(sync_tracer.clone(), NopLogger);
-    (0..3 * capacity).for_each(|i| pod_sync(&ctx, i));
-    let sync_allocs = allocations(|| (0..N as usize).for_each(|i| pod_sync(&ctx, i)));
+    (0..3 * capacity).for_each(|_| pod_sync(&ctx, &pod));
+    let sync_allocs = allocations(|| (0..N).for_each(|_| pod_sync(&ctx, &pod)));
     assert_eq!(sync_tracer.started(), 6 * (3 * capacity as u64 + N));
 
     let json = JsonLogger::new(io::sink());
@@ -182,9 +184,8 @@ fn steady_state_allocations() {
     let text_allocs = allocations(|| (0..N).for_each(|_| line(&ctx, &pod)));
     assert_eq!(text.lines(), 100 + N);
 
-    // For the record, not asserted: a line under a span whose 4 fields are
-    // on the `Ctx` of a writer logger. `Logger::with_field` renders each
-    // field into a new shared buffer, by design once per field, not per line.
+    // A recorded span whose 4 fields are on the `Ctx` of a writer logger
+    // too: each `with_field` renders its field into a recycled context node.
     let ctx = Ctx::new(
         MemoryTracer::with_capacity(capacity),
         JsonLogger::new(io::sink()),
@@ -203,6 +204,19 @@ fn steady_state_allocations() {
         })
     };
 
+    // A whole pod sync on a writer logger, `with_field` included: the
+    // context nodes are recycled, so a warm sync allocates nothing.
+    let json_sync = JsonLogger::new(io::sink());
+    let ctx = Ctx::new(NopTracer, json_sync.clone());
+    (0..100).for_each(|_| pod_sync(&ctx, &pod));
+    let json_sync_allocs = allocations(|| (0..N).for_each(|_| pod_sync(&ctx, &pod)));
+    assert_eq!(json_sync.lines(), 3 * (100 + N));
+    let text_sync = TextLogger::new(io::sink());
+    let ctx = Ctx::new(NopTracer, text_sync.clone());
+    (0..100).for_each(|_| pod_sync(&ctx, &pod));
+    let text_sync_allocs = allocations(|| (0..N).for_each(|_| pod_sync(&ctx, &pod)));
+    assert_eq!(text_sync.lines(), 3 * (100 + N));
+
     println!();
     let span = per_op(
         "MemoryTracer span (4 fields, 1 info event), warm",
@@ -218,16 +232,31 @@ fn steady_state_allocations() {
         "JsonLogger line, 4 fields on the Ctx (set once), warm",
         ctx_fields,
     );
-    per_op(
-        "[info] MemoryTracer + JsonLogger: span, 4 with_field, line",
+    let combined = per_op(
+        "MemoryTracer + JsonLogger: span, 4 with_field, line, warm",
         combined,
+    );
+
+    let json_sync = per_op(
+        "JsonLogger pod sync (6 spans, 4 with_field, 3 lines), warm",
+        json_sync_allocs,
+    );
+    let text_sync = per_op(
+        "TextLogger pod sync (6 spans, 4 with_field, 3 lines), warm",
+        text_sync_allocs,
     );
 
     assert_eq!(span, 0.0, "MemoryTracer allocates per span once warm");
     assert_eq!(
+        combined, 0.0,
+        "a recorded span on a JsonLogger allocates once warm"
+    );
+    assert_eq!(
         whole_sync, 0.0,
         "MemoryTracer allocates per pod sync once warm"
     );
+    assert_eq!(json_sync, 0.0, "a JsonLogger pod sync allocates once warm");
+    assert_eq!(text_sync, 0.0, "a TextLogger pod sync allocates once warm");
     assert_eq!(json, 0.0, "JsonLogger allocates per line once warm");
     assert_eq!(text, 0.0, "TextLogger allocates per line once warm");
     assert_eq!(

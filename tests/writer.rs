@@ -404,8 +404,8 @@ macro_rules! writer_tests {
                 let err = logger.clone().flush().unwrap_err();
                 assert_eq!(err.to_string(), "flush failed");
                 assert_eq!(writer.flushes(), 2);
-                // A flush error is returned, not counted.
-                assert_eq!((logger.lines(), logger.errors()), (1, 0));
+                // A flush error is returned and counted.
+                assert_eq!((logger.lines(), logger.errors()), (1, 1));
             }
 
             #[test]

@@ -10,6 +10,8 @@
 // Each bench binary uses its own subset of these helpers.
 #![allow(dead_code)]
 
+pub mod pod_sync;
+
 use std::fmt;
 use std::hint::black_box;
 use std::io;

@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process;
 
 use ctxtrace::{
-    Ctx, Either, JsonLogger, MemoryLogger, MemoryTracer, NopLogger, NopTracer, SendLogger,
-    SendTracer, TextLogger,
+    Ctx, DEFAULT_CAPACITY, Either, JsonLogger, MemoryLogger, MemoryTracer, NopLogger, NopTracer,
+    SendLogger, SendTracer, TextLogger,
 };
 
+use crate::export;
 use crate::options::{BackendKind, Options, Program};
 use crate::report::{BackendReport, LineReport, LinesTo, RunReport};
 
@@ -67,8 +68,15 @@ pub(crate) fn run(
         }
         _ => Either::Left(MemoryLogger::with_capacity(RECORDER_CAPACITY)),
     };
-    let tracer = MemoryTracer::with_capacity(RECORDER_CAPACITY);
+    // A file of the spans keeps as many as a recorder does by default.
+    let capacity = if opts.exports_spans() {
+        DEFAULT_CAPACITY
+    } else {
+        RECORDER_CAPACITY
+    };
+    let tracer = MemoryTracer::with_capacity(capacity);
     let run = controller.run(Ctx::new(tracer.clone(), logger.clone()), opts);
+    let exports = export::write(program, opts, &tracer.spans(), &run.threads)?;
     let lines = match &logger {
         Either::Left(memory) => LineReport {
             written: memory.entries().len() as u64 + memory.dropped(),
@@ -84,7 +92,7 @@ pub(crate) fn run(
             dest.report(json.lines(), json.errors(), flushed)
         }
     };
-    Ok((run, BackendReport::new(lines, &tracer)))
+    Ok((run, BackendReport::new(lines, &tracer, exports)))
 }
 
 /// Where the text and json lines go: the file `--log-file` names; else

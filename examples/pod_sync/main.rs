@@ -48,6 +48,11 @@
 //! `ctxtrace-pod_sync-<pid>.log` in the temporary directory instead, and the
 //! summary ends with the file's name and its first lines.
 //!
+//! `--trace-out PATH` writes the recorded spans as a Trace Event file (one
+//! track per worker, for Perfetto or speedscope), and `--folded-out PATH` as
+//! folded stacks (for `inferno-flamegraph`), with [`export`]; the summary
+//! says how to look at each.
+//!
 //! # Running it
 //!
 //! ```text
@@ -55,12 +60,15 @@
 //! cargo run --release --example pod_sync 2>lines.jsonl     # summary here, JSON lines there
 //! cargo run --release --example pod_sync -- --backend text 2>&1 | less
 //! cargo run --release --example pod_sync -- --backend nop --pods 500 --seconds 5
+//! cargo run --release --example pod_sync -- --backend memory --iterations 100 \
+//!     --trace-out run.json --folded-out run.folded   # a timeline and a flame graph
 //! cargo run --release --example pod_sync -- --help
 //! ```
 
 mod api;
 mod backend;
 mod controller;
+mod export;
 mod informer;
 mod lock;
 mod options;
@@ -120,11 +128,13 @@ impl Controller for Threads {
     fn run<T: SendTracer, L: SendLogger>(self, ctx: Ctx<T, L>, opts: &Options) -> RunReport {
         let controller = PodController::default();
         let started = Instant::now();
+        let mut threads = vec![(thread::current().id(), "main: informer, status sync".into())];
         let rounds = thread::scope(|scope| {
             for worker_id in 0..opts.workers {
                 let ctx = reconcile::worker_ctx(&ctx, worker_id);
                 let controller = &controller;
-                scope.spawn(move || controller.run_worker(&ctx));
+                let worker = scope.spawn(move || controller.run_worker(&ctx));
+                threads.push((worker.thread().id(), format!("worker {worker_id}")));
             }
             let mut round = 0;
             while !opts.until.reached(round, started.elapsed()) {
@@ -142,6 +152,7 @@ impl Controller for Threads {
             rounds,
             elapsed: started.elapsed(),
             stats: controller.stats,
+            threads,
         }
     }
 }

@@ -32,6 +32,10 @@ pub(crate) struct Options {
     pub(crate) until: Until,
     /// Where the text and json lines go, if the user chose.
     pub(crate) log_file: Option<PathBuf>,
+    /// Where to write the recorded spans as a Trace Event file.
+    pub(crate) trace_out: Option<PathBuf>,
+    /// Where to write the recorded spans as folded stacks.
+    pub(crate) folded_out: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +105,7 @@ fn usage(program: &Program) -> String {
         "\
 Usage: {name} [--backend nop|memory|text|json] [--pods N] [--workers N]
 {indent}[--iterations N | --seconds S] [--log-file PATH]
+{indent}[--trace-out PATH] [--folded-out PATH]
 
 {about}
 A summary goes to stdout. Text and json lines go to stderr, or to a file in
@@ -113,6 +118,11 @@ Options:
   --iterations <N>  rounds of pod changes, syncs and status syncs [default: {default_iterations}]
   --seconds <S>     run rounds for S seconds instead, up to 3600
   --log-file <PATH> write the text or json lines to PATH
+  --trace-out <PATH> write the spans to PATH as a Trace Event file, a timeline
+                    for https://ui.perfetto.dev or speedscope
+  --folded-out <PATH>
+                    write the spans to PATH as folded stacks, for a flame
+                    graph: inferno-flamegraph < PATH > run.svg
   -h, --help        print this help"
     )
 }
@@ -129,6 +139,8 @@ fn parse_args(
         workers: program.default_workers,
         until: Until::Rounds(program.default_iterations),
         log_file: None,
+        trace_out: None,
+        folded_out: None,
     };
     let (mut iterations, mut seconds) = (None, None);
     let mut args = args.into_iter();
@@ -154,6 +166,8 @@ fn parse_args(
             }
             "--seconds" => seconds = Some(parse_seconds(&value()?)?),
             "--log-file" => opts.log_file = Some(parse_path(&flag, value()?)?),
+            "--trace-out" => opts.trace_out = Some(parse_path(&flag, value()?)?),
+            "--folded-out" => opts.folded_out = Some(parse_path(&flag, value()?)?),
             _ if flag.starts_with('-') => return Err(format!("unknown flag `{flag}`")),
             _ => return Err(format!("unexpected argument `{flag}`")),
         }
@@ -170,7 +184,26 @@ fn parse_args(
             "--backend {backend} writes no lines: --log-file needs text or json"
         ));
     }
+    if opts.backend == BackendKind::Nop {
+        let flag = match (&opts.trace_out, &opts.folded_out) {
+            (Some(_), _) => Some("--trace-out"),
+            (None, Some(_)) => Some("--folded-out"),
+            (None, None) => None,
+        };
+        if let Some(flag) = flag {
+            return Err(format!(
+                "--backend nop records no spans: {flag} needs memory, text or json"
+            ));
+        }
+    }
     Ok(Some(opts))
+}
+
+impl Options {
+    /// Whether the run writes its spans to a file.
+    pub(crate) fn exports_spans(&self) -> bool {
+        self.trace_out.is_some() || self.folded_out.is_some()
+    }
 }
 
 /// The value of `flag`: after its `=`, or else the next argument.

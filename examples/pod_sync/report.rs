@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use ctxtrace::{MemoryTracer, SpanRecord, Spans, StatusCode};
 
+use crate::export::Export;
 use crate::options::Options;
 
 /// What the controller did, counted by the controller itself, so that the
@@ -41,6 +42,8 @@ pub(crate) struct RunReport {
     pub(crate) rounds: u64,
     pub(crate) elapsed: Duration,
     pub(crate) stats: Stats,
+    /// Names for the tracks of a `--trace-out` file, by thread.
+    pub(crate) threads: Vec<(std::thread::ThreadId, String)>,
 }
 
 /// What the backend recorded, read back after the run.
@@ -49,6 +52,8 @@ pub(crate) struct BackendReport {
     lines: LineReport,
     /// `None` when no tracer records spans.
     spans: Option<SpanReport>,
+    /// The files of `--trace-out` and `--folded-out`.
+    exports: Vec<Export>,
 }
 
 /// The log lines a backend wrote, and where they went.
@@ -88,8 +93,12 @@ struct SpanReport {
 
 impl BackendReport {
     /// The report of a backend that wrote `lines` and recorded spans in
-    /// `tracer`.
-    pub(crate) fn new(lines: LineReport, tracer: &MemoryTracer) -> BackendReport {
+    /// `tracer`, and wrote its spans to `exports`.
+    pub(crate) fn new(
+        lines: LineReport,
+        tracer: &MemoryTracer,
+        exports: Vec<Export>,
+    ) -> BackendReport {
         let spans = tracer.spans();
         let (mut unset, mut by_code) = (0, [0; StatusCode::ALL.len()]);
         for span in &spans {
@@ -110,6 +119,7 @@ impl BackendReport {
         BackendReport {
             lines,
             spans: Some(spans),
+            exports,
         }
     }
 }
@@ -196,6 +206,10 @@ pub(crate) fn print_summary(
                 writeln!(out, "    {line}")?;
             }
         }
+    }
+    for export in &backend.exports {
+        writeln!(out, "{}: {}", export.key, export.path.display())?;
+        writeln!(out, "{}_view: {}", export.key, export.view)?;
     }
     // Last, so that a run in a terminal ends by saying where its lines are.
     match &lines.to {

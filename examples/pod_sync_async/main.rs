@@ -36,6 +36,8 @@ mod api;
 mod backend;
 mod client;
 mod controller;
+#[path = "../pod_sync/export.rs"]
+mod export;
 #[path = "../pod_sync/informer.rs"]
 mod informer;
 #[path = "../pod_sync/lock.rs"]
@@ -146,5 +148,8 @@ async fn run<T: SendTracer, L: SendLogger>(ctx: Ctx<T, L>, opts: &Options) -> Ru
         rounds,
         elapsed,
         stats: controller.stats,
+        // Tasks move between the runtime's threads: their tracks keep
+        // the default names.
+        threads: Vec::new(),
     }
 }

@@ -398,6 +398,28 @@ impl MemoryLogger {
     }
 }
 
+/// `value` copied. A `Display` value that returns an error keeps the text
+/// it wrote before that, as the writer loggers do, instead of panicking as
+/// `to_string` would.
+fn owned(value: Value<'_>) -> OwnedValue {
+    match value {
+        Value::Str(_)
+        | Value::I64(_)
+        | Value::U64(_)
+        | Value::I128(_)
+        | Value::U128(_)
+        | Value::F64(_)
+        | Value::Bool(_)
+        | Value::Duration(_)
+        | Value::Null => OwnedValue::from(value),
+        shown => {
+            let mut text = String::new();
+            let _ = write!(text, "{shown}");
+            OwnedValue::Str(text)
+        }
+    }
+}
+
 impl Default for MemoryLogger {
     fn default() -> Self {
         Self::new()
@@ -414,7 +436,7 @@ impl Logger for MemoryLogger {
     fn with_field(&self, key: &'static str, value: Value<'_>) -> Self {
         let mut fields = Vec::with_capacity(self.fields.len() + 1);
         fields.extend(self.fields.iter().filter(|(k, _)| *k != key).cloned());
-        fields.push((key, OwnedValue::from(value)));
+        fields.push((key, owned(value)));
         MemoryLogger {
             store: Arc::clone(&self.store),
             fields: Arc::new(fields),
@@ -444,11 +466,7 @@ impl Logger for MemoryLogger {
         let mut fields = Vec::with_capacity(self.fields.len() + record.fields().len());
         let inherited = self.fields.iter().filter(|(k, _)| !record.has_field(k));
         fields.extend(inherited.cloned());
-        fields.extend(
-            record
-                .unique_fields()
-                .map(|f| (f.key, OwnedValue::from(f.value))),
-        );
+        fields.extend(record.unique_fields().map(|f| (f.key, owned(f.value))));
         let entry = Entry {
             level: record.level(),
             message,
