@@ -262,17 +262,53 @@ fn write_whole<W: Write>(writer: &mut W, buf: &[u8], written: &mut usize) -> io:
     Ok(())
 }
 
+/// The two-digit numbers `00` to `99`, back to back: numbers are written two
+/// digits at a time.
+const PAIRS: [u8; 200] = {
+    let mut table = [0u8; 200];
+    let mut n = 0;
+    while n < 100 {
+        table[2 * n] = b'0' + (n / 10) as u8;
+        table[2 * n + 1] = b'0' + (n % 10) as u8;
+        n += 1;
+    }
+    table
+};
+
+/// The digits of `n`, which is below 100, as two bytes.
+#[inline]
+fn pair(n: u64) -> [u8; 2] {
+    let i = (n % 100) as usize * 2;
+    [PAIRS[i], PAIRS[i + 1]]
+}
+
 /// Appends the decimal digits of `n`.
-pub(crate) fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
+#[inline]
+pub(crate) fn push_u64(buf: &mut Vec<u8>, n: u64) {
+    // Small numbers, the common case (counts, codes, milliseconds), first.
+    if n < 10 {
+        buf.push(b'0' + n as u8);
+    } else if n < 100 {
+        buf.extend_from_slice(&pair(n));
+    } else {
+        push_u64_long(buf, n);
+    }
+}
+
+fn push_u64_long(buf: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut i = digits.len();
-    loop {
+    while n >= 100 {
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&pair(n));
+        n /= 100;
+    }
+    if n >= 10 {
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&pair(n));
+    } else {
         i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        digits[i] = b'0' + n as u8;
     }
     buf.extend_from_slice(&digits[i..]);
 }
@@ -285,15 +321,22 @@ pub(crate) fn push_i64(buf: &mut Vec<u8>, n: i64) {
     push_u64(buf, n.unsigned_abs());
 }
 
-/// Appends `n` zero-padded to `width` digits (`n` must fit).
+/// Appends `n` zero-padded to `width` digits (`n` must fit, `width` is at
+/// most 20).
 fn push_padded(buf: &mut Vec<u8>, n: u64, width: usize) {
     let mut digits = [b'0'; 20];
+    let start = digits.len() - width.min(20);
     let mut n = n;
-    for slot in digits[20 - width..].iter_mut().rev() {
-        *slot = b'0' + (n % 10) as u8;
-        n /= 10;
+    let mut i = digits.len();
+    while i >= start + 2 {
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&pair(n));
+        n /= 100;
     }
-    buf.extend_from_slice(&digits[20 - width..]);
+    if i > start {
+        digits[start] = b'0' + (n % 10) as u8;
+    }
+    buf.extend_from_slice(&digits[start..]);
 }
 
 /// Appends an RFC 3339 UTC timestamp with nanoseconds, such as
@@ -792,7 +835,7 @@ impl<W, C> std::fmt::Debug for WriterCore<W, C> {
 /// (exactly: never for a word with no such byte), so that several checks
 /// combine with `|` and one branch.
 pub(crate) mod word {
-    const ONES: u64 = 0x0101_0101_0101_0101;
+    pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
 
     /// The 8 bytes of `bytes` from `at`, if there are that many.
@@ -1269,6 +1312,35 @@ mod tests {
         let mut buf = Vec::new();
         push_u64(&mut buf, u64::MAX);
         assert_eq!(buf, u64::MAX.to_string().as_bytes());
+        // Every digit count, at both ends and in between: the two-digit
+        // steps and the odd digit left over.
+        let mut n = 1u64;
+        for _ in 0..20 {
+            for m in [n - 1, n, n + 1, n.saturating_mul(7) / 3, n * 9 / 10 + 5] {
+                let mut buf = Vec::new();
+                push_u64(&mut buf, m);
+                assert_eq!(String::from_utf8(buf).unwrap(), m.to_string());
+            }
+            n = n.saturating_mul(10);
+        }
+    }
+
+    #[test]
+    fn padded_numbers_keep_their_width() {
+        for (n, width) in [
+            (0, 1),
+            (0, 2),
+            (7, 2),
+            (7, 9),
+            (12_345_678, 9),
+            (999_999_999, 9),
+            (2026, 4),
+            (123, 3),
+        ] {
+            let mut buf = Vec::new();
+            push_padded(&mut buf, n, width);
+            assert_eq!(String::from_utf8(buf).unwrap(), format!("{n:0width$}"));
+        }
     }
 
     #[test]
