@@ -413,6 +413,10 @@ fn is_plain(bytes: &[u8]) -> bool {
 
 /// [`escape`] for a string that may need it. Runs of plain ASCII are
 /// skipped 8 bytes at a time and copied whole.
+///
+/// Never inlined: kept out of [`escape`], the plain path stays small enough
+/// to inline where strings are written, with no set-up for this loop.
+#[inline(never)]
 fn escape_bytes(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
