@@ -609,7 +609,16 @@ pub(crate) struct Context {
     rendered: usize,
     /// Each field's key and where its rendered form ends.
     slots: Vec<(&'static str, usize)>,
+    /// Bit `n % 64` is set for each key of `n` bytes: an entry whose keys
+    /// have none of these lengths overrides no field, with no compare.
+    key_lens: u64,
     kept: Vec<Kept>,
+}
+
+/// The bit of [`Context::key_lens`] for `key`.
+#[inline]
+fn len_bit(key: &str) -> u64 {
+    1 << (key.len() % 64)
 }
 
 /// A value as a context keeps it.
@@ -657,6 +666,7 @@ impl Context {
             text,
             rendered,
             slots,
+            key_lens,
             kept,
         } = self;
         text.clear();
@@ -688,6 +698,12 @@ impl Context {
         render(text);
         slots.push((key, text.len()));
         *rendered = text.len();
+        *key_lens = if slots.len() == old.slots.len() + 1 {
+            // A new key: the old lengths and this one.
+            old.key_lens | len_bit(key)
+        } else {
+            slots.iter().fold(0, |bits, &(k, _)| bits | len_bit(k))
+        };
         if keeping {
             // `None` from `keep_in_field`: kept in the raw part, below.
             let new = if keep {
@@ -724,7 +740,8 @@ impl Context {
 
     fn push(&self, buf: &mut Vec<u8>, entry: &[crate::Field<'_>]) {
         let overridden = |k: &str| entry.iter().any(|f| f.key == k);
-        if entry.is_empty() || !self.slots.iter().any(|&(k, _)| overridden(k)) {
+        let may_override = entry.iter().any(|f| self.key_lens & len_bit(f.key) != 0);
+        if !may_override || !self.slots.iter().any(|&(k, _)| overridden(k)) {
             buf.extend_from_slice(&self.text[..self.rendered]);
             return;
         }
