@@ -321,47 +321,47 @@ pub(crate) fn push_i64(buf: &mut Vec<u8>, n: i64) {
     push_u64(buf, n.unsigned_abs());
 }
 
-/// Appends `n` zero-padded to `width` digits (`n` must fit, `width` is at
-/// most 20).
-fn push_padded(buf: &mut Vec<u8>, n: u64, width: usize) {
-    let mut digits = [b'0'; 20];
-    let start = digits.len() - width.min(20);
-    let mut n = n;
-    let mut i = digits.len();
-    while i >= start + 2 {
-        i -= 2;
-        digits[i..i + 2].copy_from_slice(&pair(n));
-        n /= 100;
-    }
-    if i > start {
-        digits[start] = b'0' + (n % 10) as u8;
-    }
-    buf.extend_from_slice(&digits[start..]);
+/// Appends [`rfc3339`] of `unix_nanos`.
+#[cfg(test)]
+fn push_rfc3339(buf: &mut Vec<u8>, unix_nanos: u64) {
+    buf.extend_from_slice(&rfc3339(unix_nanos));
 }
 
-/// Appends an RFC 3339 UTC timestamp with nanoseconds, such as
+/// An RFC 3339 UTC timestamp with nanoseconds, such as
 /// `2026-11-24T10:00:00.123456789Z`, computed from the Unix time without a
 /// date library (the civil-from-days algorithm of H. Hinnant).
-pub(crate) fn push_rfc3339(buf: &mut Vec<u8>, unix_nanos: u64) {
+fn rfc3339(unix_nanos: u64) -> [u8; STAMP_LEN] {
     let secs = unix_nanos / 1_000_000_000;
-    let nanos = unix_nanos % 1_000_000_000;
     let days = secs / 86_400;
     let rem = secs % 86_400;
     let (year, month, day) = civil_from_days(days);
-    push_padded(buf, year, 4);
-    buf.push(b'-');
-    push_padded(buf, month, 2);
-    buf.push(b'-');
-    push_padded(buf, day, 2);
-    buf.push(b'T');
-    push_padded(buf, rem / 3600, 2);
-    buf.push(b':');
-    push_padded(buf, rem / 60 % 60, 2);
-    buf.push(b':');
-    push_padded(buf, rem % 60, 2);
-    buf.push(b'.');
-    push_padded(buf, nanos, 9);
-    buf.push(b'Z');
+    let [y1, y2] = pair(year / 100);
+    let [y3, y4] = pair(year);
+    let [m1, m2] = pair(month);
+    let [d1, d2] = pair(day);
+    let [h1, h2] = pair(rem / 3600);
+    let [i1, i2] = pair(rem / 60 % 60);
+    let [s1, s2] = pair(rem % 60);
+    let mut stamp = [
+        y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', i1, i2, b':', s1, s2,
+        b'.', 0, 0, 0, 0, 0, 0, 0, 0, 0, b'Z',
+    ];
+    put_nanos(&mut stamp, unix_nanos % 1_000_000_000);
+    stamp
+}
+
+/// Writes the nine digits of `nanos` (below 10^9) into their place in
+/// `stamp`, two at a time from the right.
+#[inline]
+fn put_nanos(stamp: &mut [u8; STAMP_LEN], nanos: u64) {
+    let mut n = nanos;
+    let mut i = NANOS_AT + 9;
+    while i > NANOS_AT + 1 {
+        i -= 2;
+        stamp[i..i + 2].copy_from_slice(&pair(n));
+        n /= 100;
+    }
+    stamp[NANOS_AT] = b'0' + (n % 10) as u8;
 }
 
 /// The date and time to the second of the last time stamp written, so that a
@@ -369,30 +369,35 @@ pub(crate) fn push_rfc3339(buf: &mut Vec<u8>, unix_nanos: u64) {
 #[derive(Debug, Default)]
 pub(crate) struct TimeCache {
     secs: Option<u64>,
-    prefix: Vec<u8>,
+    /// The whole stamp of `secs`: `YYYY-MM-DDTHH:MM:SS.`, then the
+    /// nanoseconds of the last stamp, then `Z`.
+    stamp: [u8; STAMP_LEN],
 }
+
+/// The length of an RFC 3339 stamp with nanoseconds.
+const STAMP_LEN: usize = 30;
+/// Where the nanoseconds start in it.
+const NANOS_AT: usize = 20;
 
 impl TimeCache {
     pub(crate) const fn new() -> Self {
         TimeCache {
             secs: None,
-            prefix: Vec::new(),
+            stamp: [0; STAMP_LEN],
         }
     }
 
-    /// Appends the same text as [`push_rfc3339`].
+    /// Appends the same text as [`rfc3339`].
+    #[inline]
     pub(crate) fn push(&mut self, buf: &mut Vec<u8>, unix_nanos: u64) {
         let secs = unix_nanos / 1_000_000_000;
         if self.secs != Some(secs) {
-            self.prefix.clear();
-            push_rfc3339(&mut self.prefix, secs * 1_000_000_000);
-            // Keep `YYYY-MM-DDTHH:MM:SS.`, drop the zero nanoseconds and `Z`.
-            self.prefix.truncate(self.prefix.len() - 10);
+            self.stamp = rfc3339(unix_nanos);
             self.secs = Some(secs);
+        } else {
+            put_nanos(&mut self.stamp, unix_nanos % 1_000_000_000);
         }
-        buf.extend_from_slice(&self.prefix);
-        push_padded(buf, unix_nanos % 1_000_000_000, 9);
-        buf.push(b'Z');
+        buf.extend_from_slice(&self.stamp);
     }
 }
 
@@ -1339,24 +1344,6 @@ mod tests {
                 assert_eq!(String::from_utf8(buf).unwrap(), m.to_string());
             }
             n = n.saturating_mul(10);
-        }
-    }
-
-    #[test]
-    fn padded_numbers_keep_their_width() {
-        for (n, width) in [
-            (0, 1),
-            (0, 2),
-            (7, 2),
-            (7, 9),
-            (12_345_678, 9),
-            (999_999_999, 9),
-            (2026, 4),
-            (123, 3),
-        ] {
-            let mut buf = Vec::new();
-            push_padded(&mut buf, n, width);
-            assert_eq!(String::from_utf8(buf).unwrap(), format!("{n:0width$}"));
         }
     }
 
