@@ -157,11 +157,12 @@ impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
         let time = self.core.now();
         let core = &self.core;
         core.sink.emit(|buf, _scratch, times| {
-            buf.push(b'{');
             if let Some(time) = time {
-                buf.extend_from_slice(b"\"time\":\"");
+                buf.extend_from_slice(b"{\"time\":\"");
                 times.push(buf, time);
                 buf.extend_from_slice(b"\",");
+            } else {
+                buf.push(b'{');
             }
             buf.extend_from_slice(level_key(record.level()));
             match core.target(record) {
