@@ -343,8 +343,8 @@ fn rfc3339(unix_nanos: u64) -> [u8; STAMP_LEN] {
     let [i1, i2] = pair(rem / 60 % 60);
     let [s1, s2] = pair(rem % 60);
     let mut stamp = [
-        y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', i1, i2, b':', s1, s2,
-        b'.', 0, 0, 0, 0, 0, 0, 0, 0, 0, b'Z',
+        y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', i1, i2, b':', s1, s2, b'.',
+        0, 0, 0, 0, 0, 0, 0, 0, 0, b'Z',
     ];
     put_nanos(&mut stamp, unix_nanos % 1_000_000_000);
     stamp
@@ -679,8 +679,7 @@ impl Context {
         slots.clear();
         kept.clear();
         // No old key has this one's length (mod 64): a new key, unseen.
-        let new_key =
-            old.key_lens & len_bit(key) == 0 || old.slots.iter().all(|&(k, _)| k != key);
+        let new_key = old.key_lens & len_bit(key) == 0 || old.slots.iter().all(|&(k, _)| k != key);
         if new_key {
             // A new key, the common case: the old fields as they are.
             text.extend_from_slice(&old.text[..old.rendered]);
