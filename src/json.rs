@@ -157,20 +157,27 @@ impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
         let time = self.core.now();
         let core = &self.core;
         core.sink.emit(|buf, _scratch, times| {
-            buf.push(b'{');
             if let Some(time) = time {
-                buf.extend_from_slice(b"\"time\":\"");
+                buf.extend_from_slice(b"{\"time\":\"");
                 times.push(buf, time);
                 buf.extend_from_slice(b"\",");
-            }
-            buf.extend_from_slice(b"\"level\":\"");
-            buf.extend_from_slice(record.level().as_str().as_bytes());
-            if let Some(target) = core.target(record) {
-                buf.extend_from_slice(b"\",\"target\":");
-                push_str(buf, target);
-                buf.extend_from_slice(b",\"msg\":");
             } else {
-                buf.extend_from_slice(b"\",\"msg\":");
+                buf.push(b'{');
+            }
+            buf.extend_from_slice(level_key(record.level()));
+            match core.target(record) {
+                // A target checked once, when its call site was made.
+                Some(target) if record.callsite().plain_target() => {
+                    buf.extend_from_slice(b",\"target\":\"");
+                    buf.extend_from_slice(target.as_bytes());
+                    buf.extend_from_slice(b"\",\"msg\":");
+                }
+                Some(target) => {
+                    buf.extend_from_slice(b",\"target\":");
+                    push_str(buf, target);
+                    buf.extend_from_slice(b",\"msg\":");
+                }
+                None => buf.extend_from_slice(b",\"msg\":"),
             }
             push_message(buf, record.message());
             if let Some(method) = core.method {
@@ -196,6 +203,17 @@ impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
             }
             buf.push(b'}');
         });
+    }
+}
+
+/// `"level":"<level>"`, written as one piece.
+fn level_key(level: Level) -> &'static [u8] {
+    match level {
+        Level::Error => b"\"level\":\"error\"",
+        Level::Warn => b"\"level\":\"warn\"",
+        Level::Info => b"\"level\":\"info\"",
+        Level::Debug => b"\"level\":\"debug\"",
+        Level::Trace => b"\"level\":\"trace\"",
     }
 }
 
@@ -336,11 +354,13 @@ fn push_u00(buf: &mut Vec<u8>, byte: u8) {
 /// Exact for ASCII: a plain chunk is never sent to the slow path by mistake.
 #[inline]
 fn may_need_escape(w: u64) -> bool {
+    // Adding 1 to each byte sets the high bit of a 0x7f; no ASCII byte
+    // carries into the next, and a carry out of a non-ASCII byte only
+    // follows a byte that is flagged anyway.
     (word::below(w, 0x20)
         | word::byte(w, b'"')
         | word::byte(w, b'\\')
-        | word::byte(w, 0x7f)
-        | word::non_ascii(w))
+        | word::non_ascii(w | w.wrapping_add(word::ONES)))
         != 0
 }
 
@@ -394,6 +414,10 @@ fn is_plain(bytes: &[u8]) -> bool {
 
 /// [`escape`] for a string that may need it. Runs of plain ASCII are
 /// skipped 8 bytes at a time and copied whole.
+///
+/// Never inlined: kept out of [`escape`], the plain path stays small enough
+/// to inline where strings are written, with no set-up for this loop.
+#[inline(never)]
 fn escape_bytes(buf: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;

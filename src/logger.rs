@@ -60,6 +60,25 @@ pub struct Callsite<'a> {
     target: &'a str,
     file: &'a str,
     line: u32,
+    /// The target is printable ASCII without `"` or `\\`, so a JSON line
+    /// holds it as it is: checked once, when the call site is made (at
+    /// compile time for the macros' static ones).
+    plain_target: bool,
+}
+
+/// Whether `s` is printable ASCII without `"` or `\\`: text that a JSON string
+/// holds as it is.
+const fn is_plain_ascii(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x20 || b >= 0x7f || b == b'"' || b == b'\\' {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 impl<'a> Callsite<'a> {
@@ -87,7 +106,18 @@ impl<'a> Callsite<'a> {
     /// assert_eq!(SITE.target(), "podlib");
     /// ```
     pub const fn new(target: &'a str, file: &'a str, line: u32) -> Self {
-        Callsite { target, file, line }
+        Callsite {
+            target,
+            file,
+            line,
+            plain_target: is_plain_ascii(target),
+        }
+    }
+
+    /// Whether the target needs no escaping in a JSON string.
+    #[inline]
+    pub(crate) const fn plain_target(&self) -> bool {
+        self.plain_target
     }
 
     /// The target: the module the entry was written in, unless the call

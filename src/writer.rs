@@ -262,17 +262,53 @@ fn write_whole<W: Write>(writer: &mut W, buf: &[u8], written: &mut usize) -> io:
     Ok(())
 }
 
+/// The two-digit numbers `00` to `99`, back to back: numbers are written two
+/// digits at a time.
+const PAIRS: [u8; 200] = {
+    let mut table = [0u8; 200];
+    let mut n = 0;
+    while n < 100 {
+        table[2 * n] = b'0' + (n / 10) as u8;
+        table[2 * n + 1] = b'0' + (n % 10) as u8;
+        n += 1;
+    }
+    table
+};
+
+/// The digits of `n`, which is below 100, as two bytes.
+#[inline]
+fn pair(n: u64) -> [u8; 2] {
+    let i = (n % 100) as usize * 2;
+    [PAIRS[i], PAIRS[i + 1]]
+}
+
 /// Appends the decimal digits of `n`.
-pub(crate) fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
+#[inline]
+pub(crate) fn push_u64(buf: &mut Vec<u8>, n: u64) {
+    // Small numbers, the common case (counts, codes, milliseconds), first.
+    if n < 10 {
+        buf.push(b'0' + n as u8);
+    } else if n < 100 {
+        buf.extend_from_slice(&pair(n));
+    } else {
+        push_u64_long(buf, n);
+    }
+}
+
+fn push_u64_long(buf: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut i = digits.len();
-    loop {
+    while n >= 100 {
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&pair(n));
+        n /= 100;
+    }
+    if n >= 10 {
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&pair(n));
+    } else {
         i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        digits[i] = b'0' + n as u8;
     }
     buf.extend_from_slice(&digits[i..]);
 }
@@ -285,40 +321,47 @@ pub(crate) fn push_i64(buf: &mut Vec<u8>, n: i64) {
     push_u64(buf, n.unsigned_abs());
 }
 
-/// Appends `n` zero-padded to `width` digits (`n` must fit).
-fn push_padded(buf: &mut Vec<u8>, n: u64, width: usize) {
-    let mut digits = [b'0'; 20];
-    let mut n = n;
-    for slot in digits[20 - width..].iter_mut().rev() {
-        *slot = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    buf.extend_from_slice(&digits[20 - width..]);
+/// Appends [`rfc3339`] of `unix_nanos`.
+#[cfg(test)]
+fn push_rfc3339(buf: &mut Vec<u8>, unix_nanos: u64) {
+    buf.extend_from_slice(&rfc3339(unix_nanos));
 }
 
-/// Appends an RFC 3339 UTC timestamp with nanoseconds, such as
+/// An RFC 3339 UTC timestamp with nanoseconds, such as
 /// `2026-11-24T10:00:00.123456789Z`, computed from the Unix time without a
 /// date library (the civil-from-days algorithm of H. Hinnant).
-pub(crate) fn push_rfc3339(buf: &mut Vec<u8>, unix_nanos: u64) {
+fn rfc3339(unix_nanos: u64) -> [u8; STAMP_LEN] {
     let secs = unix_nanos / 1_000_000_000;
-    let nanos = unix_nanos % 1_000_000_000;
     let days = secs / 86_400;
     let rem = secs % 86_400;
     let (year, month, day) = civil_from_days(days);
-    push_padded(buf, year, 4);
-    buf.push(b'-');
-    push_padded(buf, month, 2);
-    buf.push(b'-');
-    push_padded(buf, day, 2);
-    buf.push(b'T');
-    push_padded(buf, rem / 3600, 2);
-    buf.push(b':');
-    push_padded(buf, rem / 60 % 60, 2);
-    buf.push(b':');
-    push_padded(buf, rem % 60, 2);
-    buf.push(b'.');
-    push_padded(buf, nanos, 9);
-    buf.push(b'Z');
+    let [y1, y2] = pair(year / 100);
+    let [y3, y4] = pair(year);
+    let [m1, m2] = pair(month);
+    let [d1, d2] = pair(day);
+    let [h1, h2] = pair(rem / 3600);
+    let [i1, i2] = pair(rem / 60 % 60);
+    let [s1, s2] = pair(rem % 60);
+    let mut stamp = [
+        y1, y2, y3, y4, b'-', m1, m2, b'-', d1, d2, b'T', h1, h2, b':', i1, i2, b':', s1, s2, b'.',
+        0, 0, 0, 0, 0, 0, 0, 0, 0, b'Z',
+    ];
+    put_nanos(&mut stamp, unix_nanos % 1_000_000_000);
+    stamp
+}
+
+/// Writes the nine digits of `nanos` (below 10^9) into their place in
+/// `stamp`, two at a time from the right.
+#[inline]
+fn put_nanos(stamp: &mut [u8; STAMP_LEN], nanos: u64) {
+    let mut n = nanos;
+    let mut i = NANOS_AT + 9;
+    while i > NANOS_AT + 1 {
+        i -= 2;
+        stamp[i..i + 2].copy_from_slice(&pair(n));
+        n /= 100;
+    }
+    stamp[NANOS_AT] = b'0' + (n % 10) as u8;
 }
 
 /// The date and time to the second of the last time stamp written, so that a
@@ -326,30 +369,35 @@ pub(crate) fn push_rfc3339(buf: &mut Vec<u8>, unix_nanos: u64) {
 #[derive(Debug, Default)]
 pub(crate) struct TimeCache {
     secs: Option<u64>,
-    prefix: Vec<u8>,
+    /// The whole stamp of `secs`: `YYYY-MM-DDTHH:MM:SS.`, then the
+    /// nanoseconds of the last stamp, then `Z`.
+    stamp: [u8; STAMP_LEN],
 }
+
+/// The length of an RFC 3339 stamp with nanoseconds.
+const STAMP_LEN: usize = 30;
+/// Where the nanoseconds start in it.
+const NANOS_AT: usize = 20;
 
 impl TimeCache {
     pub(crate) const fn new() -> Self {
         TimeCache {
             secs: None,
-            prefix: Vec::new(),
+            stamp: [0; STAMP_LEN],
         }
     }
 
-    /// Appends the same text as [`push_rfc3339`].
+    /// Appends the same text as [`rfc3339`].
+    #[inline]
     pub(crate) fn push(&mut self, buf: &mut Vec<u8>, unix_nanos: u64) {
         let secs = unix_nanos / 1_000_000_000;
         if self.secs != Some(secs) {
-            self.prefix.clear();
-            push_rfc3339(&mut self.prefix, secs * 1_000_000_000);
-            // Keep `YYYY-MM-DDTHH:MM:SS.`, drop the zero nanoseconds and `Z`.
-            self.prefix.truncate(self.prefix.len() - 10);
+            self.stamp = rfc3339(unix_nanos);
             self.secs = Some(secs);
+        } else {
+            put_nanos(&mut self.stamp, unix_nanos % 1_000_000_000);
         }
-        buf.extend_from_slice(&self.prefix);
-        push_padded(buf, unix_nanos % 1_000_000_000, 9);
-        buf.push(b'Z');
+        buf.extend_from_slice(&self.stamp);
     }
 }
 
@@ -499,8 +547,9 @@ struct Shared(Option<Arc<Context>>);
 impl Drop for Shared {
     fn drop(&mut self) {
         if let Some(mut node) = self.0.take() {
-            // Unique: no other logger can reach it any more.
-            if Arc::get_mut(&mut node).is_some() {
+            // Unique: no other logger can reach it any more. (The count
+            // first: most loggers dropped share their context.)
+            if Arc::strong_count(&node) == 1 && Arc::get_mut(&mut node).is_some() {
                 pool::give(node);
             }
         }
@@ -566,7 +615,16 @@ pub(crate) struct Context {
     rendered: usize,
     /// Each field's key and where its rendered form ends.
     slots: Vec<(&'static str, usize)>,
+    /// Bit `n % 64` is set for each key of `n` bytes: an entry whose keys
+    /// have none of these lengths overrides no field, with no compare.
+    key_lens: u64,
     kept: Vec<Kept>,
+}
+
+/// The bit of [`Context::key_lens`] for `key`.
+#[inline]
+fn len_bit(key: &str) -> u64 {
+    1 << (key.len() % 64)
 }
 
 /// A value as a context keeps it.
@@ -614,12 +672,15 @@ impl Context {
             text,
             rendered,
             slots,
+            key_lens,
             kept,
         } = self;
         text.clear();
         slots.clear();
         kept.clear();
-        if old.slots.iter().all(|&(k, _)| k != key) {
+        // No old key has this one's length (mod 64): a new key, unseen.
+        let new_key = old.key_lens & len_bit(key) == 0 || old.slots.iter().all(|&(k, _)| k != key);
+        if new_key {
             // A new key, the common case: the old fields as they are.
             text.extend_from_slice(&old.text[..old.rendered]);
             slots.extend_from_slice(&old.slots);
@@ -645,6 +706,12 @@ impl Context {
         render(text);
         slots.push((key, text.len()));
         *rendered = text.len();
+        *key_lens = if slots.len() == old.slots.len() + 1 {
+            // A new key: the old lengths and this one.
+            old.key_lens | len_bit(key)
+        } else {
+            slots.iter().fold(0, |bits, &(k, _)| bits | len_bit(k))
+        };
         if keeping {
             // `None` from `keep_in_field`: kept in the raw part, below.
             let new = if keep {
@@ -681,7 +748,8 @@ impl Context {
 
     fn push(&self, buf: &mut Vec<u8>, entry: &[crate::Field<'_>]) {
         let overridden = |k: &str| entry.iter().any(|f| f.key == k);
-        if entry.is_empty() || !self.slots.iter().any(|&(k, _)| overridden(k)) {
+        let may_override = entry.iter().any(|f| self.key_lens & len_bit(f.key) != 0);
+        if !may_override || !self.slots.iter().any(|&(k, _)| overridden(k)) {
             buf.extend_from_slice(&self.text[..self.rendered]);
             return;
         }
@@ -792,7 +860,7 @@ impl<W, C> std::fmt::Debug for WriterCore<W, C> {
 /// (exactly: never for a word with no such byte), so that several checks
 /// combine with `|` and one branch.
 pub(crate) mod word {
-    const ONES: u64 = 0x0101_0101_0101_0101;
+    pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
 
     /// The 8 bytes of `bytes` from `at`, if there are that many.
@@ -1269,6 +1337,17 @@ mod tests {
         let mut buf = Vec::new();
         push_u64(&mut buf, u64::MAX);
         assert_eq!(buf, u64::MAX.to_string().as_bytes());
+        // Every digit count, at both ends and in between: the two-digit
+        // steps and the odd digit left over.
+        let mut n = 1u64;
+        for _ in 0..20 {
+            for m in [n - 1, n, n + 1, n.saturating_mul(7) / 3, n / 10 * 9 + 5] {
+                let mut buf = Vec::new();
+                push_u64(&mut buf, m);
+                assert_eq!(String::from_utf8(buf).unwrap(), m.to_string());
+            }
+            n = n.saturating_mul(10);
+        }
     }
 
     #[test]
