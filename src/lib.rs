@@ -135,6 +135,8 @@ mod json;
 #[cfg(feature = "std")]
 mod memory;
 #[cfg(feature = "std")]
+mod nonblocking;
+#[cfg(feature = "std")]
 mod text;
 #[cfg(feature = "std")]
 mod writer;
@@ -169,6 +171,9 @@ pub use memory::{
     DEFAULT_CAPACITY, Entry, Event, EventData, MemoryLogger, MemorySpan, MemorySpanRef,
     MemoryTracer, OwnedStatus, SpanData, SpanRecord, Spans,
 };
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use nonblocking::{FlushGuard, FlushReport, NonBlocking, NonBlockingBuilder, Overflow};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use text::TextLogger;
