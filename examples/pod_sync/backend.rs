@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process;
 
 use ctxtrace::{
-    Ctx, Either, JsonLogger, MemoryLogger, MemoryTracer, NopLogger, NopTracer, SendLogger,
-    SendTracer, TextLogger,
+    Ctx, Either, FlushReport, JsonLogger, MemoryLogger, MemoryTracer, NonBlocking, NopLogger,
+    NopTracer, SendLogger, SendTracer, TextLogger,
 };
 
 use crate::options::{BackendKind, Options, Program};
@@ -20,6 +20,13 @@ use crate::report::{BackendReport, LineReport, LinesTo, RunReport};
 /// summary needs only recent spans, so this is less than the recorders'
 /// default (`ctxtrace::DEFAULT_CAPACITY`), and a long run stays small.
 const RECORDER_CAPACITY: usize = 16_384;
+
+/// How many lines may wait for the destination. The text and json lines go
+/// through a [`NonBlocking`] writer, so a slow or stuck stderr or disk never
+/// holds up a sync; a line that finds the queue full is dropped, and the
+/// summary counts it (`lines_dropped`). 8192 lines of about 400 bytes is
+/// some 3 MiB at most.
+const LINE_QUEUE: usize = 8192;
 
 /// How many lines of a log file the summary shows.
 const SAMPLE_LINES: usize = 3;
@@ -35,7 +42,7 @@ pub(crate) trait Controller {
 
 /// The logger of every backend that records: the memory logger, logfmt or
 /// JSON lines, chosen at run time in one type.
-type Lines = Either<MemoryLogger, Either<TextLogger<LogWriter>, JsonLogger<LogWriter>>>;
+type Lines = Either<MemoryLogger, Either<TextLogger<NonBlocking>, JsonLogger<NonBlocking>>>;
 
 /// Runs `controller` with the backend `opts` asks for.
 ///
@@ -58,31 +65,31 @@ pub(crate) fn run(
         return Ok((run, BackendReport::default()));
     }
     let dest = Destination::choose(program, opts);
+    // Kept to the end: `finish` waits for the queued lines (3 s at most).
+    let mut guard = None;
+    let mut non_blocking = || -> Result<NonBlocking, String> {
+        let (writer, flush) = NonBlocking::new(dest.open(program, opts)?, LINE_QUEUE);
+        guard = Some(flush);
+        Ok(writer)
+    };
     let logger: Lines = match opts.backend {
-        BackendKind::Text => {
-            Either::Right(Either::Left(TextLogger::new(dest.open(program, opts)?)))
-        }
-        BackendKind::Json => {
-            Either::Right(Either::Right(JsonLogger::new(dest.open(program, opts)?)))
-        }
+        BackendKind::Text => Either::Right(Either::Left(TextLogger::new(non_blocking()?))),
+        BackendKind::Json => Either::Right(Either::Right(JsonLogger::new(non_blocking()?))),
         _ => Either::Left(MemoryLogger::with_capacity(RECORDER_CAPACITY)),
     };
     let tracer = MemoryTracer::with_capacity(RECORDER_CAPACITY);
     let run = controller.run(Ctx::new(tracer.clone(), logger.clone()), opts);
+    // The run is over and its threads are gone: no line comes after this.
+    let flushed = guard.map(|guard| guard.finish().unwrap_or_else(|lost| lost));
     let lines = match &logger {
         Either::Left(memory) => LineReport {
             written: memory.entries().len() as u64 + memory.dropped(),
             errors: 0,
+            dropped: 0,
             to: LinesTo::Memory,
         },
-        Either::Right(Either::Left(text)) => {
-            let flushed = text.flush();
-            dest.report(text.lines(), text.errors(), flushed)
-        }
-        Either::Right(Either::Right(json)) => {
-            let flushed = json.flush();
-            dest.report(json.lines(), json.errors(), flushed)
-        }
+        Either::Right(Either::Left(text)) => dest.report(text.errors(), flushed),
+        Either::Right(Either::Right(json)) => dest.report(json.errors(), flushed),
     };
     Ok((run, BackendReport::new(lines, &tracer)))
 }
@@ -141,10 +148,13 @@ impl Destination {
         Ok(LogWriter::File(BufWriter::with_capacity(1 << 16, file)))
     }
 
-    /// What the summary says about the lines: how many, the write errors
-    /// (the final flush's included), and where they went.
-    fn report(self, written: u64, errors: u64, flushed: io::Result<()>) -> LineReport {
-        let errors = errors + u64::from(flushed.is_err());
+    /// What the summary says about the lines: how many reached the
+    /// destination, the write errors (the logger's and the background
+    /// thread's, whose final flush is included), the lines dropped (queue
+    /// full, or still queued when the wait at the end ran out), and where
+    /// they went.
+    fn report(self, logger_errors: u64, flushed: Option<FlushReport>) -> LineReport {
+        let flushed = flushed.unwrap_or_default();
         let to = match self {
             Destination::Stderr => LinesTo::Stderr,
             Destination::File { path, .. } => {
@@ -153,8 +163,9 @@ impl Destination {
             }
         };
         LineReport {
-            written,
-            errors,
+            written: flushed.written,
+            errors: logger_errors + flushed.errors,
+            dropped: flushed.dropped + flushed.unwritten,
             to,
         }
     }
@@ -164,10 +175,12 @@ fn first_lines(path: &Path, n: usize) -> io::Result<Vec<String>> {
     BufReader::new(File::open(path)?).lines().take(n).collect()
 }
 
-/// The writer the text and json loggers write to.
+/// The writer behind the text and json loggers' [`NonBlocking`] writer,
+/// owned by its background thread.
 #[derive(Debug)]
 enum LogWriter {
-    /// Unbuffered: each line reaches stderr whole, as it is logged.
+    /// Unbuffered: each line reaches stderr whole, as soon as the background
+    /// thread takes it.
     Stderr(io::Stderr),
     File(BufWriter<File>),
 }
