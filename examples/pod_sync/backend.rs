@@ -128,7 +128,10 @@ impl Destination {
     /// stderr is a terminal, stderr says so before the run starts.
     fn open(&self, program: &Program, opts: &Options) -> Result<LogWriter, String> {
         let path = match self {
-            Destination::Stderr => return Ok(LogWriter::Stderr(io::stderr())),
+            Destination::Stderr => {
+                let stderr = BufWriter::with_capacity(1 << 16, io::stderr());
+                return Ok(LogWriter::Stderr(stderr));
+            }
             Destination::File { path, .. } => path,
         };
         let file = File::create(path)
@@ -179,9 +182,11 @@ fn first_lines(path: &Path, n: usize) -> io::Result<Vec<String>> {
 /// owned by its background thread.
 #[derive(Debug)]
 enum LogWriter {
-    /// Unbuffered: each line reaches stderr whole, as soon as the background
-    /// thread takes it.
-    Stderr(io::Stderr),
+    /// Buffered, as the file is: the background thread flushes it whenever
+    /// its queue runs empty, so a line waits only while more are coming,
+    /// and a burst costs a few large writes rather than one a line. Nothing
+    /// else writes to stderr during the run, so lines stay whole.
+    Stderr(BufWriter<io::Stderr>),
     File(BufWriter<File>),
 }
 
