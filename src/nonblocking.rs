@@ -556,7 +556,10 @@ impl Drop for FlushGuard {
         }
         let report = self.close();
         if !report.is_complete() {
-            let _ = writeln!(io::stderr(), "ctxtrace: NonBlocking lost log lines: {report}");
+            let _ = writeln!(
+                io::stderr(),
+                "ctxtrace: NonBlocking lost log lines: {report}"
+            );
         }
     }
 }
@@ -660,7 +663,10 @@ impl Shared {
         loop {
             while state.queue.is_empty() && !state.closed {
                 state.worker_waits = true;
-                state = self.work.wait(state).unwrap_or_else(PoisonError::into_inner);
+                state = self
+                    .work
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
                 state.worker_waits = false;
             }
             if state.queue.is_empty() {

@@ -90,7 +90,10 @@ fn the_drop_count_is_exact_and_the_queue_holds_exactly_its_capacity() {
     gate.open();
     let report = guard.finish().unwrap_err();
     assert_eq!(report.written, CAPACITY as u64);
-    assert_eq!((report.dropped, report.errors, report.unwritten), (MORE, 0, 0));
+    assert_eq!(
+        (report.dropped, report.errors, report.unwritten),
+        (MORE, 0, 0)
+    );
     let want: Vec<String> = (0..CAPACITY).map(|i| format!("line {i}")).collect();
     assert_eq!(lines(&dest.text()), want);
 }
@@ -112,7 +115,10 @@ fn nothing_is_lost_below_the_capacity() {
     let got = lines(&text);
     assert_eq!(got.len(), n);
     for (i, line) in got.iter().enumerate() {
-        assert!(line.ends_with(&format!(r#""msg":"line","i":{i}}}"#)), "{line}");
+        assert!(
+            line.ends_with(&format!(r#""msg":"line","i":{i}}}"#)),
+            "{line}"
+        );
     }
 }
 
@@ -162,7 +168,12 @@ fn the_guard_waits_a_bounded_time_for_a_blocked_writer_and_reports_the_unwritten
         let started = Instant::now();
         if finish {
             let report = guard.finish().unwrap_err();
-            let want = (report.written, report.dropped, report.errors, report.unwritten);
+            let want = (
+                report.written,
+                report.dropped,
+                report.errors,
+                report.unwritten,
+            );
             assert_eq!(want, (0, 0, 0, 3), "{report}");
         } else {
             drop(guard); // and says so on stderr
@@ -239,7 +250,10 @@ fn lines_from_four_threads_are_whole_and_every_one_is_counted() {
     });
     drop(ctx);
     let report = guard.finish().unwrap_or_else(|lost| lost);
-    assert_eq!(report.written + report.dropped, (THREADS * PER_THREAD) as u64);
+    assert_eq!(
+        report.written + report.dropped,
+        (THREADS * PER_THREAD) as u64
+    );
     assert_eq!((report.errors, report.unwritten), (0, 0));
     let text = dest.text();
     assert_eq!(lines(&text).len() as u64, report.written);
