@@ -327,6 +327,8 @@ pub struct MemorySpan<C: Clock = SystemClock> {
     slot: u32,
     generation: u32,
     ids: SpanIds,
+    /// The clock's monotonic time at the start.
+    started: u64,
     /// `None` only once the span has been recorded, in `drop`.
     record: Option<Box<SpanRecord>>,
 }
@@ -686,7 +688,7 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
     type SpanRef = Option<MemorySpanRef>;
 
     fn start_span(&self, parent: &Option<MemorySpanRef>, name: &'static str) -> MemorySpan<C> {
-        let start = self.shared.clock.now();
+        let (start, started) = self.shared.clock.now_and_monotonic();
         let thread = thread_number();
         let mut inner = self.lock();
         inner.started += 1;
@@ -724,6 +726,7 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
             slot,
             generation,
             ids,
+            started,
             record: Some(record),
         }
     }
@@ -848,7 +851,15 @@ impl<C: Clock> Drop for MemorySpan<C> {
             let range = push_text(&mut record.text, message);
             record.status = StoredStatus::Error(StatusCode::Internal, range);
         }
-        record.end = self.tracer.shared.clock.now();
+        // The end is the start plus the monotonic time the span was open,
+        // so a step of the wall clock never stretches or shrinks it.
+        let open = self
+            .tracer
+            .shared
+            .clock
+            .monotonic()
+            .saturating_sub(self.started);
+        record.end = record.start.saturating_add(open);
         let mut inner = self.tracer.lock();
         if let Some(live) = inner.slots.get_mut(self.slot as usize) {
             std::mem::swap(&mut live.events, &mut record.events);
