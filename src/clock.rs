@@ -78,6 +78,15 @@ pub trait Clock: Clone + Send + Sync + 'static {
 /// wall clock again.
 const WALL_CHECK_NANOS: u64 = 1_000_000;
 
+/// The smallest change of the wall clock's offset that [`SystemClock`]
+/// takes: smaller ones are the jitter of reading two clocks one after the
+/// other, not a step.
+const WALL_STEP_NANOS: u64 = 100_000;
+
+/// A check whose two monotonic reads are further apart than this (the
+/// thread was preempted between them) is not trusted.
+const WALL_READ_NANOS: u64 = 20_000;
+
 /// The default clock: timestamps that follow the system's wall clock, and
 /// durations from the monotonic [`Instant`].
 ///
@@ -86,10 +95,19 @@ const WALL_CHECK_NANOS: u64 = 1_000_000;
 /// millisecond of monotonic time has passed since the last check, so after
 /// the system clock is stepped (an NTP correction, a clock set by hand, a
 /// resume from suspend), the first timestamp taken a millisecond or more
-/// after the last check shows the new time, and none drift for longer.
+/// after the last check shows the new time (unless the thread was
+/// preempted between that check's clock reads; then the next check, a
+/// millisecond later, takes it), and none drift for longer.
 /// A busy loop pays for one wall-clock read a millisecond, not one a
 /// timestamp. Durations never jump: a span that is open across a step
 /// lasts the time it was open.
+///
+/// Only a change of the offset by more than 0.1 ms counts as a step.
+/// Smaller ones are the jitter of reading two clocks one after the other
+/// (NTP slews small errors rather than stepping, and slews both clocks
+/// alike), and leaving them out keeps timestamps steady: without a step,
+/// they never go backwards, and a child span never starts before its
+/// parent.
 ///
 /// The wall clock is [`SystemWall`] unless
 /// [`with_wall_source`](SystemClock::with_wall_source) gives another, such
@@ -186,10 +204,17 @@ impl<S: Clock> SystemClock<S> {
     #[cold]
     fn check(&self, mono: u64) -> u64 {
         let wall = self.wall.now();
-        self.offset
-            .store(wall.wrapping_sub(mono), Ordering::Relaxed);
-        self.checked.store(mono, Ordering::Relaxed);
-        wall
+        let after = self.monotonic();
+        self.checked.store(after, Ordering::Relaxed);
+        let mut offset = self.offset.load(Ordering::Relaxed);
+        let measured = wall.wrapping_sub(mono);
+        let change = measured.wrapping_sub(offset) as i64;
+        let trusted = after.saturating_sub(mono) <= WALL_READ_NANOS;
+        if trusted && change.unsigned_abs() > WALL_STEP_NANOS {
+            offset = measured;
+            self.offset.store(offset, Ordering::Relaxed);
+        }
+        mono.wrapping_add(offset)
     }
 }
 
