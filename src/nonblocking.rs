@@ -102,7 +102,7 @@ pub enum Overflow {
 /// let report = guard.finish().unwrap(); // waits until the line is written
 /// assert_eq!((report.written, report.dropped), (1, 0));
 /// # let out = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
-/// assert!(out.ends_with(r#""msg":"synced","pod":"web-1"}"#.to_owned() + "\n"));
+/// assert!(out.ends_with("\"msg\":\"synced\",\"pod\":\"web-1\"}\n"));
 /// ```
 #[derive(Clone)]
 pub struct NonBlocking {
