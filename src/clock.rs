@@ -1,11 +1,12 @@
 //! Clocks for the memory recorder and the writer loggers: [`Clock`],
-//! [`SystemClock`] and [`ManualClock`].
+//! [`SystemClock`], [`SystemWall`] and [`ManualClock`].
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-/// A source of timestamps, in nanoseconds since the Unix epoch.
+/// A source of timestamps, in nanoseconds since the Unix epoch, and of the
+/// monotonic time that durations are measured with.
 ///
 /// # Examples
 ///
@@ -16,20 +17,101 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 /// let clock = ManualClock::new(1_000);
 /// clock.advance(Duration::from_nanos(500));
 /// assert_eq!(clock.now(), 1_500);
+/// assert_eq!(clock.monotonic(), 1_500);
 /// ```
 pub trait Clock: Clone + Send + Sync + 'static {
-    /// The time now, in nanoseconds since the Unix epoch.
+    /// The time now, in nanoseconds since the Unix epoch: what timestamps
+    /// show.
     ///
     /// # For implementors
     ///
-    /// It runs twice per span: keep it cheap. A clock may go backwards; the
-    /// recorder then gives a zero duration, never a wrapped one.
+    /// It runs once per log line and span event, and once per span: keep it
+    /// cheap. It may jump either way when the system clock is set.
     fn now(&self) -> u64;
+
+    /// Nanoseconds since an origin of the clock's own choosing, on a clock
+    /// that is never set: what durations are measured with. The recorder
+    /// ends a span at its start time plus the monotonic time it was open.
+    ///
+    /// # For implementors
+    ///
+    /// It runs once per span end. The default is [`now`](Clock::now), for
+    /// clocks such as [`ManualClock`] whose one time is both; a clock that
+    /// goes backwards then gives zero durations, never wrapped ones.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Clock, SystemClock};
+    ///
+    /// let clock = SystemClock::new();
+    /// let (a, b) = (clock.monotonic(), clock.monotonic());
+    /// assert!(b >= a);
+    /// ```
+    #[inline]
+    fn monotonic(&self) -> u64 {
+        self.now()
+    }
+
+    /// [`now`](Clock::now) and [`monotonic`](Clock::monotonic) at once, as a
+    /// span's start needs both; a clock that can derive one from the other
+    /// reads the time once.
+    ///
+    /// # For implementors
+    ///
+    /// The default calls the two methods.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Clock, ManualClock};
+    ///
+    /// assert_eq!(ManualClock::new(7).now_and_monotonic(), (7, 7));
+    /// ```
+    #[inline]
+    fn now_and_monotonic(&self) -> (u64, u64) {
+        (self.now(), self.monotonic())
+    }
 }
 
-/// The default clock: a monotonic [`Instant`] added to the wall-clock time
-/// read once when the clock is made, so durations never jump with the
-/// wall clock and timestamps are still real times.
+/// How long [`SystemClock`] goes, in monotonic time, before it reads the
+/// wall clock again.
+const WALL_CHECK_NANOS: u64 = 1_000_000;
+
+/// The smallest change of the wall clock's offset that [`SystemClock`]
+/// takes: smaller ones are the jitter of reading two clocks one after the
+/// other, not a step.
+const WALL_STEP_NANOS: u64 = 100_000;
+
+/// A check whose two monotonic reads are further apart than this (the
+/// thread was preempted between them) is not trusted.
+const WALL_READ_NANOS: u64 = 20_000;
+
+/// The default clock: timestamps that follow the system's wall clock, and
+/// durations from the monotonic [`Instant`].
+///
+/// Each reading takes the monotonic time and adds the wall clock's offset
+/// from it. The offset is read again from the wall clock whenever a
+/// millisecond of monotonic time has passed since the last check, so after
+/// the system clock is stepped (an NTP correction, a clock set by hand, a
+/// resume from suspend), the first timestamp taken a millisecond or more
+/// after the last check shows the new time (unless the thread was
+/// preempted between that check's clock reads; then the next check, a
+/// millisecond later, takes it), and none drift for longer.
+/// A busy loop pays for one wall-clock read a millisecond, not one a
+/// timestamp. Durations never jump: a span that is open across a step
+/// lasts the time it was open.
+///
+/// Only a change of the offset by more than 0.1 ms counts as a step.
+/// Smaller ones are the jitter of reading two clocks one after the other
+/// (NTP slews small errors rather than stepping, and slews both clocks
+/// alike), and leaving them out keeps timestamps steady: without a step,
+/// they never go backwards, and a child span never starts before its
+/// parent.
+///
+/// The wall clock is [`SystemWall`] unless
+/// [`with_wall_source`](SystemClock::with_wall_source) gives another, such
+/// as a [`ManualClock`] that a test steps.
 ///
 /// # Examples
 ///
@@ -37,18 +119,22 @@ pub trait Clock: Clone + Send + Sync + 'static {
 /// use ctxtrace::{Clock, SystemClock};
 ///
 /// let clock = SystemClock::new();
-/// let (a, b) = (clock.now(), clock.now());
+/// assert!(clock.now() > 1_600_000_000_000_000_000); // after September 2020
+/// let (a, b) = (clock.monotonic(), clock.monotonic());
 /// assert!(b >= a);
-/// assert!(a > 1_600_000_000_000_000_000); // after September 2020
 /// ```
-#[derive(Clone, Copy, Debug)]
-pub struct SystemClock {
-    base: Instant,
-    base_unix_nanos: u64,
+#[derive(Debug)]
+pub struct SystemClock<S = SystemWall> {
+    origin: Instant,
+    wall: S,
+    /// The wall time minus the monotonic time at the last check, wrapping.
+    offset: AtomicU64,
+    /// The monotonic time of the last check.
+    checked: AtomicU64,
 }
 
 impl SystemClock {
-    /// A clock anchored to the wall-clock time now.
+    /// A clock on the system's wall clock and [`Instant`].
     ///
     /// # Examples
     ///
@@ -61,13 +147,74 @@ impl SystemClock {
     /// assert!(clock.now() >= before);
     /// ```
     pub fn new() -> Self {
-        let since_epoch = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or(Duration::ZERO);
+        SystemClock::with_wall_source(SystemWall)
+    }
+}
+
+impl<S: Clock> SystemClock<S> {
+    /// A clock whose timestamps follow `wall` instead of the system's wall
+    /// clock, with durations still from [`Instant`]: for a test that steps
+    /// the wall clock, with a [`ManualClock`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Clock, ManualClock, SystemClock};
+    ///
+    /// let wall = ManualClock::new(5_000_000_000);
+    /// let clock = SystemClock::with_wall_source(wall.clone());
+    /// assert!(clock.now() >= 5_000_000_000);
+    /// ```
+    pub fn with_wall_source(wall: S) -> Self {
+        let origin = Instant::now();
+        let offset = wall.now();
         SystemClock {
-            base: Instant::now(),
-            base_unix_nanos: saturating_nanos(since_epoch),
+            origin,
+            wall,
+            offset: AtomicU64::new(offset),
+            checked: AtomicU64::new(0),
         }
+    }
+
+    /// The wall clock this clock follows.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Clock, ManualClock, SystemClock};
+    ///
+    /// let clock = SystemClock::with_wall_source(ManualClock::new(9));
+    /// assert_eq!(clock.wall_source().now(), 9);
+    /// ```
+    pub fn wall_source(&self) -> &S {
+        &self.wall
+    }
+
+    /// The wall time for the monotonic time `mono`, checking the offset
+    /// again if it is a millisecond old.
+    #[inline]
+    fn wall_at(&self, mono: u64) -> u64 {
+        let checked = self.checked.load(Ordering::Relaxed);
+        if mono.wrapping_sub(checked) < WALL_CHECK_NANOS {
+            return mono.wrapping_add(self.offset.load(Ordering::Relaxed));
+        }
+        self.check(mono)
+    }
+
+    #[cold]
+    fn check(&self, mono: u64) -> u64 {
+        let wall = self.wall.now();
+        let after = self.monotonic();
+        self.checked.store(after, Ordering::Relaxed);
+        let mut offset = self.offset.load(Ordering::Relaxed);
+        let measured = wall.wrapping_sub(mono);
+        let change = measured.wrapping_sub(offset) as i64;
+        let trusted = after.saturating_sub(mono) <= WALL_READ_NANOS;
+        if trusted && change.unsigned_abs() > WALL_STEP_NANOS {
+            offset = measured;
+            self.offset.store(offset, Ordering::Relaxed);
+        }
+        mono.wrapping_add(offset)
     }
 }
 
@@ -77,11 +224,57 @@ impl Default for SystemClock {
     }
 }
 
-impl Clock for SystemClock {
+impl<S: Clone> Clone for SystemClock<S> {
+    fn clone(&self) -> Self {
+        SystemClock {
+            origin: self.origin,
+            wall: self.wall.clone(),
+            offset: AtomicU64::new(self.offset.load(Ordering::Relaxed)),
+            checked: AtomicU64::new(self.checked.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+impl<S: Clock> Clock for SystemClock<S> {
     #[inline]
     fn now(&self) -> u64 {
-        self.base_unix_nanos
-            .saturating_add(saturating_nanos(self.base.elapsed()))
+        self.wall_at(self.monotonic())
+    }
+
+    #[inline]
+    fn monotonic(&self) -> u64 {
+        saturating_nanos(self.origin.elapsed())
+    }
+
+    #[inline]
+    fn now_and_monotonic(&self) -> (u64, u64) {
+        let mono = self.monotonic();
+        (self.wall_at(mono), mono)
+    }
+}
+
+/// The system's wall clock alone ([`SystemTime`]), read at every call: the
+/// wall source of [`SystemClock`]. Used as a [`Clock`] by itself, its
+/// durations move when the system clock is set; [`SystemClock`] measures
+/// them with [`Instant`] instead.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Clock, SystemWall};
+///
+/// assert!(SystemWall.now() > 1_600_000_000_000_000_000);
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemWall;
+
+impl Clock for SystemWall {
+    /// Zero before 1970.
+    #[inline]
+    fn now(&self) -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, saturating_nanos)
     }
 }
 

@@ -54,6 +54,9 @@
 //!   allocator needed.
 //! - [`MemoryTracer`], [`MemoryLogger`]: record spans and entries in memory,
 //!   bounded, for tests and for inspecting a run (`std`).
+//! - [`NonBlocking`]: a writer for [`JsonLogger`] and [`TextLogger`] that
+//!   queues lines for a thread of its own, bounded, so a slow destination
+//!   never stalls the code that logs (`std`).
 //! - A pair `(A, B)` of tracers or loggers fans out to both.
 //! - [`Either<A, B>`](Either) is one of two tracers or loggers, chosen at run
 //!   time, and an [`Option`] of a tracer or a logger is it or nothing: a flag
@@ -135,6 +138,8 @@ mod json;
 #[cfg(feature = "std")]
 mod memory;
 #[cfg(feature = "std")]
+mod nonblocking;
+#[cfg(feature = "std")]
 mod text;
 #[cfg(feature = "std")]
 mod writer;
@@ -156,7 +161,7 @@ pub use value::{Field, Redacted, ToValue, Value, debug, display, error};
 
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-pub use clock::{Clock, ManualClock, SystemClock};
+pub use clock::{Clock, ManualClock, SystemClock, SystemWall};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use error::WithCode;
@@ -169,6 +174,9 @@ pub use memory::{
     ChromeTrace, DEFAULT_CAPACITY, Entry, Event, EventData, FoldedStacks, MemoryLogger, MemorySpan,
     MemorySpanRef, MemoryTracer, OwnedStatus, SpanData, SpanLimits, SpanRecord, Spans,
 };
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use nonblocking::{FlushGuard, FlushReport, NonBlocking, NonBlockingBuilder, Overflow};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use text::TextLogger;

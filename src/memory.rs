@@ -439,6 +439,8 @@ pub struct MemorySpan<C: Clock = SystemClock> {
     slot: u32,
     generation: u32,
     max_attributes: u32,
+    /// The clock's monotonic time at the start.
+    started: u64,
 }
 
 impl MemoryTracer<SystemClock> {
@@ -853,7 +855,7 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
     type SpanRef = Option<MemorySpanRef>;
 
     fn start_span(&self, parent: &Option<MemorySpanRef>, name: &'static str) -> MemorySpan<C> {
-        let start = self.shared.clock.now();
+        let (start, started) = self.shared.clock.now_and_monotonic();
         let thread = thread_number();
         let mut inner = self.lock();
         inner.started += 1;
@@ -892,6 +894,7 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
             slot,
             generation,
             max_attributes: self.max_attributes,
+            started,
         }
     }
 
@@ -1077,7 +1080,10 @@ impl<C: Clock> Drop for MemorySpan<C> {
             let range = push_text(&mut record.text, message);
             record.status = StoredStatus::Error(StatusCode::Internal, range);
         }
-        record.end = self.shared.clock.now();
+        // The end is the start plus the monotonic time the span was open,
+        // so a step of the wall clock never stretches or shrinks it.
+        let open = self.shared.clock.monotonic().saturating_sub(self.started);
+        record.end = record.start.saturating_add(open);
         let mut inner = self.shared.lock();
         if let Some(live) = inner.slots.get_mut(self.slot as usize) {
             std::mem::swap(&mut live.events, &mut record.events);

@@ -2,10 +2,13 @@
 //! Serde support: recorded spans and memory-logger entries serialize in the
 //! shape of [`SpanData`](crate::SpanData), which also deserializes.
 //!
-//! Levels, level filters, status codes, [`Status`](crate::Status), ids and
+//! Status codes, [`Status`](crate::Status), ids and
 //! [`OwnedValue`](crate::OwnedValue) derive their impls where they are
-//! defined. Field lists serialize as JSON objects whose keys keep their
-//! order.
+//! defined; [`Level`](crate::Level) and [`LevelFilter`](crate::LevelFilter)
+//! derive `Serialize` (the lower-case name) and deserialize here from any
+//! name their `FromStr` takes (`"INFO"`, `"Info"`, `"warning"`). Field lists
+//! serialize as JSON objects whose keys keep their order. A non-finite
+//! float is `{"f64":"NaN"}`, `{"f64":"inf"}` or `{"f64":"-inf"}`.
 //!
 //! ```
 //! use ctxtrace::{Ctx, MemoryTracer, NopLogger, SpanData, Span};
@@ -124,5 +127,200 @@ pub(crate) mod fields {
             }
         }
         deserializer.deserialize_map(Pairs)
+    }
+}
+
+/// `Deserialize` for levels and level filters: any name their `FromStr`
+/// takes, in any case, or the variant index of a format that writes one.
+mod level {
+    use core::fmt;
+    use core::marker::PhantomData;
+    use core::str::FromStr;
+
+    use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, EnumAccess, VariantAccess};
+
+    use crate::{Level, LevelFilter};
+
+    /// What the two types share: their names, in variant order.
+    trait Named: FromStr + Copy {
+        const TYPE: &'static str;
+        const NAMES: &'static [&'static str];
+        fn from_index(index: u64) -> Option<Self>;
+    }
+
+    impl Named for Level {
+        const TYPE: &'static str = "Level";
+        const NAMES: &'static [&'static str] = &["error", "warn", "info", "debug", "trace"];
+        fn from_index(index: u64) -> Option<Self> {
+            Level::ALL.get(usize::try_from(index).ok()?).copied()
+        }
+    }
+
+    impl Named for LevelFilter {
+        const TYPE: &'static str = "LevelFilter";
+        const NAMES: &'static [&'static str] = &["off", "error", "warn", "info", "debug", "trace"];
+        fn from_index(index: u64) -> Option<Self> {
+            const ALL: [LevelFilter; 6] = [
+                LevelFilter::Off,
+                LevelFilter::Error,
+                LevelFilter::Warn,
+                LevelFilter::Info,
+                LevelFilter::Debug,
+                LevelFilter::Trace,
+            ];
+            ALL.get(usize::try_from(index).ok()?).copied()
+        }
+    }
+
+    /// The variant: a name or an index.
+    struct Variant<T>(PhantomData<T>);
+
+    impl<'de, T: Named> de::Visitor<'de> for Variant<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a level name such as \"info\" or \"INFO\"")
+        }
+
+        fn visit_str<E: de::Error>(self, name: &str) -> Result<T, E> {
+            name.parse().map_err(|_| E::unknown_variant(name, T::NAMES))
+        }
+
+        fn visit_bytes<E: de::Error>(self, name: &[u8]) -> Result<T, E> {
+            match core::str::from_utf8(name) {
+                Ok(name) => self.visit_str(name),
+                Err(_) => Err(E::invalid_value(de::Unexpected::Bytes(name), &self)),
+            }
+        }
+
+        fn visit_u64<E: de::Error>(self, index: u64) -> Result<T, E> {
+            T::from_index(index)
+                .ok_or_else(|| E::invalid_value(de::Unexpected::Unsigned(index), &self))
+        }
+    }
+
+    impl<'de, T: Named> DeserializeSeed<'de> for Variant<T> {
+        type Value = T;
+
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+            deserializer.deserialize_identifier(self)
+        }
+    }
+
+    /// The whole value: a unit variant, or a bare name from a format that
+    /// gives one.
+    struct Whole<T>(PhantomData<T>);
+
+    impl<'de, T: Named> de::Visitor<'de> for Whole<T> {
+        type Value = T;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a level name such as \"info\" or \"INFO\"")
+        }
+
+        fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<T, A::Error> {
+            let (value, variant) = data.variant_seed(Variant(PhantomData))?;
+            variant.unit_variant()?;
+            Ok(value)
+        }
+
+        fn visit_str<E: de::Error>(self, name: &str) -> Result<T, E> {
+            de::Visitor::visit_str(Variant(PhantomData), name)
+        }
+    }
+
+    fn deserialize<'de, T: Named, D: Deserializer<'de>>(deserializer: D) -> Result<T, D::Error> {
+        deserializer.deserialize_enum(T::TYPE, T::NAMES, Whole(PhantomData))
+    }
+
+    impl<'de> Deserialize<'de> for Level {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserialize(deserializer)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for LevelFilter {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            deserialize(deserializer)
+        }
+    }
+}
+
+/// [`OwnedValue::F64`](crate::OwnedValue::F64): a number when finite, else
+/// `{"f64":"NaN"}`, `{"f64":"inf"}` or `{"f64":"-inf"}`, a form no other
+/// value takes, so a NaN reads back as a NaN and the string `"NaN"` as a
+/// string.
+#[cfg(feature = "std")]
+pub(crate) mod float {
+    use std::fmt;
+
+    use serde::de::{self, Deserializer, MapAccess, Visitor};
+    use serde::ser::{SerializeMap, Serializer};
+
+    /// The one key of the tagged form.
+    const KEY: &str = "f64";
+
+    pub(crate) fn serialize<S: Serializer>(n: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+        if n.is_finite() {
+            return serializer.serialize_f64(*n);
+        }
+        let name = if n.is_nan() {
+            "NaN"
+        } else if *n > 0.0 {
+            "inf"
+        } else {
+            "-inf"
+        };
+        let mut map = serializer.serialize_map(Some(1))?;
+        map.serialize_entry(KEY, name)?;
+        map.end()
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+        deserializer.deserialize_any(Float)
+    }
+
+    struct Float;
+
+    impl<'de> Visitor<'de> for Float {
+        type Value = f64;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str(r#"a number, or {"f64":"NaN"}, {"f64":"inf"} or {"f64":"-inf"}"#)
+        }
+
+        fn visit_f64<E: de::Error>(self, n: f64) -> Result<f64, E> {
+            Ok(n)
+        }
+
+        fn visit_i64<E: de::Error>(self, n: i64) -> Result<f64, E> {
+            Ok(n as f64)
+        }
+
+        fn visit_u64<E: de::Error>(self, n: u64) -> Result<f64, E> {
+            Ok(n as f64)
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<f64, A::Error> {
+            let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? else {
+                return Err(de::Error::invalid_length(0, &self));
+            };
+            if key != KEY {
+                return Err(de::Error::unknown_field(&key, &[KEY]));
+            }
+            let text = map.next_value::<std::borrow::Cow<'de, str>>()?;
+            let n = match &*text {
+                "NaN" => f64::NAN,
+                "inf" => f64::INFINITY,
+                "-inf" => f64::NEG_INFINITY,
+                other => {
+                    return Err(de::Error::invalid_value(de::Unexpected::Str(other), &self));
+                }
+            };
+            if map.next_key::<de::IgnoredAny>()?.is_some() {
+                return Err(de::Error::invalid_length(2, &self));
+            }
+            Ok(n)
+        }
     }
 }

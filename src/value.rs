@@ -50,9 +50,11 @@ use core::time::Duration;
 ///   value to its text when the field was added, so `log` sees a `&str`
 ///   there rather than a `Display` value.
 /// - With the `serde` feature an [`OwnedValue`] serializes as the JSON
-///   column shows, except that a 128-bit integer is always a number and a
-///   duration is serde's `{"secs":…,"nanos":…}`, so that recorded spans
-///   read back exactly.
+///   column shows, except that a 128-bit integer is always a number, a
+///   duration is serde's `{"secs":…,"nanos":…}`, and a non-finite float is
+///   `{"f64":"NaN"}`, `{"f64":"inf"}` or `{"f64":"-inf"}`, so that recorded
+///   spans read back exactly and a NaN never reads back as the string
+///   `"NaN"`.
 /// - [`Redacted`] values are the string `[redacted]` everywhere.
 ///
 /// [`JsonLogger`]: crate::JsonLogger
@@ -642,10 +644,16 @@ pub enum OwnedValue {
     U128(u128),
     /// A 128-bit signed integer.
     I128(i128),
-    /// A float. Serialized as a string when it is not finite.
+    /// A float. Serialized as a number when it is finite, and as
+    /// `{"f64":"NaN"}`, `{"f64":"inf"}` or `{"f64":"-inf"}` when it is not,
+    /// which JSON can carry and no other value takes: it reads back as the
+    /// same float, never as a string.
     #[cfg_attr(
         feature = "serde",
-        serde(serialize_with = "crate::value::serialize_f64")
+        serde(
+            serialize_with = "crate::serde::float::serialize",
+            deserialize_with = "crate::serde::float::deserialize"
+        )
     )]
     F64(f64),
     /// A span of time. Serialized as serde serializes a [`Duration`].
@@ -721,15 +729,6 @@ impl core::fmt::Display for OwnedValue {
 impl ToValue for OwnedValue {
     fn to_value(&self) -> Value<'_> {
         self.as_value()
-    }
-}
-
-#[cfg(all(feature = "std", feature = "serde"))]
-fn serialize_f64<S: serde::Serializer>(n: &f64, s: S) -> Result<S::Ok, S::Error> {
-    if n.is_finite() {
-        s.serialize_f64(*n)
-    } else {
-        s.collect_str(n)
     }
 }
 

@@ -144,7 +144,7 @@ fn a_borrowed_status_serializes_like_the_owned_one() {
 }
 
 #[test]
-fn owned_values_keep_their_kind_and_non_finite_floats_become_strings() {
+fn owned_values_keep_their_kind() {
     let values = [
         OwnedValue::Str("x".into()),
         OwnedValue::I64(i64::MIN),
@@ -160,14 +160,99 @@ fn owned_values_keep_their_kind_and_non_finite_floats_become_strings() {
             "{json}"
         );
     }
-    assert_eq!(
-        serde_json::to_string(&OwnedValue::F64(f64::NAN)).unwrap(),
-        "\"NaN\""
+}
+
+#[test]
+fn non_finite_floats_round_trip_as_floats_and_stay_apart_from_strings() {
+    let cases = [
+        (f64::NAN, r#"{"f64":"NaN"}"#),
+        (f64::INFINITY, r#"{"f64":"inf"}"#),
+        (f64::NEG_INFINITY, r#"{"f64":"-inf"}"#),
+    ];
+    for (n, want) in cases {
+        let json = serde_json::to_string(&OwnedValue::F64(n)).unwrap();
+        assert_eq!(json, want);
+        match serde_json::from_str::<OwnedValue>(&json).unwrap() {
+            OwnedValue::F64(back) => {
+                assert!(
+                    back == n || (back.is_nan() && n.is_nan()),
+                    "{json} read back as {back}"
+                )
+            }
+            other => panic!("{json} read back as {other:?}"),
+        }
+    }
+    // The strings stay strings, both ways.
+    for text in ["NaN", "inf", "-inf"] {
+        let json = serde_json::to_string(&OwnedValue::Str(text.into())).unwrap();
+        assert_eq!(json, format!("\"{text}\""));
+        let back = serde_json::from_str::<OwnedValue>(&json).unwrap();
+        assert!(matches!(&back, OwnedValue::Str(s) if s == text), "{back:?}");
+    }
+    // A finite float, and a duration, are not taken for the tagged form.
+    assert!(matches!(
+        serde_json::from_str::<OwnedValue>("2.5").unwrap(),
+        OwnedValue::F64(n) if n == 2.5
+    ));
+    assert!(matches!(
+        serde_json::from_str::<OwnedValue>(r#"{"secs":1,"nanos":0}"#).unwrap(),
+        OwnedValue::Duration(d) if d == Duration::from_secs(1)
+    ));
+    // Other text in the tagged form is refused, not guessed.
+    assert!(serde_json::from_str::<OwnedValue>(r#"{"f64":"nan?"}"#).is_err());
+
+    // Through a recorded span and back.
+    let tracer = MemoryTracer::new();
+    let (ctx, mut span) = Ctx::new(tracer.clone(), MemoryLogger::new()).start_span("s");
+    let _ = span.with_field(&ctx, "ratio", f64::NAN);
+    let _ = span.with_field(&ctx, "label", "NaN");
+    drop(span);
+    let json = serde_json::to_string(&tracer.spans()).unwrap();
+    let back: Vec<SpanData> = serde_json::from_str(&json).unwrap();
+    assert!(
+        matches!(back[0].attributes[0].1, OwnedValue::F64(n) if n.is_nan()),
+        "{json}"
     );
-    assert_eq!(
-        serde_json::to_string(&OwnedValue::F64(f64::INFINITY)).unwrap(),
-        "\"inf\""
+    assert!(
+        matches!(&back[0].attributes[1].1, OwnedValue::Str(s) if s == "NaN"),
+        "{json}"
     );
+}
+
+#[test]
+fn levels_deserialize_whatever_from_str_takes() {
+    let names = [
+        "INFO", "info", "Info", "iNfO", "ERROR", "Warn", "WARNING", "warning", "debug", "TRACE",
+        "off", "OFF", "Off", "verbose", "", "info ", "inf",
+    ];
+    for name in names {
+        let json = format!("\"{name}\"");
+        assert_eq!(
+            serde_json::from_str::<Level>(&json).ok(),
+            name.parse::<Level>().ok(),
+            "{name:?} as a Level"
+        );
+        assert_eq!(
+            serde_json::from_str::<LevelFilter>(&json).ok(),
+            name.parse::<LevelFilter>().ok(),
+            "{name:?} as a LevelFilter"
+        );
+    }
+    assert_eq!(
+        serde_json::from_str::<Level>(r#""INFO""#).unwrap(),
+        Level::Info
+    );
+    assert!(serde_json::from_str::<Level>(r#""off""#).is_err());
+    assert_eq!(
+        serde_json::from_str::<LevelFilter>(r#""OFF""#).unwrap(),
+        LevelFilter::Off
+    );
+    // Not a string at all.
+    assert!(serde_json::from_str::<Level>("3").is_err());
+    // Inside recorded data, through serde's internal buffering too.
+    let event = r#"{"level":"WARNING","unix_nanos":5,"message":"m","fields":{}}"#;
+    let event: EventData = serde_json::from_str(event).unwrap();
+    assert_eq!(event.level, Level::Warn);
 }
 
 #[test]

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process;
 
 use ctxtrace::{
-    Ctx, DEFAULT_CAPACITY, Either, JsonLogger, MemoryLogger, MemoryTracer, NopLogger, NopTracer,
-    SendLogger, SendTracer, TextLogger,
+    Ctx, DEFAULT_CAPACITY, Either, FlushReport, JsonLogger, MemoryLogger, MemoryTracer,
+    NonBlocking, NopLogger, NopTracer, SendLogger, SendTracer, TextLogger,
 };
 
 use crate::export;
@@ -21,6 +21,13 @@ use crate::report::{BackendReport, LineReport, LinesTo, RunReport};
 /// summary needs only recent spans, so this is less than the recorders'
 /// default (`ctxtrace::DEFAULT_CAPACITY`), and a long run stays small.
 const RECORDER_CAPACITY: usize = 16_384;
+
+/// How many lines may wait for the destination. The text and json lines go
+/// through a [`NonBlocking`] writer, so a slow or stuck stderr or disk never
+/// holds up a sync; a line that finds the queue full is dropped, and the
+/// summary counts it (`lines_dropped`). 8192 lines of about 400 bytes is
+/// some 3 MiB at most.
+const LINE_QUEUE: usize = 8192;
 
 /// How many lines of a log file the summary shows.
 const SAMPLE_LINES: usize = 3;
@@ -36,7 +43,7 @@ pub(crate) trait Controller {
 
 /// The logger of every backend that records: the memory logger, logfmt or
 /// JSON lines, chosen at run time in one type.
-type Lines = Either<MemoryLogger, Either<TextLogger<LogWriter>, JsonLogger<LogWriter>>>;
+type Lines = Either<MemoryLogger, Either<TextLogger<NonBlocking>, JsonLogger<NonBlocking>>>;
 
 /// Runs `controller` with the backend `opts` asks for.
 ///
@@ -59,13 +66,16 @@ pub(crate) fn run(
         return Ok((run, BackendReport::default()));
     }
     let dest = Destination::choose(program, opts);
+    // Kept to the end: `finish` waits for the queued lines (3 s at most).
+    let mut guard = None;
+    let mut non_blocking = || -> Result<NonBlocking, String> {
+        let (writer, flush) = NonBlocking::new(dest.open(program, opts)?, LINE_QUEUE);
+        guard = Some(flush);
+        Ok(writer)
+    };
     let logger: Lines = match opts.backend {
-        BackendKind::Text => {
-            Either::Right(Either::Left(TextLogger::new(dest.open(program, opts)?)))
-        }
-        BackendKind::Json => {
-            Either::Right(Either::Right(JsonLogger::new(dest.open(program, opts)?)))
-        }
+        BackendKind::Text => Either::Right(Either::Left(TextLogger::new(non_blocking()?))),
+        BackendKind::Json => Either::Right(Either::Right(JsonLogger::new(non_blocking()?))),
         _ => Either::Left(MemoryLogger::with_capacity(RECORDER_CAPACITY)),
     };
     // A file of the spans keeps as many as a recorder does by default.
@@ -76,21 +86,18 @@ pub(crate) fn run(
     };
     let tracer = MemoryTracer::with_capacity(capacity);
     let run = controller.run(Ctx::new(tracer.clone(), logger.clone()), opts);
+    // The run is over and its threads are gone: no line comes after this.
+    let flushed = guard.map(|guard| guard.finish().unwrap_or_else(|lost| lost));
     let exports = export::write(program, opts, &tracer.spans(), &run.threads)?;
     let lines = match &logger {
         Either::Left(memory) => LineReport {
             written: memory.entries().len() as u64 + memory.dropped(),
             errors: 0,
+            dropped: 0,
             to: LinesTo::Memory,
         },
-        Either::Right(Either::Left(text)) => {
-            let flushed = text.flush();
-            dest.report(text.lines(), text.errors(), flushed)
-        }
-        Either::Right(Either::Right(json)) => {
-            let flushed = json.flush();
-            dest.report(json.lines(), json.errors(), flushed)
-        }
+        Either::Right(Either::Left(text)) => dest.report(text.errors(), flushed),
+        Either::Right(Either::Right(json)) => dest.report(json.errors(), flushed),
     };
     Ok((run, BackendReport::new(lines, &tracer, exports)))
 }
@@ -129,7 +136,10 @@ impl Destination {
     /// stderr is a terminal, stderr says so before the run starts.
     fn open(&self, program: &Program, opts: &Options) -> Result<LogWriter, String> {
         let path = match self {
-            Destination::Stderr => return Ok(LogWriter::Stderr(io::stderr())),
+            Destination::Stderr => {
+                let stderr = BufWriter::with_capacity(1 << 16, io::stderr());
+                return Ok(LogWriter::Stderr(stderr));
+            }
             Destination::File { path, .. } => path,
         };
         let file = File::create(path)
@@ -149,10 +159,13 @@ impl Destination {
         Ok(LogWriter::File(BufWriter::with_capacity(1 << 16, file)))
     }
 
-    /// What the summary says about the lines: how many, the write errors
-    /// (the final flush's included), and where they went.
-    fn report(self, written: u64, errors: u64, flushed: io::Result<()>) -> LineReport {
-        let errors = errors + u64::from(flushed.is_err());
+    /// What the summary says about the lines: how many reached the
+    /// destination, the write errors (the logger's and the background
+    /// thread's, whose final flush is included), the lines dropped (queue
+    /// full, or still queued when the wait at the end ran out), and where
+    /// they went.
+    fn report(self, logger_errors: u64, flushed: Option<FlushReport>) -> LineReport {
+        let flushed = flushed.unwrap_or_default();
         let to = match self {
             Destination::Stderr => LinesTo::Stderr,
             Destination::File { path, .. } => {
@@ -161,8 +174,9 @@ impl Destination {
             }
         };
         LineReport {
-            written,
-            errors,
+            written: flushed.written,
+            errors: logger_errors + flushed.errors,
+            dropped: flushed.dropped + flushed.unwritten,
             to,
         }
     }
@@ -172,11 +186,15 @@ fn first_lines(path: &Path, n: usize) -> io::Result<Vec<String>> {
     BufReader::new(File::open(path)?).lines().take(n).collect()
 }
 
-/// The writer the text and json loggers write to.
+/// The writer behind the text and json loggers' [`NonBlocking`] writer,
+/// owned by its background thread.
 #[derive(Debug)]
 enum LogWriter {
-    /// Unbuffered: each line reaches stderr whole, as it is logged.
-    Stderr(io::Stderr),
+    /// Buffered, as the file is: the background thread flushes it whenever
+    /// its queue runs empty, so a line waits only while more are coming,
+    /// and a burst costs a few large writes rather than one a line. Nothing
+    /// else writes to stderr during the run, so lines stay whole.
+    Stderr(BufWriter<io::Stderr>),
     File(BufWriter<File>),
 }
 

@@ -35,7 +35,9 @@
 //! | `json` (default) | `MemoryTracer` | `JsonLogger`                       |
 //!
 //! The text and json backends record spans in memory too, so that their lines
-//! carry `trace_id` and `span_id` and the summary can show a span tree.
+//! carry `trace_id` and `span_id` and the summary can show a span tree. Their
+//! lines go through a [`NonBlocking`](ctxtrace::NonBlocking) writer, so a slow
+//! destination never holds up a sync; the summary counts any line it dropped.
 //!
 //! `pod_sync_async` runs the same controller on tokio, and shares every
 //! module here but [`controller`], [`work_queue`] and this one.

@@ -61,6 +61,9 @@ pub(crate) struct BackendReport {
 pub(crate) struct LineReport {
     pub(crate) written: u64,
     pub(crate) errors: u64,
+    /// Lines the non-blocking writer could not write: the queue was full,
+    /// or they were still queued when the wait at the end ran out.
+    pub(crate) dropped: u64,
     pub(crate) to: LinesTo,
 }
 
@@ -176,6 +179,7 @@ pub(crate) fn print_summary(
     let lines = &backend.lines;
     writeln!(out, "lines_written: {}", lines.written)?;
     writeln!(out, "write_errors: {}", lines.errors)?;
+    writeln!(out, "lines_dropped: {}", lines.dropped)?;
     let spans = backend.spans.as_ref();
     writeln!(out, "spans_started: {}", spans.map_or(0, |s| s.started))?;
     writeln!(out, "spans_recorded: {}", spans.map_or(0, |s| s.recorded))?;
