@@ -3,9 +3,11 @@
 
 use crate::{
     Clock, Level, LevelFilter, Logger, Record, Span, SpanId, SpanIds, StatusCode, SystemClock,
-    TraceId, Tracer, Value,
+    TraceContext, TraceId, Tracer, Value,
 };
 use std::cell::RefCell;
+
+use remote::Propagation;
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
 use std::hash::{Hash, Hasher};
@@ -16,6 +18,7 @@ mod data;
 mod export;
 mod limits;
 mod logger;
+mod remote;
 mod render;
 mod spans;
 
@@ -392,13 +395,14 @@ enum StoredStatus {
 /// let root = Ctx::new(MemoryTracer::new(), NopLogger);
 /// let (ctx, _span) = root.start_span("sync");
 /// assert!(root.span_ref().is_none());
-/// assert_eq!(ctx.span_ref().map(|r| r.ids()), ctx.span_ids());
+/// assert_eq!(ctx.span_ref().as_ref().map(|r| r.ids()), ctx.span_ids());
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemorySpanRef {
     slot: u32,
     generation: u32,
     ids: SpanIds,
+    propagation: Propagation,
 }
 
 impl MemorySpanRef {
@@ -410,7 +414,7 @@ impl MemorySpanRef {
     /// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
     ///
     /// let (ctx, _span) = Ctx::new(MemoryTracer::new(), NopLogger).start_span("a");
-    /// assert_eq!(ctx.span_ref().unwrap().ids().span_id.0, 1);
+    /// assert_eq!(ctx.span_ref().as_ref().unwrap().ids().span_id.0, 1);
     /// ```
     pub fn ids(&self) -> SpanIds {
         self.ids
@@ -862,6 +866,7 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
         let span_id = SpanId(inner.next_span);
         inner.next_span += 1;
         let trace_id = match parent {
+            // A remote parent's trace, or a local one's.
             Some(parent) => parent.ids.trace_id,
             None => {
                 let id = TraceId(inner.next_trace);
@@ -884,7 +889,8 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
 
         let ids = SpanIds { trace_id, span_id };
         record.ids = ids;
-        record.parent = parent.map(|p| p.ids.span_id);
+        record.parent = parent.as_ref().map(|p| p.ids.span_id);
+        record.propagation = Propagation::child_of(parent.as_ref()).for_record(parent.as_ref());
         record.name = name;
         record.start = start;
         record.thread = thread;
@@ -900,7 +906,8 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
 
     #[inline]
     fn event_enabled(&self, span: &Option<MemorySpanRef>, level: Level) -> bool {
-        span.is_some() && self.event_level.allows(level)
+        // A remote parent is not a span of this recorder: no events.
+        span.as_ref().is_some_and(|s| !s.propagation.remote) && self.event_level.allows(level)
     }
 
     fn add_event<L: Logger>(&self, span: &Option<MemorySpanRef>, record: &Record<'_>, context: &L) {
@@ -940,7 +947,18 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
     }
 
     fn span_ids(&self, span: &Option<MemorySpanRef>) -> Option<SpanIds> {
-        span.map(|s| s.ids)
+        span.as_ref().map(|s| s.ids)
+    }
+
+    /// The remote span becomes the parent: its id is the parent id of the
+    /// next span, its trace id the trace, and its flags and `tracestate`
+    /// go on to every span under it.
+    fn remote_parent(&self, remote: &TraceContext) -> Option<MemorySpanRef> {
+        Some(remote::remote_ref(remote))
+    }
+
+    fn trace_context(&self, span: &Option<MemorySpanRef>) -> Option<TraceContext> {
+        span.as_ref().map(remote::context_of)
     }
 }
 
@@ -1028,6 +1046,15 @@ impl<C: Clock> Span for MemorySpan<C> {
             slot: self.slot,
             generation: self.generation,
             ids: self.record.as_ref().map(|r| r.ids).unwrap_or_default(),
+            // The record's, but a reference to this span names a local one.
+            propagation: self
+                .record
+                .as_ref()
+                .map(|r| Propagation {
+                    remote: false,
+                    ..r.propagation.clone()
+                })
+                .unwrap_or_default(),
         })
     }
 

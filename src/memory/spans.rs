@@ -46,6 +46,7 @@ pub struct SpanRecord {
     /// Bytes of `text` and entries of `wide` that replaced values left
     /// behind, until [`compact`](SpanRecord::compact) gives them back.
     pub(super) garbage: (usize, usize),
+    pub(super) propagation: super::Propagation,
 }
 
 impl SpanRecord {
