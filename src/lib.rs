@@ -119,6 +119,7 @@ mod ctx;
 mod either;
 mod error;
 mod fanout;
+mod ids;
 mod level;
 mod logger;
 mod macros;
@@ -135,6 +136,8 @@ mod json;
 #[cfg(feature = "std")]
 mod memory;
 #[cfg(feature = "std")]
+mod sampled;
+#[cfg(feature = "std")]
 mod text;
 #[cfg(feature = "std")]
 mod writer;
@@ -147,6 +150,7 @@ pub struct ReadmeDoctests;
 pub use ctx::Ctx;
 pub use either::Either;
 pub use error::{CodedError, ErrorStatus, ViaDeref, ViaError};
+pub use ids::Ids;
 pub use level::{Level, LevelFilter, ParseLevelError};
 pub use logger::{Callsite, Logger, Record, SendLogger};
 pub use nop::{NopLogger, NopSpan, NopTracer};
@@ -169,6 +173,9 @@ pub use memory::{
     DEFAULT_CAPACITY, Entry, Event, EventData, MemoryLogger, MemorySpan, MemorySpanRef,
     MemoryTracer, OwnedStatus, SpanData, SpanRecord, Spans,
 };
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use sampled::{Sampled, SampledRef, SampledSpan};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use text::TextLogger;

@@ -1,0 +1,376 @@
+//! [`Sampled<T>`](Sampled): a parent-based, trace-id-ratio sampler around
+//! any tracer, chosen at compile time.
+
+use std::sync::Arc;
+
+use crate::ids::{AtomicIds, seed};
+use crate::{
+    Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode, TraceId, Tracer, Value,
+};
+use core::fmt;
+
+/// A tracer that keeps only a share of the traces: `T` records the sampled
+/// spans, and the others cost little more than a nop span.
+///
+/// - **Parent-based.** A child follows its parent's decision, so a trace is
+///   kept whole or not at all.
+/// - **Trace-id ratio for roots.** A root span's trace id is drawn first and
+///   the decision is made from it, as OpenTelemetry's `TraceIdRatioBased`
+///   does (the trace id's low 64 bits, shifted right by one, below
+///   `ratio × 2^63`). Every process with the same ratio, ctxtrace's or
+///   OpenTelemetry's, decides the same for the same trace.
+/// - **Ids without recording.** An unsampled span still has a trace id and a
+///   span id, so the lines logged under it carry them and logs still
+///   correlate; it keeps no attributes, events or status, and `T` never sees
+///   it.
+///
+/// The ids of unsampled spans and of sampled roots come from a generator of
+/// the sampler's own, random ([`Ids::Random`](crate::Ids::Random)), seeded
+/// per sampler and shared by its clones through one atomic counter: no lock.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, MemoryLogger, MemoryTracer, Sampled};
+///
+/// let (tracer, logger) = (MemoryTracer::new(), MemoryLogger::new());
+/// let ctx = Ctx::new(Sampled::new(tracer.clone(), 0.25), logger.clone());
+/// for _ in 0..1_000 {
+///     let (ctx, _span) = ctx.start_span("sync_pod");
+///     let (ctx, _call) = ctx.start_span("provider.create_pod");
+///     ctxtrace::info!(ctx, "created");
+/// }
+/// // About a quarter of the traces are kept, each whole.
+/// let kept = tracer.spans().roots().count();
+/// assert!((150..350).contains(&kept), "{kept}");
+/// assert_eq!(tracer.spans().len(), 2 * kept);
+/// // Every line has ids, sampled or not.
+/// assert!(logger.entries().iter().all(|e| e.span_ids().is_some()));
+/// ```
+#[derive(Debug)]
+pub struct Sampled<T: Tracer> {
+    inner: T,
+    ids: Arc<AtomicIds>,
+    /// Roots whose trace id's low 64 bits, shifted right by one, are below
+    /// it are sampled; `u64::MAX` samples all.
+    threshold: u64,
+    ratio: f64,
+}
+
+impl<T: Tracer> Clone for Sampled<T> {
+    #[inline]
+    fn clone(&self) -> Self {
+        Sampled {
+            inner: self.inner.clone(),
+            ids: Arc::clone(&self.ids),
+            threshold: self.threshold,
+            ratio: self.ratio,
+        }
+    }
+}
+
+impl<T: Tracer> Sampled<T> {
+    /// A sampler that keeps about `ratio` of the root spans' traces, and
+    /// whatever a sampled parent starts. A ratio of 1 or more keeps every
+    /// trace; 0, less, or NaN keeps none, but a remote parent that was
+    /// sampled is still followed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Sampled};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let none = Ctx::new(Sampled::new(tracer.clone(), 0.0), NopLogger);
+    /// let all = Ctx::new(Sampled::new(tracer.clone(), 1.0), NopLogger);
+    /// drop((none.start_span("dropped"), all.start_span("kept")));
+    /// let spans = tracer.spans();
+    /// assert_eq!(spans.iter().map(|s| s.name()).collect::<Vec<_>>(), ["kept"]);
+    /// ```
+    pub fn new(inner: T, ratio: f64) -> Self {
+        let ids = Arc::new(AtomicIds::new(0));
+        ids.seed(seed(Arc::as_ptr(&ids).addr()));
+        Sampled {
+            inner,
+            ids,
+            threshold: threshold(ratio),
+            ratio,
+        }
+    }
+
+    /// The ratio it was made with.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{NopTracer, Sampled};
+    ///
+    /// assert_eq!(Sampled::new(NopTracer, 0.1).ratio(), 0.1);
+    /// ```
+    pub fn ratio(&self) -> f64 {
+        self.ratio
+    }
+
+    /// The tracer that records the sampled spans.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{MemoryTracer, Sampled};
+    ///
+    /// let sampled = Sampled::new(MemoryTracer::new(), 0.5);
+    /// assert!(sampled.inner().spans().is_empty());
+    /// ```
+    pub fn inner(&self) -> &T {
+        &self.inner
+    }
+
+    /// Whether a root span in the trace `trace_id` is sampled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{NopTracer, Sampled, TraceId};
+    ///
+    /// let half = Sampled::new(NopTracer, 0.5);
+    /// assert!(half.samples(TraceId(0x7fff_ffff_ffff_fffe)));
+    /// assert!(!half.samples(TraceId(0x8000_0000_0000_0000)));
+    /// ```
+    #[inline]
+    pub fn samples(&self, trace_id: TraceId) -> bool {
+        // The low 64 bits, as OpenTelemetry takes them.
+        ((trace_id.0 as u64) >> 1) < self.threshold
+    }
+}
+
+/// OpenTelemetry's bound: `ratio × 2^63`, compared with 63 bits of the
+/// trace id.
+fn threshold(ratio: f64) -> u64 {
+    if ratio >= 1.0 {
+        u64::MAX
+    } else {
+        // `max` turns NaN into 0; the cast saturates.
+        (ratio.max(0.0) * (1u64 << 63) as f64) as u64
+    }
+}
+
+/// The [`Tracer::SpanRef`] of [`Sampled`]: "no span", a sampled span of
+/// the inner tracer, or the ids of an unsampled span.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Sampled, SampledRef};
+///
+/// let ctx = Ctx::new(Sampled::new(MemoryTracer::new(), 0.0), NopLogger);
+/// assert!(matches!(ctx.span_ref(), SampledRef::Root));
+/// let (child, _span) = ctx.start_span("sync");
+/// assert!(!child.span_ref().is_sampled());
+/// assert_eq!(child.span_ref().unsampled_ids(), child.span_ids());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SampledRef<R> {
+    /// No span: a span started from it is a root, sampled by its trace id.
+    Root,
+    /// A sampled span of the inner tracer.
+    Sampled(R),
+    /// An unsampled span, with its ids.
+    Unsampled(SpanIds),
+}
+
+impl<R> Default for SampledRef<R> {
+    #[inline]
+    fn default() -> Self {
+        SampledRef::Root
+    }
+}
+
+impl<R> SampledRef<R> {
+    /// Whether it is a sampled span.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Sampled};
+    ///
+    /// let ctx = Ctx::new(Sampled::new(MemoryTracer::new(), 1.0), NopLogger);
+    /// let (child, _span) = ctx.start_span("sync");
+    /// assert!(child.span_ref().is_sampled());
+    /// assert!(!ctx.span_ref().is_sampled());
+    /// ```
+    #[inline]
+    pub fn is_sampled(&self) -> bool {
+        matches!(self, SampledRef::Sampled(_))
+    }
+
+    /// The ids of an unsampled span; `None` for a sampled one or no span.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Sampled};
+    ///
+    /// let ctx = Ctx::new(Sampled::new(MemoryTracer::new(), 1.0), NopLogger);
+    /// let (child, _span) = ctx.start_span("sync");
+    /// assert_eq!(child.span_ref().unsampled_ids(), None);
+    /// ```
+    #[inline]
+    pub fn unsampled_ids(&self) -> Option<SpanIds> {
+        match self {
+            SampledRef::Unsampled(ids) => Some(*ids),
+            _ => None,
+        }
+    }
+}
+
+/// The span of [`Sampled`]: a span of the inner tracer, or an unsampled span
+/// that keeps only its ids.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, MemoryTracer, NopLogger, SampledSpan, Sampled, Span};
+///
+/// let ctx = Ctx::new(Sampled::new(MemoryTracer::new(), 0.0), NopLogger);
+/// let (_ctx, span) = ctx.start_span("sync");
+/// assert!(matches!(span, SampledSpan::Unsampled(_)));
+/// assert!(!span.is_recording());
+/// ```
+#[derive(Debug)]
+pub enum SampledSpan<S> {
+    /// A sampled span, recorded by the inner tracer.
+    Sampled(S),
+    /// An unsampled span: its ids alone.
+    Unsampled(SpanIds),
+}
+
+impl<T: Tracer> Sampled<T> {
+    #[inline]
+    fn unsampled(&self, trace_id: TraceId) -> SampledSpan<T::Span> {
+        SampledSpan::Unsampled(SpanIds {
+            trace_id,
+            span_id: self.ids.span_id(),
+        })
+    }
+}
+
+impl<T: Tracer> Tracer for Sampled<T> {
+    type Span = SampledSpan<T::Span>;
+    type SpanRef = SampledRef<T::SpanRef>;
+    const ENABLED: bool = T::ENABLED;
+    const MAX_EVENT_LEVEL: LevelFilter = T::MAX_EVENT_LEVEL;
+
+    #[inline]
+    fn start_span(&self, parent: &Self::SpanRef, name: &'static str) -> Self::Span {
+        match parent {
+            SampledRef::Sampled(parent) => {
+                SampledSpan::Sampled(self.inner.start_span(parent, name))
+            }
+            SampledRef::Unsampled(parent) => self.unsampled(parent.trace_id),
+            SampledRef::Root => self.start_root_in(self.ids.trace_id(), name),
+        }
+    }
+
+    /// A root span in `trace_id`, sampled or not by that id.
+    #[inline]
+    fn start_root_in(&self, trace_id: TraceId, name: &'static str) -> Self::Span {
+        if self.samples(trace_id) {
+            SampledSpan::Sampled(self.inner.start_root_in(trace_id, name))
+        } else {
+            self.unsampled(trace_id)
+        }
+    }
+
+    /// Only sampled spans take events.
+    #[inline]
+    fn event_enabled(&self, span: &Self::SpanRef, level: Level) -> bool {
+        match span {
+            SampledRef::Sampled(span) => self.inner.event_enabled(span, level),
+            _ => false,
+        }
+    }
+
+    #[inline]
+    fn add_event<L: Logger>(&self, span: &Self::SpanRef, record: &Record<'_>, context: &L) {
+        if let SampledRef::Sampled(span) = span {
+            self.inner.add_event(span, record, context);
+        }
+    }
+
+    #[inline]
+    fn in_scope<R>(&self, span: &Self::SpanRef, f: impl FnOnce() -> R) -> R {
+        match span {
+            SampledRef::Sampled(span) => self.inner.in_scope(span, f),
+            _ => f(),
+        }
+    }
+
+    /// A sampled span's ids are the inner tracer's; an unsampled span's are
+    /// its own.
+    #[inline]
+    fn span_ids(&self, span: &Self::SpanRef) -> Option<SpanIds> {
+        match span {
+            SampledRef::Sampled(span) => self.inner.span_ids(span),
+            SampledRef::Unsampled(ids) => Some(*ids),
+            SampledRef::Root => None,
+        }
+    }
+}
+
+impl<S: Span> Span for SampledSpan<S> {
+    type Ref = SampledRef<S::Ref>;
+    const RECORDING: bool = S::RECORDING;
+    const TAKES_SPAN_IDS: bool = S::TAKES_SPAN_IDS;
+
+    #[inline]
+    fn is_recording(&self) -> bool {
+        match self {
+            SampledSpan::Sampled(span) => span.is_recording(),
+            SampledSpan::Unsampled(_) => false,
+        }
+    }
+
+    #[inline]
+    fn span_ref(&self) -> Self::Ref {
+        match self {
+            SampledSpan::Sampled(span) => SampledRef::Sampled(span.span_ref()),
+            SampledSpan::Unsampled(ids) => SampledRef::Unsampled(*ids),
+        }
+    }
+
+    #[inline]
+    fn set_attribute(&mut self, key: &'static str, value: Value<'_>) {
+        if let SampledSpan::Sampled(span) = self {
+            span.set_attribute(key, value);
+        }
+    }
+
+    #[inline]
+    fn set_span_ids(&mut self, ids: SpanIds) {
+        if let SampledSpan::Sampled(span) = self {
+            span.set_span_ids(ids);
+        }
+    }
+
+    #[inline]
+    fn record_status(&mut self, code: StatusCode, message: &dyn fmt::Display) {
+        if let SampledSpan::Sampled(span) = self {
+            span.record_status(code, message);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thresholds_follow_opentelemetry() {
+        assert_eq!(threshold(0.5), 1 << 62);
+        assert_eq!(threshold(0.0), 0);
+        assert_eq!(threshold(-3.0), 0);
+        assert_eq!(threshold(f64::NAN), 0);
+        assert_eq!(threshold(1.0), u64::MAX);
+        assert_eq!(threshold(f64::INFINITY), u64::MAX);
+    }
+}
