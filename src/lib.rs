@@ -124,8 +124,10 @@ mod level;
 mod logger;
 mod macros;
 mod nop;
+mod pass_through;
 mod serde;
 mod status;
+mod trace_context;
 mod tracer;
 mod value;
 
@@ -154,7 +156,12 @@ pub use ids::Ids;
 pub use level::{Level, LevelFilter, ParseLevelError};
 pub use logger::{Callsite, Logger, Record, SendLogger};
 pub use nop::{NopLogger, NopSpan, NopTracer};
+pub use pass_through::{PassThroughSpan, PassThroughTracer};
 pub use status::{Status, StatusCode};
+pub use trace_context::{
+    TRACEPARENT, TRACESTATE, TraceContext, TraceFlags, TraceParent, TraceParentError,
+    TraceParentHeader, TraceState, TraceStateError,
+};
 pub use tracer::{SendTracer, Span, SpanId, SpanIds, TraceId, Tracer};
 pub use value::{Field, Redacted, ToValue, Value, debug, display, error};
 
@@ -175,7 +182,7 @@ pub use memory::{
 };
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-pub use sampled::{Sampled, SampledRef, SampledSpan};
+pub use sampled::{Sampled, SampledRef, SampledSpan, Unsampled};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use text::TextLogger;

@@ -4,8 +4,9 @@
 use crate::ids::{IdGenerator, seed};
 use crate::{
     Clock, Ids, Level, LevelFilter, Logger, Record, Span, SpanId, SpanIds, StatusCode, SystemClock,
-    TraceId, Tracer, Value,
+    TraceContext, TraceFlags, TraceId, Tracer, Value,
 };
+use remote::Propagation;
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
 use std::hash::{Hash, Hasher};
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 mod data;
 mod logger;
+mod remote;
 mod spans;
 
 pub use data::{EventData, OwnedStatus, SpanData};
@@ -284,13 +286,14 @@ enum StoredStatus {
 /// let root = Ctx::new(MemoryTracer::new(), NopLogger);
 /// let (ctx, _span) = root.start_span("sync");
 /// assert!(root.span_ref().is_none());
-/// assert_eq!(ctx.span_ref().map(|r| r.ids()), ctx.span_ids());
+/// assert_eq!(ctx.span_ref().as_ref().map(|r| r.ids()), ctx.span_ids());
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemorySpanRef {
     slot: u32,
     generation: u32,
     ids: SpanIds,
+    propagation: Propagation,
 }
 
 impl MemorySpanRef {
@@ -303,7 +306,7 @@ impl MemorySpanRef {
     ///
     /// let tracer = MemoryTracer::new().with_ids(Ids::Sequential);
     /// let (ctx, _span) = Ctx::new(tracer, NopLogger).start_span("a");
-    /// assert_eq!(ctx.span_ref().unwrap().ids().span_id.0, 1);
+    /// assert_eq!(ctx.span_ref().as_ref().unwrap().ids().span_id.0, 1);
     /// ```
     pub fn ids(&self) -> SpanIds {
         self.ids
@@ -329,6 +332,7 @@ pub struct MemorySpan<C: Clock = SystemClock> {
     slot: u32,
     generation: u32,
     ids: SpanIds,
+    propagation: Propagation,
     /// `None` only once the span has been recorded, in `drop`.
     record: Option<Box<SpanRecord>>,
 }
@@ -735,7 +739,9 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
         inner.started += 1;
         let order = inner.started;
         let span_id = inner.ids.span_id();
+        let random_ids = inner.ids.ids() == Ids::Random;
         let trace_id = match parent {
+            // A remote parent's trace, or a local one's.
             Some(parent) => parent.ids.trace_id,
             None => inner.ids.trace_id(),
         };
@@ -756,7 +762,16 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
         record.ids = ids;
         record.order = order;
         // A parent whose span id is zero only names the trace: see `start_root_in`.
-        record.parent = parent.map(|p| p.ids.span_id).filter(|id| id.0 != 0);
+        record.parent = parent
+            .as_ref()
+            .map(|p| p.ids.span_id)
+            .filter(|id| id.0 != 0);
+        let mut propagation = Propagation::child_of(parent.as_ref());
+        if parent.is_none() && random_ids {
+            // W3C Level 2: the trace id's low 56 bits are random.
+            propagation.flags = propagation.flags.with_random(true);
+        }
+        record.propagation = propagation.for_record(parent.as_ref());
         record.name = name;
         record.start = start;
         record.thread = thread;
@@ -765,12 +780,14 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
             slot,
             generation,
             ids,
+            propagation,
             record: Some(record),
         }
     }
 
-    /// A root span in the trace `trace_id`: started from a parent that names
-    /// the trace and has no span (span id zero, which no span has).
+    /// A root span in the trace `trace_id`, which the caller drew at random
+    /// (W3C's random flag is set): started from a parent that names the
+    /// trace and has no span (span id zero, which no span has).
     fn start_root_in(&self, trace_id: TraceId, name: &'static str) -> MemorySpan<C> {
         let ids = SpanIds {
             trace_id,
@@ -780,13 +797,19 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
             slot: u32::MAX,
             generation: 0,
             ids,
+            propagation: Propagation {
+                flags: TraceFlags::SAMPLED.with_random(true),
+                state: None,
+                remote: false,
+            },
         };
         self.start_span(&Some(parent), name)
     }
 
     #[inline]
     fn event_enabled(&self, span: &Option<MemorySpanRef>, level: Level) -> bool {
-        span.is_some() && self.event_level.allows(level)
+        // A remote parent is not a span of this recorder: no events.
+        span.as_ref().is_some_and(|s| !s.propagation.remote) && self.event_level.allows(level)
     }
 
     fn add_event<L: Logger>(&self, span: &Option<MemorySpanRef>, record: &Record<'_>, context: &L) {
@@ -802,7 +825,18 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
     }
 
     fn span_ids(&self, span: &Option<MemorySpanRef>) -> Option<SpanIds> {
-        span.map(|s| s.ids)
+        span.as_ref().map(|s| s.ids)
+    }
+
+    /// The remote span becomes the parent: its id is the parent id of the
+    /// next span, its trace id the trace, and its flags and `tracestate`
+    /// go on to every span under it.
+    fn remote_parent(&self, remote: &TraceContext) -> Option<MemorySpanRef> {
+        Some(remote::remote_ref(remote))
+    }
+
+    fn trace_context(&self, span: &Option<MemorySpanRef>) -> Option<TraceContext> {
+        span.as_ref().map(remote::context_of)
     }
 }
 
@@ -866,6 +900,7 @@ impl<C: Clock> Span for MemorySpan<C> {
             slot: self.slot,
             generation: self.generation,
             ids: self.ids,
+            propagation: self.propagation.clone(),
         })
     }
 

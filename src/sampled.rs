@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use crate::ids::{AtomicIds, seed};
 use crate::{
-    Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode, TraceId, Tracer, Value,
+    Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode, TraceContext, TraceFlags,
+    TraceId, TraceParent, TraceState, Tracer, Value,
 };
 use core::fmt;
 
@@ -19,10 +20,14 @@ use core::fmt;
 ///   does (the trace id's low 64 bits, shifted right by one, below
 ///   `ratio × 2^63`). Every process with the same ratio, ctxtrace's or
 ///   OpenTelemetry's, decides the same for the same trace.
+/// - **Remote parents.** A remote parent's `sampled` flag is followed both
+///   ways: [`Ctx::with_remote_parent`](crate::Ctx::with_remote_parent) with
+///   `sampled` set records the spans under it, without it records none.
 /// - **Ids without recording.** An unsampled span still has a trace id and a
 ///   span id, so the lines logged under it carry them and logs still
-///   correlate; it keeps no attributes, events or status, and `T` never sees
-///   it.
+///   correlate, and calls made under it send them on with `sampled` cleared
+///   (and the `tracestate` it came with). It keeps no attributes, events or
+///   status, and `T` never sees it.
 ///
 /// The ids of unsampled spans and of sampled roots come from a generator of
 /// the sampler's own, random ([`Ids::Random`](crate::Ids::Random)), seeded
@@ -168,14 +173,98 @@ fn threshold(ratio: f64) -> u64 {
 /// assert!(!child.span_ref().is_sampled());
 /// assert_eq!(child.span_ref().unsampled_ids(), child.span_ids());
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SampledRef<R> {
     /// No span: a span started from it is a root, sampled by its trace id.
     Root,
     /// A sampled span of the inner tracer.
     Sampled(R),
-    /// An unsampled span, with its ids.
-    Unsampled(SpanIds),
+    /// An unsampled span, or a remote parent that was not sampled.
+    Unsampled(Unsampled),
+}
+
+/// What an unsampled span keeps, and its references carry: its ids, and the
+/// flags and `tracestate` that calls made under it send on.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Sampled, SampledRef, TraceFlags};
+///
+/// let ctx = Ctx::new(Sampled::new(MemoryTracer::new(), 0.0), NopLogger);
+/// let (child, _span) = ctx.start_span("sync");
+/// let SampledRef::Unsampled(unsampled) = child.span_ref() else { unreachable!() };
+/// assert_eq!(Some(unsampled.ids()), child.span_ids());
+/// // A trace id the sampler drew: random, and not sampled.
+/// assert_eq!(unsampled.flags(), TraceFlags::RANDOM);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsampled {
+    ids: SpanIds,
+    /// Never with `sampled`.
+    flags: TraceFlags,
+    /// `None` for an empty `tracestate`: no allocation for the common case.
+    state: Option<Arc<TraceState>>,
+}
+
+impl Unsampled {
+    /// The span's ids: for a remote parent, the remote span's.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, NopLogger, NopTracer, Sampled, SampledRef, TraceContext, TraceParent};
+    ///
+    /// let tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
+    /// let remote = TraceContext::new(TraceParent::parse(tp).unwrap());
+    /// let ctx = Ctx::new(Sampled::new(NopTracer, 1.0), NopLogger).with_remote_parent(&remote);
+    /// let SampledRef::Unsampled(unsampled) = ctx.span_ref() else { unreachable!() };
+    /// assert_eq!(unsampled.ids().span_id, remote.parent.parent_id);
+    /// ```
+    pub fn ids(&self) -> SpanIds {
+        self.ids
+    }
+
+    /// The trace flags calls made under the span send: `sampled` cleared,
+    /// the others as the trace had them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, NopLogger, NopTracer, Sampled, SampledRef, TraceFlags};
+    ///
+    /// let (ctx, _span) = Ctx::new(Sampled::new(NopTracer, 0.0), NopLogger).start_span("a");
+    /// let SampledRef::Unsampled(unsampled) = ctx.span_ref() else { unreachable!() };
+    /// assert!(!unsampled.flags().is_sampled());
+    /// ```
+    pub fn flags(&self) -> TraceFlags {
+        self.flags
+    }
+
+    /// The context a call made under the span sends.
+    fn context(&self) -> TraceContext {
+        TraceContext {
+            parent: TraceParent {
+                trace_id: self.ids.trace_id,
+                parent_id: self.ids.span_id,
+                flags: self.flags,
+            },
+            state: self.state.as_deref().copied().unwrap_or_default(),
+        }
+    }
+
+    /// A child of this span: the same trace, flags and `tracestate`.
+    #[inline]
+    fn child(&self, span_id: crate::SpanId) -> Unsampled {
+        Unsampled {
+            ids: SpanIds {
+                trace_id: self.ids.trace_id,
+                span_id,
+            },
+            flags: self.flags,
+            state: self.state.clone(),
+        }
+    }
 }
 
 impl<R> Default for SampledRef<R> {
@@ -217,7 +306,7 @@ impl<R> SampledRef<R> {
     #[inline]
     pub fn unsampled_ids(&self) -> Option<SpanIds> {
         match self {
-            SampledRef::Unsampled(ids) => Some(*ids),
+            SampledRef::Unsampled(unsampled) => Some(unsampled.ids),
             _ => None,
         }
     }
@@ -240,18 +329,8 @@ impl<R> SampledRef<R> {
 pub enum SampledSpan<S> {
     /// A sampled span, recorded by the inner tracer.
     Sampled(S),
-    /// An unsampled span: its ids alone.
-    Unsampled(SpanIds),
-}
-
-impl<T: Tracer> Sampled<T> {
-    #[inline]
-    fn unsampled(&self, trace_id: TraceId) -> SampledSpan<T::Span> {
-        SampledSpan::Unsampled(SpanIds {
-            trace_id,
-            span_id: self.ids.span_id(),
-        })
-    }
+    /// An unsampled span: its ids, and what it sends on.
+    Unsampled(Unsampled),
 }
 
 impl<T: Tracer> Tracer for Sampled<T> {
@@ -266,7 +345,9 @@ impl<T: Tracer> Tracer for Sampled<T> {
             SampledRef::Sampled(parent) => {
                 SampledSpan::Sampled(self.inner.start_span(parent, name))
             }
-            SampledRef::Unsampled(parent) => self.unsampled(parent.trace_id),
+            SampledRef::Unsampled(parent) => {
+                SampledSpan::Unsampled(parent.child(self.ids.span_id()))
+            }
             SampledRef::Root => self.start_root_in(self.ids.trace_id(), name),
         }
     }
@@ -277,7 +358,14 @@ impl<T: Tracer> Tracer for Sampled<T> {
         if self.samples(trace_id) {
             SampledSpan::Sampled(self.inner.start_root_in(trace_id, name))
         } else {
-            self.unsampled(trace_id)
+            SampledSpan::Unsampled(Unsampled {
+                ids: SpanIds {
+                    trace_id,
+                    span_id: self.ids.span_id(),
+                },
+                flags: TraceFlags::RANDOM,
+                state: None,
+            })
         }
     }
 
@@ -311,7 +399,40 @@ impl<T: Tracer> Tracer for Sampled<T> {
     fn span_ids(&self, span: &Self::SpanRef) -> Option<SpanIds> {
         match span {
             SampledRef::Sampled(span) => self.inner.span_ids(span),
-            SampledRef::Unsampled(ids) => Some(*ids),
+            SampledRef::Unsampled(unsampled) => Some(unsampled.ids),
+            SampledRef::Root => None,
+        }
+    }
+
+    /// Follows the remote parent's `sampled` flag: set, the inner tracer
+    /// continues the trace; clear, the spans under it are unsampled, with
+    /// the remote trace id, flags and `tracestate`.
+    #[inline]
+    fn remote_parent(&self, remote: &TraceContext) -> Self::SpanRef {
+        if remote.parent.flags.is_sampled() {
+            SampledRef::Sampled(self.inner.remote_parent(remote))
+        } else {
+            SampledRef::Unsampled(Unsampled {
+                ids: SpanIds {
+                    trace_id: remote.parent.trace_id,
+                    span_id: remote.parent.parent_id,
+                },
+                flags: remote.parent.flags.known().with_sampled(false),
+                state: (!remote.state.is_empty()).then(|| Arc::new(remote.state)),
+            })
+        }
+    }
+
+    /// A sampled span's context is the inner tracer's, with `sampled` set;
+    /// an unsampled span sends its ids with `sampled` cleared.
+    #[inline]
+    fn trace_context(&self, span: &Self::SpanRef) -> Option<TraceContext> {
+        match span {
+            SampledRef::Sampled(span) => self.inner.trace_context(span).map(|mut context| {
+                context.parent.flags = context.parent.flags.with_sampled(true);
+                context
+            }),
+            SampledRef::Unsampled(unsampled) => Some(unsampled.context()),
             SampledRef::Root => None,
         }
     }
@@ -334,7 +455,7 @@ impl<S: Span> Span for SampledSpan<S> {
     fn span_ref(&self) -> Self::Ref {
         match self {
             SampledSpan::Sampled(span) => SampledRef::Sampled(span.span_ref()),
-            SampledSpan::Unsampled(ids) => SampledRef::Unsampled(*ids),
+            SampledSpan::Unsampled(unsampled) => SampledRef::Unsampled(unsampled.clone()),
         }
     }
 

@@ -3,7 +3,8 @@
 use core::fmt;
 
 use crate::{
-    Ctx, ErrorStatus, Field, Level, LevelFilter, Logger, Record, StatusCode, ToValue, Value,
+    Ctx, ErrorStatus, Field, Level, LevelFilter, Logger, Record, StatusCode, ToValue, TraceContext,
+    Value,
 };
 
 /// A source of spans, chosen at compile time as the `T` of a
@@ -72,16 +73,17 @@ pub trait Tracer: Clone {
     /// Do not allocate per span if you can avoid it: this is the hot path.
     fn start_span(&self, parent: &Self::SpanRef, name: &'static str) -> Self::Span;
 
-    /// Starts a root span named `name` in the trace `trace_id`, chosen
-    /// beforehand: [`Sampled`](crate::Sampled) picks a root's trace id first,
-    /// decides from it whether to sample, and starts the span in that trace.
+    /// Starts a root span named `name` in the trace `trace_id`, drawn at
+    /// random beforehand: [`Sampled`](crate::Sampled) draws a root's trace
+    /// id first, decides from it whether to sample, and starts the span in
+    /// that trace.
     ///
     /// # For implementors
     ///
     /// The default ignores `trace_id` and starts a root span with an id of
     /// the tracer's own, which is right for a tracer without ids. A tracer
     /// with ids uses `trace_id`, so that the sampling decision goes with the
-    /// trace id that other processes see.
+    /// trace id that other processes see, and sets W3C's random flag on it.
     ///
     /// # Examples
     ///
@@ -90,7 +92,7 @@ pub trait Tracer: Clone {
     ///
     /// let tracer = MemoryTracer::new();
     /// let span = tracer.start_root_in(TraceId(0xabc), "sync");
-    /// assert_eq!(span.span_ref().unwrap().ids().trace_id, TraceId(0xabc));
+    /// assert_eq!(tracer.span_ids(&span.span_ref()).unwrap().trace_id, TraceId(0xabc));
     /// ```
     #[inline]
     fn start_root_in(&self, trace_id: TraceId, name: &'static str) -> Self::Span {
@@ -179,6 +181,65 @@ pub trait Tracer: Clone {
     ///
     /// The default has none.
     fn span_ids(&self, span: &Self::SpanRef) -> Option<SpanIds> {
+        let _ = span;
+        None
+    }
+
+    /// The span reference that continues a trace from another process: a
+    /// span started from it is a child of the remote span `remote.parent`,
+    /// in its trace, and carries its flags and `tracestate` on.
+    /// [`Ctx::with_remote_parent`](crate::Ctx::with_remote_parent) calls it.
+    ///
+    /// # For implementors
+    ///
+    /// The default is "no span", so a tracer that cannot continue a remote
+    /// trace starts a new one. Keep the trace id and the parent id as they
+    /// are, the flags the specification defines
+    /// ([`TraceFlags::known`](crate::TraceFlags::known)) and the
+    /// `tracestate`; a reference made here names no local span, so
+    /// [`event_enabled`](Tracer::event_enabled) should say `false` for it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{MemoryTracer, TraceContext, TraceParent, Tracer};
+    ///
+    /// let parent = TraceParent::parse("00-12345678901234567890123456789012-1234567890123456-01").unwrap();
+    /// let tracer = MemoryTracer::new();
+    /// let remote = tracer.remote_parent(&TraceContext::new(parent));
+    /// assert_eq!(tracer.span_ids(&remote).unwrap().trace_id, parent.trace_id);
+    /// ```
+    #[inline]
+    fn remote_parent(&self, remote: &TraceContext) -> Self::SpanRef {
+        let _ = remote;
+        Self::SpanRef::default()
+    }
+
+    /// The trace context to send on a call made under `span`: its trace id,
+    /// its span id as the callee's parent, its flags and its `tracestate`.
+    /// [`Ctx::trace_context`](crate::Ctx::trace_context) and
+    /// [`Ctx::inject`](crate::Ctx::inject) call it.
+    ///
+    /// # For implementors
+    ///
+    /// The default has none (nothing is sent). A tracer with ids answers for
+    /// every span it started and for every reference that
+    /// [`remote_parent`](Tracer::remote_parent) made, and keeps the
+    /// `tracestate` it was given.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, NopTracer, Tracer};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let (ctx, _span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
+    /// let sent = tracer.trace_context(ctx.span_ref()).unwrap();
+    /// assert_eq!(sent.parent.parent_id, ctx.span_ids().unwrap().span_id);
+    /// assert_eq!(NopTracer.trace_context(&Default::default()), None);
+    /// ```
+    #[inline]
+    fn trace_context(&self, span: &Self::SpanRef) -> Option<TraceContext> {
         let _ = span;
         None
     }
