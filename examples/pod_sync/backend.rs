@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process;
 
 use ctxtrace::{
-    Ctx, Either, JsonLogger, MemoryLogger, MemoryTracer, NopLogger, NopTracer, SendLogger,
+    Ctx, Either, Ids, JsonLogger, MemoryLogger, MemoryTracer, NopLogger, NopTracer, SendLogger,
     SendTracer, TextLogger,
 };
 
@@ -67,7 +67,12 @@ pub(crate) fn run(
         }
         _ => Either::Left(MemoryLogger::with_capacity(RECORDER_CAPACITY)),
     };
-    let tracer = MemoryTracer::with_capacity(RECORDER_CAPACITY);
+    let ids = if opts.deterministic_ids {
+        Ids::Sequential
+    } else {
+        Ids::Random
+    };
+    let tracer = MemoryTracer::with_capacity(RECORDER_CAPACITY).with_ids(ids);
     let run = controller.run(Ctx::new(tracer.clone(), logger.clone()), opts);
     let lines = match &logger {
         Either::Left(memory) => LineReport {

@@ -32,6 +32,9 @@ pub(crate) struct Options {
     pub(crate) until: Until,
     /// Where the text and json lines go, if the user chose.
     pub(crate) log_file: Option<PathBuf>,
+    /// Counters from 1 for span and trace ids, for tests; random W3C ids
+    /// otherwise.
+    pub(crate) deterministic_ids: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,7 +103,7 @@ fn usage(program: &Program) -> String {
     format!(
         "\
 Usage: {name} [--backend nop|memory|text|json] [--pods N] [--workers N]
-{indent}[--iterations N | --seconds S] [--log-file PATH]
+{indent}[--iterations N | --seconds S] [--log-file PATH] [--deterministic-ids]
 
 {about}
 A summary goes to stdout. Text and json lines go to stderr, or to a file in
@@ -113,6 +116,9 @@ Options:
   --iterations <N>  rounds of pod changes, syncs and status syncs [default: {default_iterations}]
   --seconds <S>     run rounds for S seconds instead, up to 3600
   --log-file <PATH> write the text or json lines to PATH
+  --deterministic-ids
+                    span and trace ids count up from 1, for tests
+                    [default: random W3C ids]
   -h, --help        print this help"
     )
 }
@@ -129,6 +135,7 @@ fn parse_args(
         workers: program.default_workers,
         until: Until::Rounds(program.default_iterations),
         log_file: None,
+        deterministic_ids: false,
     };
     let (mut iterations, mut seconds) = (None, None);
     let mut args = args.into_iter();
@@ -143,6 +150,7 @@ fn parse_args(
             }
             _ => (arg, None),
         };
+        let has_value = inline.is_some();
         let value = || take_value(&flag, inline, &mut args);
         match flag.as_str() {
             "-h" | "--help" => return Ok(None),
@@ -154,6 +162,8 @@ fn parse_args(
             }
             "--seconds" => seconds = Some(parse_seconds(&value()?)?),
             "--log-file" => opts.log_file = Some(parse_path(&flag, value()?)?),
+            "--deterministic-ids" if !has_value => opts.deterministic_ids = true,
+            "--deterministic-ids" => return Err(format!("{flag} takes no value")),
             _ if flag.starts_with('-') => return Err(format!("unknown flag `{flag}`")),
             _ => return Err(format!("unexpected argument `{flag}`")),
         }
