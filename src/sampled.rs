@@ -54,8 +54,15 @@ use core::fmt;
 /// ```
 #[derive(Debug)]
 pub struct Sampled<T: Tracer> {
+    // One pointer: a `Ctx` clones its tracer for every span and field, and
+    // this makes that clone one reference count, whatever `T` is.
+    shared: Arc<Shared<T>>,
+}
+
+#[derive(Debug)]
+struct Shared<T> {
     inner: T,
-    ids: Arc<AtomicIds>,
+    ids: AtomicIds,
     /// Roots whose trace id's low 64 bits, shifted right by one, are below
     /// it are sampled; `u64::MAX` samples all.
     threshold: u64,
@@ -66,10 +73,7 @@ impl<T: Tracer> Clone for Sampled<T> {
     #[inline]
     fn clone(&self) -> Self {
         Sampled {
-            inner: self.inner.clone(),
-            ids: Arc::clone(&self.ids),
-            threshold: self.threshold,
-            ratio: self.ratio,
+            shared: Arc::clone(&self.shared),
         }
     }
 }
@@ -93,14 +97,14 @@ impl<T: Tracer> Sampled<T> {
     /// assert_eq!(spans.iter().map(|s| s.name()).collect::<Vec<_>>(), ["kept"]);
     /// ```
     pub fn new(inner: T, ratio: f64) -> Self {
-        let ids = Arc::new(AtomicIds::new(0));
-        ids.seed(seed(Arc::as_ptr(&ids).addr()));
-        Sampled {
+        let shared = Arc::new(Shared {
             inner,
-            ids,
+            ids: AtomicIds::new(0),
             threshold: threshold(ratio),
             ratio,
-        }
+        });
+        shared.ids.seed(seed(Arc::as_ptr(&shared).addr()));
+        Sampled { shared }
     }
 
     /// The ratio it was made with.
@@ -113,7 +117,7 @@ impl<T: Tracer> Sampled<T> {
     /// assert_eq!(Sampled::new(NopTracer, 0.1).ratio(), 0.1);
     /// ```
     pub fn ratio(&self) -> f64 {
-        self.ratio
+        self.shared.ratio
     }
 
     /// The tracer that records the sampled spans.
@@ -127,7 +131,7 @@ impl<T: Tracer> Sampled<T> {
     /// assert!(sampled.inner().spans().is_empty());
     /// ```
     pub fn inner(&self) -> &T {
-        &self.inner
+        &self.shared.inner
     }
 
     /// Whether a root span in the trace `trace_id` is sampled.
@@ -144,7 +148,7 @@ impl<T: Tracer> Sampled<T> {
     #[inline]
     pub fn samples(&self, trace_id: TraceId) -> bool {
         // The low 64 bits, as OpenTelemetry takes them.
-        ((trace_id.0 as u64) >> 1) < self.threshold
+        ((trace_id.0 as u64) >> 1) < self.shared.threshold
     }
 }
 
@@ -343,12 +347,12 @@ impl<T: Tracer> Tracer for Sampled<T> {
     fn start_span(&self, parent: &Self::SpanRef, name: &'static str) -> Self::Span {
         match parent {
             SampledRef::Sampled(parent) => {
-                SampledSpan::Sampled(self.inner.start_span(parent, name))
+                SampledSpan::Sampled(self.shared.inner.start_span(parent, name))
             }
             SampledRef::Unsampled(parent) => {
-                SampledSpan::Unsampled(parent.child(self.ids.span_id()))
+                SampledSpan::Unsampled(parent.child(self.shared.ids.span_id()))
             }
-            SampledRef::Root => self.start_root_in(self.ids.trace_id(), name),
+            SampledRef::Root => self.start_root_in(self.shared.ids.trace_id(), name),
         }
     }
 
@@ -356,12 +360,12 @@ impl<T: Tracer> Tracer for Sampled<T> {
     #[inline]
     fn start_root_in(&self, trace_id: TraceId, name: &'static str) -> Self::Span {
         if self.samples(trace_id) {
-            SampledSpan::Sampled(self.inner.start_root_in(trace_id, name))
+            SampledSpan::Sampled(self.shared.inner.start_root_in(trace_id, name))
         } else {
             SampledSpan::Unsampled(Unsampled {
                 ids: SpanIds {
                     trace_id,
-                    span_id: self.ids.span_id(),
+                    span_id: self.shared.ids.span_id(),
                 },
                 flags: TraceFlags::RANDOM,
                 state: None,
@@ -373,7 +377,7 @@ impl<T: Tracer> Tracer for Sampled<T> {
     #[inline]
     fn event_enabled(&self, span: &Self::SpanRef, level: Level) -> bool {
         match span {
-            SampledRef::Sampled(span) => self.inner.event_enabled(span, level),
+            SampledRef::Sampled(span) => self.shared.inner.event_enabled(span, level),
             _ => false,
         }
     }
@@ -381,14 +385,14 @@ impl<T: Tracer> Tracer for Sampled<T> {
     #[inline]
     fn add_event<L: Logger>(&self, span: &Self::SpanRef, record: &Record<'_>, context: &L) {
         if let SampledRef::Sampled(span) = span {
-            self.inner.add_event(span, record, context);
+            self.shared.inner.add_event(span, record, context);
         }
     }
 
     #[inline]
     fn in_scope<R>(&self, span: &Self::SpanRef, f: impl FnOnce() -> R) -> R {
         match span {
-            SampledRef::Sampled(span) => self.inner.in_scope(span, f),
+            SampledRef::Sampled(span) => self.shared.inner.in_scope(span, f),
             _ => f(),
         }
     }
@@ -398,7 +402,7 @@ impl<T: Tracer> Tracer for Sampled<T> {
     #[inline]
     fn span_ids(&self, span: &Self::SpanRef) -> Option<SpanIds> {
         match span {
-            SampledRef::Sampled(span) => self.inner.span_ids(span),
+            SampledRef::Sampled(span) => self.shared.inner.span_ids(span),
             SampledRef::Unsampled(unsampled) => Some(unsampled.ids),
             SampledRef::Root => None,
         }
@@ -410,7 +414,7 @@ impl<T: Tracer> Tracer for Sampled<T> {
     #[inline]
     fn remote_parent(&self, remote: &TraceContext) -> Self::SpanRef {
         if remote.parent.flags.is_sampled() {
-            SampledRef::Sampled(self.inner.remote_parent(remote))
+            SampledRef::Sampled(self.shared.inner.remote_parent(remote))
         } else {
             SampledRef::Unsampled(Unsampled {
                 ids: SpanIds {
@@ -428,10 +432,12 @@ impl<T: Tracer> Tracer for Sampled<T> {
     #[inline]
     fn trace_context(&self, span: &Self::SpanRef) -> Option<TraceContext> {
         match span {
-            SampledRef::Sampled(span) => self.inner.trace_context(span).map(|mut context| {
-                context.parent.flags = context.parent.flags.with_sampled(true);
-                context
-            }),
+            SampledRef::Sampled(span) => {
+                self.shared.inner.trace_context(span).map(|mut context| {
+                    context.parent.flags = context.parent.flags.with_sampled(true);
+                    context
+                })
+            }
             SampledRef::Unsampled(unsampled) => Some(unsampled.context()),
             SampledRef::Root => None,
         }
