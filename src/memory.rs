@@ -420,15 +420,15 @@ impl<C: Clock> MemoryTracer<C> {
             dropped: 0,
             late_events: 0,
         };
-        let shared = Arc::new(Shared {
-            clock,
-            inner: Mutex::new(inner),
-        });
-        let tracer = MemoryTracer {
-            shared,
+        MemoryTracer {
+            shared: Arc::new(Shared {
+                clock,
+                inner: Mutex::new(inner),
+            }),
             event_level: LevelFilter::Info,
-        };
-        tracer.with_ids(Ids::Random)
+        }
+        // Seeded from the address of the shared state, known only now.
+        .with_ids(Ids::Random)
     }
 
     /// The same recorder, whose spans keep as events the entries that `level`

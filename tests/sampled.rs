@@ -7,7 +7,7 @@ use ctxtrace::{
 };
 
 /// Root spans per ratio: 100,000 natively, fewer under miri.
-const ROOTS: u64 = if cfg!(miri) { 4_000 } else { 100_000 };
+const ROOTS: u64 = if cfg!(miri) { 1_000 } else { 100_000 };
 
 #[test]
 fn the_ratio_holds_within_one_percent_over_many_roots() {
@@ -19,7 +19,8 @@ fn the_ratio_holds_within_one_percent_over_many_roots() {
             drop(ctx.start_span("root"));
         }
         let expected = ratio * ROOTS as f64;
-        let tolerance = if cfg!(miri) { 0.04 } else { 0.01 } * ROOTS as f64;
+        // Under miri, 8% of 1,000: five standard deviations at worst.
+        let tolerance = if cfg!(miri) { 0.08 } else { 0.01 } * ROOTS as f64;
         let kept = inner.started() as f64;
         assert!(
             (kept - expected).abs() <= tolerance,
@@ -30,10 +31,17 @@ fn the_ratio_holds_within_one_percent_over_many_roots() {
 
 #[test]
 fn all_or_nothing_at_the_ends() {
-    for (ratio, kept) in [(0.0, 0), (-1.0, 0), (f64::NAN, 0), (1.0, 200), (7.0, 200)] {
+    let roots = if cfg!(miri) { 20 } else { 200 };
+    for (ratio, kept) in [
+        (0.0, 0),
+        (-1.0, 0),
+        (f64::NAN, 0),
+        (1.0, roots),
+        (7.0, roots),
+    ] {
         let inner = MemoryTracer::with_capacity(0);
         let ctx = Ctx::new(Sampled::new(inner.clone(), ratio), NopLogger);
-        for _ in 0..200 {
+        for _ in 0..roots {
             drop(ctx.start_span("root"));
         }
         assert_eq!(inner.started(), kept, "ratio {ratio}");
@@ -45,7 +53,7 @@ fn the_decision_is_opentelemetry_trace_id_ratio_based() {
     use opentelemetry::trace::{SpanKind, TraceId as OtelTraceId};
     use opentelemetry_sdk::trace::{Sampler, SamplingDecision, ShouldSample};
 
-    let draws = if cfg!(miri) { 200 } else { 20_000 };
+    let draws = if cfg!(miri) { 100 } else { 20_000 };
     let mut state = 0x1234_5678_9abc_def0_u64;
     let mut next = || {
         // A plain xorshift, independent of the crate's generator.
@@ -88,7 +96,7 @@ fn a_trace_is_kept_whole_or_not_at_all() {
     let inner = MemoryTracer::new();
     let logger = MemoryLogger::new();
     let ctx = Ctx::new(Sampled::new(inner.clone(), 0.5), logger.clone());
-    let roots = if cfg!(miri) { 100 } else { 1_000 };
+    let roots = if cfg!(miri) { 20 } else { 1_000 };
     let mut sampled_roots = 0;
     for _ in 0..roots {
         let (root, _span) = ctx.start_span("root");
@@ -203,7 +211,7 @@ fn clones_share_one_generator() {
     let remote = TraceContext::new(TraceParent::parse(tp).unwrap());
     let parent = sampled.remote_parent(&remote);
     let mut seen = std::collections::HashSet::new();
-    for i in 0..200 {
+    for i in 0..if cfg!(miri) { 40 } else { 200 } {
         let tracer = if i % 2 == 0 { &sampled } else { &clone };
         let span = tracer.start_span(&parent, "tick");
         let ids = span.span_ref().unsampled_ids().unwrap();
