@@ -1,5 +1,7 @@
 //! Span and trace ids: random W3C ids by default, counters on request.
 
+#![cfg(feature = "std")]
+
 use std::collections::HashSet;
 
 use ctxtrace::{Ctx, Ids, ManualClock, MemoryLogger, MemoryTracer, NopLogger, Span, Tracer};

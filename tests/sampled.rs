@@ -1,6 +1,8 @@
 //! `Sampled<T>`: parent-based, trace-id-ratio sampling, with ids kept on
 //! unsampled spans.
 
+#![cfg(feature = "std")]
+
 use ctxtrace::{
     Ctx, Level, Logger, MemoryLogger, MemoryTracer, NopLogger, NopTracer, Sampled, SampledRef,
     SampledSpan, Span, StatusCode, TraceContext, TraceFlags, TraceId, TraceParent, Tracer,
