@@ -180,7 +180,8 @@ flag_checks() {
     echo "== $name: flags"
     for args in "--bogus" "--pods abc" "--pods 0" "--workers" "--backend xml" "--seconds -1" \
         "--iterations 5 --seconds 1" "stray" "--log-file" "--log-file=" "--backend nop --log-file x" \
-        "--trace-out" "--folded-out=" "--backend nop --trace-out x" "--backend nop --folded-out x"; do
+        "--trace-out" "--folded-out=" "--backend nop --trace-out x" "--backend nop --folded-out x" \
+        "--deterministic-ids=yes"; do
         rc=0
         # shellcheck disable=SC2086 # split the flags on purpose
         example "$name" $args >"$tmp/flag.out" 2>"$tmp/flag.err" || rc=$?
@@ -248,6 +249,29 @@ example pod_sync --backend text --pods 20 --iterations 20 --log-file "$log" >"$t
 [[ $(value "$tmp/file.out" lines_written) == $(wc -l <"$log") ]] || fail "--log-file: lines_written differs from the file"
 check_text_lines "$log"
 echo "--log-file: ok, $(wc -l <"$log") lines in the file"
+
+echo "== pod_sync: ids"
+# Random W3C ids by default; counters from 1 with --deterministic-ids.
+for ids in random counters; do
+    flag=""
+    [[ $ids == counters ]] && flag=--deterministic-ids
+    example pod_sync --backend json --pods 5 --iterations 2 --workers 1 $flag >/dev/null 2>"$tmp/ids.$ids" ||
+        fail "pod_sync $flag failed: $(head -c 2000 "$tmp/ids.$ids")"
+done
+python3 - "$tmp/ids.random" "$tmp/ids.counters" <<'PY' || fail "pod_sync: ids are not as the flag says"
+import json, sys
+def ids(path):
+    with open(path, encoding="utf-8") as f:
+        return [(int(e["trace_id"], 16), int(e["span_id"], 16)) for e in map(json.loads, f)]
+random, counters = ids(sys.argv[1]), ids(sys.argv[2])
+traces = {t for t, _ in random}
+# Random: 128-bit trace ids, never zero; counters: the first trace is 1.
+if len(traces) < 2 or any(t >> 64 == 0 for t in traces) or any(s == 0 for _, s in random):
+    sys.exit(f"random ids look like counters: {sorted(traces)[:3]}")
+if counters[0][0] != 1 or max(t for t, _ in counters) > len(counters) or min(s for _, s in counters) < 1:
+    sys.exit(f"--deterministic-ids gave {counters[:3]}")
+PY
+echo "ids: random by default, counters with --deterministic-ids"
 
 if command -v script >/dev/null && script --version 2>/dev/null | grep -q util-linux; then
     terminal_run pod_sync

@@ -31,7 +31,7 @@ use core::fmt;
 
 use crate::{
     ErrorStatus, Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode, TraceContext,
-    Tracer, Value,
+    TraceId, Tracer, Value,
 };
 
 /// One of two backends, chosen at run time: a [`Tracer`] when both sides
@@ -149,6 +149,14 @@ impl<A: Tracer, B: Tracer> Tracer for Either<A, B> {
             (Either::Right(t), Either::Left(_)) => {
                 Either::Right(t.start_span(&B::SpanRef::default(), name))
             }
+        }
+    }
+
+    #[inline]
+    fn start_root_in(&self, trace_id: TraceId, name: &'static str) -> Self::Span {
+        match self {
+            Either::Left(t) => Either::Left(t.start_root_in(trace_id, name)),
+            Either::Right(t) => Either::Right(t.start_root_in(trace_id, name)),
         }
     }
 
@@ -373,6 +381,11 @@ impl<T: Tracer> Tracer for Option<T> {
     #[inline]
     fn start_span(&self, parent: &Self::SpanRef, name: &'static str) -> Self::Span {
         self.as_ref().map(|t| t.start_span(parent, name))
+    }
+
+    #[inline]
+    fn start_root_in(&self, trace_id: TraceId, name: &'static str) -> Self::Span {
+        self.as_ref().map(|t| t.start_root_in(trace_id, name))
     }
 
     #[inline]

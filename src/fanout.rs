@@ -21,7 +21,7 @@ use core::fmt;
 
 use crate::{
     ErrorStatus, Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode, TraceContext,
-    Tracer, Value,
+    TraceId, Tracer, Value,
 };
 
 /// A pair of tracers starts a span in both. The span ids that loggers see are
@@ -38,19 +38,18 @@ impl<A: Tracer, B: Tracer> Tracer for (A, B) {
     /// the memory span. Two spans that take none cost nothing more.
     #[inline]
     fn start_span(&self, parent: &Self::SpanRef, name: &'static str) -> Self::Span {
-        let mut a = self.0.start_span(&parent.0, name);
-        let mut b = self.1.start_span(&parent.1, name);
-        if B::Span::TAKES_SPAN_IDS && A::ENABLED {
-            if let Some(ids) = self.0.span_ids(&a.span_ref()) {
-                b.set_span_ids(ids);
-            }
-        }
-        if A::Span::TAKES_SPAN_IDS && B::ENABLED {
-            if let Some(ids) = self.1.span_ids(&b.span_ref()) {
-                a.set_span_ids(ids);
-            }
-        }
-        (a, b)
+        let a = self.0.start_span(&parent.0, name);
+        let b = self.1.start_span(&parent.1, name);
+        share_ids(self, a, b)
+    }
+
+    /// Starts both root spans in the trace `trace_id`, and shares ids as
+    /// [`start_span`](Tracer::start_span) does.
+    #[inline]
+    fn start_root_in(&self, trace_id: TraceId, name: &'static str) -> Self::Span {
+        let a = self.0.start_root_in(trace_id, name);
+        let b = self.1.start_root_in(trace_id, name);
+        share_ids(self, a, b)
     }
 
     #[inline]
@@ -106,6 +105,26 @@ impl<A: Tracer, B: Tracer> Tracer for (A, B) {
             .trace_context(&span.0)
             .or_else(|| self.1.trace_context(&span.1))
     }
+}
+
+/// Gives each part whose span takes span ids the other part's.
+#[inline]
+fn share_ids<A: Tracer, B: Tracer>(
+    tracers: &(A, B),
+    mut a: A::Span,
+    mut b: B::Span,
+) -> (A::Span, B::Span) {
+    if B::Span::TAKES_SPAN_IDS && A::ENABLED {
+        if let Some(ids) = tracers.0.span_ids(&a.span_ref()) {
+            b.set_span_ids(ids);
+        }
+    }
+    if A::Span::TAKES_SPAN_IDS && B::ENABLED {
+        if let Some(ids) = tracers.1.span_ids(&b.span_ref()) {
+            a.set_span_ids(ids);
+        }
+    }
+    (a, b)
 }
 
 /// A pair of spans sets everything on both; dropping the pair ends both, the

@@ -122,6 +122,7 @@ mod ctx;
 mod either;
 mod error;
 mod fanout;
+mod ids;
 mod level;
 mod logger;
 mod macros;
@@ -141,6 +142,7 @@ mod json;
 mod memory;
 #[cfg(feature = "std")]
 mod nonblocking;
+mod sampled;
 #[cfg(feature = "std")]
 mod text;
 #[cfg(feature = "std")]
@@ -154,6 +156,7 @@ pub struct ReadmeDoctests;
 pub use ctx::Ctx;
 pub use either::Either;
 pub use error::{CodedError, ErrorStatus, ViaDeref, ViaError};
+pub use ids::Ids;
 pub use level::{Level, LevelFilter, ParseLevelError};
 pub use logger::{Callsite, Logger, Record, SendLogger};
 pub use nop::{NopLogger, NopSpan, NopTracer};
@@ -184,6 +187,7 @@ pub use memory::{
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use nonblocking::{FlushGuard, FlushReport, NonBlocking, NonBlockingBuilder, Overflow};
+pub use sampled::{Sampled, SampledRef, SampledSpan, Unsampled};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use text::TextLogger;

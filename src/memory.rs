@@ -1,9 +1,10 @@
 //! The memory recorder: [`MemoryTracer`] keeps finished spans, and
 //! [`MemoryLogger`] keeps log entries, for tests and for inspecting a run.
 
+use crate::ids::{IdGenerator, seed};
 use crate::{
-    Clock, Level, LevelFilter, Logger, Record, Span, SpanId, SpanIds, StatusCode, SystemClock,
-    TraceContext, TraceId, Tracer, Value,
+    Clock, Ids, Level, LevelFilter, Logger, Record, Span, SpanId, SpanIds, StatusCode, SystemClock,
+    TraceContext, TraceFlags, TraceId, Tracer, Value,
 };
 use std::cell::RefCell;
 
@@ -67,8 +68,9 @@ const POOL_MAX: usize = 1024;
 ///   an always-on recorder cannot grow without bound.
 /// - **No allocation per span once warm.** A dropped span's buffers are reused
 ///   for the next one; strings are copied into one text buffer per span.
-/// - **Deterministic ids.** Span ids count up from 1 in the order spans start,
-///   and so do trace ids of root spans.
+/// - **Random ids by default.** W3C Trace Context ids from a fast generator
+///   seeded per recorder ([`Ids::Random`]); a test that asserts ids asks for
+///   counters from 1 with [`with_ids(Ids::Sequential)`](Self::with_ids).
 /// - **Isolated.** Each recorder is its own; clones share it. Two recorders in
 ///   two parallel tests never see each other's spans.
 ///
@@ -136,8 +138,7 @@ impl<C> Shared<C> {
 #[derive(Debug)]
 struct Inner {
     capacity: usize,
-    next_span: u64,
-    next_trace: u128,
+    ids: IdGenerator,
     /// Event buffers of the spans that are open, by slot.
     slots: Vec<Slot>,
     free_slots: Vec<u32>,
@@ -411,9 +412,10 @@ impl MemorySpanRef {
     /// # Examples
     ///
     /// ```
-    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    /// use ctxtrace::{Ctx, Ids, MemoryTracer, NopLogger};
     ///
-    /// let (ctx, _span) = Ctx::new(MemoryTracer::new(), NopLogger).start_span("a");
+    /// let tracer = MemoryTracer::new().with_ids(Ids::Sequential);
+    /// let (ctx, _span) = Ctx::new(tracer, NopLogger).start_span("a");
     /// assert_eq!(ctx.span_ref().as_ref().unwrap().ids().span_id.0, 1);
     /// ```
     pub fn ids(&self) -> SpanIds {
@@ -521,8 +523,7 @@ impl<C: Clock> MemoryTracer<C> {
     pub fn with_clock_and_capacity(clock: C, capacity: usize) -> Self {
         let inner = Inner {
             capacity,
-            next_span: 1,
-            next_trace: 1,
+            ids: IdGenerator::new(Ids::Random, 0),
             slots: Vec::new(),
             free_slots: Vec::new(),
             finished: VecDeque::new(),
@@ -541,6 +542,8 @@ impl<C: Clock> MemoryTracer<C> {
             max_events: 0,
         }
         .with_limits(SpanLimits::new())
+        // Seeded from the address of the shared state, known only now.
+        .with_ids(Ids::Random)
     }
 
     /// The same recorder, whose spans keep as events the entries that `level`
@@ -631,6 +634,46 @@ impl<C: Clock> MemoryTracer<C> {
     /// ```
     pub fn event_level(&self) -> LevelFilter {
         self.event_level
+    }
+
+    /// The same recorder, making ids as `ids` says from now on: random W3C
+    /// ids ([`Ids::Random`], the default) or counters from 1
+    /// ([`Ids::Sequential`]) for tests that assert ids. Clones share the
+    /// recorder and its ids; the counters start again at 1, and a random
+    /// generator is seeded afresh.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, Ids, MemoryTracer, NopLogger};
+    ///
+    /// let tracer = MemoryTracer::new().with_ids(Ids::Sequential);
+    /// let root = Ctx::new(tracer.clone(), NopLogger);
+    /// let (a, _a) = root.start_span("a");
+    /// let (b, _b) = a.start_span("b");
+    /// let (a, b) = (a.span_ids().unwrap(), b.span_ids().unwrap());
+    /// assert_eq!((a.trace_id.0, a.span_id.0), (1, 1));
+    /// assert_eq!((b.trace_id.0, b.span_id.0), (1, 2));
+    /// assert_eq!(tracer.ids(), Ids::Sequential);
+    /// ```
+    #[must_use]
+    pub fn with_ids(self, ids: Ids) -> Self {
+        let address = Arc::as_ptr(&self.shared).addr();
+        self.lock().ids = IdGenerator::new(ids, seed(address));
+        self
+    }
+
+    /// How this recorder makes ids.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ids, MemoryTracer};
+    ///
+    /// assert_eq!(MemoryTracer::new().ids(), Ids::Random);
+    /// ```
+    pub fn ids(&self) -> Ids {
+        self.lock().ids.ids()
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -863,16 +906,13 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
         let thread = thread_number();
         let mut inner = self.lock();
         inner.started += 1;
-        let span_id = SpanId(inner.next_span);
-        inner.next_span += 1;
+        let order = inner.started;
+        let span_id = inner.ids.span_id();
+        let random_ids = inner.ids.ids() == Ids::Random;
         let trace_id = match parent {
             // A remote parent's trace, or a local one's.
             Some(parent) => parent.ids.trace_id,
-            None => {
-                let id = TraceId(inner.next_trace);
-                inner.next_trace += 1;
-                id
-            }
+            None => inner.ids.trace_id(),
         };
         let mut record = inner.pool.pop().unwrap_or_default();
         let slot = match inner.free_slots.pop() {
@@ -889,8 +929,18 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
 
         let ids = SpanIds { trace_id, span_id };
         record.ids = ids;
-        record.parent = parent.as_ref().map(|p| p.ids.span_id);
-        record.propagation = Propagation::child_of(parent.as_ref()).for_record(parent.as_ref());
+        record.order = order;
+        // A parent whose span id is zero only names the trace: see `start_root_in`.
+        record.parent = parent
+            .as_ref()
+            .map(|p| p.ids.span_id)
+            .filter(|id| id.0 != 0);
+        let mut propagation = Propagation::child_of(parent.as_ref());
+        if parent.is_none() && random_ids {
+            // W3C Level 2: the trace id's low 56 bits are random.
+            propagation.flags = propagation.flags.with_random(true);
+        }
+        record.propagation = propagation.for_record(parent.as_ref());
         record.name = name;
         record.start = start;
         record.thread = thread;
@@ -902,6 +952,27 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
             max_attributes: self.max_attributes,
             started,
         }
+    }
+
+    /// A root span in the trace `trace_id`, which the caller drew at random
+    /// (W3C's random flag is set): started from a parent that names the
+    /// trace and has no span (span id zero, which no span has).
+    fn start_root_in(&self, trace_id: TraceId, name: &'static str) -> MemorySpan<C> {
+        let ids = SpanIds {
+            trace_id,
+            span_id: SpanId(0),
+        };
+        let parent = MemorySpanRef {
+            slot: u32::MAX,
+            generation: 0,
+            ids,
+            propagation: Propagation {
+                flags: TraceFlags::SAMPLED.with_random(true),
+                state: None,
+                remote: false,
+            },
+        };
+        self.start_span(&Some(parent), name)
     }
 
     #[inline]

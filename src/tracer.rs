@@ -73,6 +73,33 @@ pub trait Tracer: Clone {
     /// Do not allocate per span if you can avoid it: this is the hot path.
     fn start_span(&self, parent: &Self::SpanRef, name: &'static str) -> Self::Span;
 
+    /// Starts a root span named `name` in the trace `trace_id`, drawn at
+    /// random beforehand: [`Sampled`](crate::Sampled) draws a root's trace
+    /// id first, decides from it whether to sample, and starts the span in
+    /// that trace.
+    ///
+    /// # For implementors
+    ///
+    /// The default ignores `trace_id` and starts a root span with an id of
+    /// the tracer's own, which is right for a tracer without ids. A tracer
+    /// with ids uses `trace_id`, so that the sampling decision goes with the
+    /// trace id that other processes see, and sets W3C's random flag on it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{MemoryTracer, Span, TraceId, Tracer};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let span = tracer.start_root_in(TraceId(0xabc), "sync");
+    /// assert_eq!(tracer.span_ids(&span.span_ref()).unwrap().trace_id, TraceId(0xabc));
+    /// ```
+    #[inline]
+    fn start_root_in(&self, trace_id: TraceId, name: &'static str) -> Self::Span {
+        let _ = trace_id;
+        self.start_span(&Self::SpanRef::default(), name)
+    }
+
     /// Whether an entry at `level` logged through a `Ctx` whose span is `span`
     /// would become an event: checked at run time, before the entry's
     /// arguments are evaluated. [`Ctx::enabled`](crate::Ctx::enabled) asks it

@@ -9,8 +9,8 @@ use std::io;
 use std::net::Ipv4Addr;
 
 use ctxtrace::{
-    Callsite, Ctx, Field, JsonLogger, Level, ManualClock, MemoryTracer, NopTracer, Redacted, Span,
-    SpanIds, Tracer, Value,
+    Callsite, Ctx, Field, Ids, JsonLogger, Level, ManualClock, MemoryTracer, NopTracer, Redacted,
+    Span, SpanIds, Tracer, Value,
 };
 use proptest::prelude::*;
 use support::{
@@ -252,7 +252,7 @@ fn hostile_keys_are_escaped_and_read_back_exactly() {
 fn keys_come_in_the_documented_order() {
     let capture = Capture::new();
     let logger = JsonLogger::with_clock(capture.clone(), ManualClock::new(NOV_24));
-    let tracer = MemoryTracer::with_clock(ManualClock::new(0));
+    let tracer = MemoryTracer::with_clock(ManualClock::new(0)).with_ids(Ids::Sequential);
     // A ctx field set before the span, and one set through the span.
     let root = Ctx::new(tracer.clone(), logger).with_field("zone", "a");
     let (ctx, mut span) = root.start_span("sync_pod");

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use common::{recorder, recorder_with_capacity, scaled};
 use ctxtrace::{
-    Callsite, Ctx, Level, ManualClock, MemoryLogger, MemoryTracer, NopLogger, Span, SpanId,
+    Callsite, Ctx, Ids, Level, ManualClock, MemoryLogger, MemoryTracer, NopLogger, Span, SpanId,
     StatusCode, TraceId, Value,
 };
 
@@ -295,7 +295,7 @@ fn recorders_in_parallel_threads_never_mix() {
     let run = |name: &'static str| {
         let barrier = Arc::clone(&barrier);
         thread::spawn(move || {
-            let tracer = MemoryTracer::with_clock(ManualClock::new(0));
+            let tracer = MemoryTracer::with_clock(ManualClock::new(0)).with_ids(Ids::Sequential);
             let ctx = Ctx::new(tracer.clone(), NopLogger);
             barrier.wait();
             for i in 0..N {

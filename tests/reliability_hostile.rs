@@ -12,7 +12,8 @@ use std::error::Error;
 use std::fmt;
 
 use ctxtrace::{
-    Callsite, Ctx, Field, JsonLogger, Level, ManualClock, MemoryTracer, TextLogger, ToValue, Value,
+    Callsite, Ctx, Field, Ids, JsonLogger, Level, ManualClock, MemoryTracer, TextLogger, ToValue,
+    Value,
 };
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -364,6 +365,7 @@ fn leak(key: &str) -> &'static str {
 /// fields as the line, the `Ctx`'s included, each key once.
 fn log_entry<L: ctxtrace::Logger>(logger: L, entry: &Entry) {
     let tracer = MemoryTracer::with_clock(ManualClock::new(0))
+        .with_ids(Ids::Sequential)
         .with_event_level(ctxtrace::LevelFilter::Trace);
     let mut ctx = Ctx::new(tracer.clone(), logger);
     let span = entry.under_span.then(|| {
@@ -764,7 +766,7 @@ fn regression_sanitised_key_cannot_forge_a_fixed_key() {
     let text = text_logger(None);
     let json = json_logger(None);
     let (ctx, span) = Ctx::new(
-        MemoryTracer::with_clock(ManualClock::new(0)),
+        MemoryTracer::with_clock(ManualClock::new(0)).with_ids(Ids::Sequential),
         (json.clone(), text.clone()),
     )
     .start_span("real");

@@ -9,7 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 
 use ctxtrace::{
-    Ctx, JsonLogger, Logger, MemoryTracer, NopLogger, NopTracer, Span, SpanId, TextLogger, Tracer,
+    Ctx, Ids, JsonLogger, Logger, MemoryTracer, NopLogger, NopTracer, Span, SpanId, TextLogger,
+    Tracer,
 };
 
 #[path = "support/logfmt.rs"]
@@ -77,7 +78,7 @@ fn total() -> u64 {
 
 #[test]
 fn no_span_is_lost_below_capacity_and_every_parent_is_in_the_same_trace() {
-    let tracer = MemoryTracer::with_clock_and_capacity(clock(), 1 << 20);
+    let tracer = MemoryTracer::with_clock_and_capacity(clock(), 1 << 20).with_ids(Ids::Sequential);
     let root_id = run(&tracer);
     assert_eq!(tracer.started(), total());
     assert_eq!(

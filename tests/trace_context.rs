@@ -93,8 +93,19 @@ fn memory_root_spans_start_a_sampled_trace_of_their_own() {
         (sent.parent.trace_id, sent.parent.parent_id),
         (ids.trace_id, ids.span_id)
     );
-    assert_eq!(sent.parent.flags, TraceFlags::SAMPLED);
+    // Random ids: W3C Level 2's random flag too.
+    assert_eq!(sent.parent.flags, TraceFlags::SAMPLED.with_random(true));
     assert!(sent.state.is_empty());
+    // Counters are not random.
+    let counters = Ctx::new(
+        MemoryTracer::new().with_ids(ctxtrace::Ids::Sequential),
+        NopLogger,
+    );
+    let (ctx, _span) = counters.start_span("root");
+    assert_eq!(
+        ctx.trace_context().unwrap().parent.flags,
+        TraceFlags::SAMPLED
+    );
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process;
 
 use ctxtrace::{
-    Ctx, DEFAULT_CAPACITY, Either, FlushReport, JsonLogger, MemoryLogger, MemoryTracer,
+    Ctx, DEFAULT_CAPACITY, Either, FlushReport, Ids, JsonLogger, MemoryLogger, MemoryTracer,
     NonBlocking, NopLogger, NopTracer, SendLogger, SendTracer, TextLogger,
 };
 
@@ -84,7 +84,12 @@ pub(crate) fn run(
     } else {
         RECORDER_CAPACITY
     };
-    let tracer = MemoryTracer::with_capacity(capacity);
+    let ids = if opts.deterministic_ids {
+        Ids::Sequential
+    } else {
+        Ids::Random
+    };
+    let tracer = MemoryTracer::with_capacity(capacity).with_ids(ids);
     let run = controller.run(Ctx::new(tracer.clone(), logger.clone()), opts);
     // The run is over and its threads are gone: no line comes after this.
     let flushed = guard.map(|guard| guard.finish().unwrap_or_else(|lost| lost));

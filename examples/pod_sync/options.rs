@@ -36,6 +36,9 @@ pub(crate) struct Options {
     pub(crate) trace_out: Option<PathBuf>,
     /// Where to write the recorded spans as folded stacks.
     pub(crate) folded_out: Option<PathBuf>,
+    /// Counters from 1 for span and trace ids, for tests; random W3C ids
+    /// otherwise.
+    pub(crate) deterministic_ids: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,7 +108,7 @@ fn usage(program: &Program) -> String {
         "\
 Usage: {name} [--backend nop|memory|text|json] [--pods N] [--workers N]
 {indent}[--iterations N | --seconds S] [--log-file PATH]
-{indent}[--trace-out PATH] [--folded-out PATH]
+{indent}[--trace-out PATH] [--folded-out PATH] [--deterministic-ids]
 
 {about}
 A summary goes to stdout. Text and json lines go to stderr, or to a file in
@@ -123,6 +126,9 @@ Options:
   --folded-out <PATH>
                     write the spans to PATH as folded stacks, for a flame
                     graph: inferno-flamegraph < PATH > run.svg
+  --deterministic-ids
+                    span and trace ids count up from 1, for tests
+                    [default: random W3C ids]
   -h, --help        print this help"
     )
 }
@@ -141,6 +147,7 @@ fn parse_args(
         log_file: None,
         trace_out: None,
         folded_out: None,
+        deterministic_ids: false,
     };
     let (mut iterations, mut seconds) = (None, None);
     let mut args = args.into_iter();
@@ -155,6 +162,7 @@ fn parse_args(
             }
             _ => (arg, None),
         };
+        let has_value = inline.is_some();
         let value = || take_value(&flag, inline, &mut args);
         match flag.as_str() {
             "-h" | "--help" => return Ok(None),
@@ -168,6 +176,8 @@ fn parse_args(
             "--log-file" => opts.log_file = Some(parse_path(&flag, value()?)?),
             "--trace-out" => opts.trace_out = Some(parse_path(&flag, value()?)?),
             "--folded-out" => opts.folded_out = Some(parse_path(&flag, value()?)?),
+            "--deterministic-ids" if !has_value => opts.deterministic_ids = true,
+            "--deterministic-ids" => return Err(format!("{flag} takes no value")),
             _ if flag.starts_with('-') => return Err(format!("unknown flag `{flag}`")),
             _ => return Err(format!("unexpected argument `{flag}`")),
         }

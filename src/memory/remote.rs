@@ -19,8 +19,8 @@ pub(super) struct Propagation {
 
 impl Propagation {
     /// The flags of a new local trace: the recorder keeps every span, so it
-    /// is sampled. Its counter ids are not random, so the random flag is
-    /// not set.
+    /// is sampled. `start_span` adds the random flag when the recorder's
+    /// ids are random (`Ids::Random`); counters are not.
     const ROOT_FLAGS: TraceFlags = TraceFlags::SAMPLED;
 
     /// What a span started under `parent` carries: the parent's flags and
@@ -106,7 +106,8 @@ impl MemorySpanRef {
 
 impl SpanRecord {
     /// The trace flags the span had: those of its remote parent (the
-    /// defined ones), or, for a trace started here, *sampled*.
+    /// defined ones), or, for a trace started here, *sampled*, and *random*
+    /// when the recorder's ids are ([`Ids::Random`](crate::Ids::Random)).
     ///
     /// # Examples
     ///
@@ -120,7 +121,8 @@ impl SpanRecord {
     /// drop(ctx.start_span("local_root"));
     /// let spans = tracer.spans();
     /// assert_eq!(spans.find("remote_child").unwrap().trace_flags(), TraceFlags::RANDOM);
-    /// assert_eq!(spans.find("local_root").unwrap().trace_flags(), TraceFlags::SAMPLED);
+    /// let local = TraceFlags::SAMPLED.with_random(true);
+    /// assert_eq!(spans.find("local_root").unwrap().trace_flags(), local);
     /// ```
     pub fn trace_flags(&self) -> TraceFlags {
         self.propagation.flags

@@ -90,7 +90,7 @@ impl Spans {
             }
         }
         for list in index.values_mut() {
-            list.sort_by_key(|&i| self.spans[i].ids.span_id);
+            list.sort_by_key(|&i| self.spans[i].order);
         }
         index
     }

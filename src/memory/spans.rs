@@ -32,6 +32,9 @@ use crate::{Level, SpanId, SpanIds, Status, TraceId, Value};
 #[derive(Clone, Debug, Default)]
 pub struct SpanRecord {
     pub(super) ids: SpanIds,
+    /// Where the span comes in the order spans started: ids are random, so
+    /// they cannot tell.
+    pub(super) order: u64,
     pub(super) parent: Option<SpanId>,
     pub(super) name: &'static str,
     pub(super) start: u64,
@@ -141,10 +144,10 @@ impl SpanRecord {
     /// # Examples
     ///
     /// ```
-    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
-    /// # let tracer = MemoryTracer::new();
+    /// # use ctxtrace::{Ctx, Ids, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new().with_ids(Ids::Sequential);
     /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
-    /// // Span ids count up from 1 in the order spans start.
+    /// // Sequential span ids count up from 1 in the order spans start.
     /// drop((ctx.start_span("first"), ctx.start_span("second")));
     /// let spans = tracer.spans();
     /// assert_eq!(spans.find("second").unwrap().span_id().0, 2);
@@ -703,8 +706,8 @@ impl Spans {
     /// # Examples
     ///
     /// ```
-    /// # use ctxtrace::{Ctx, MemoryTracer, NopLogger};
-    /// # let tracer = MemoryTracer::new();
+    /// # use ctxtrace::{Ctx, Ids, MemoryTracer, NopLogger};
+    /// # let tracer = MemoryTracer::new().with_ids(Ids::Sequential);
     /// # let ctx = Ctx::new(tracer.clone(), NopLogger);
     /// drop((ctx.start_span("retry"), ctx.start_span("retry")));
     /// let spans = tracer.spans();
@@ -833,7 +836,7 @@ impl Spans {
             .iter()
             .filter(|s| s.parent == Some(span.ids.span_id))
             .collect();
-        children.sort_by_key(|s| s.ids.span_id);
+        children.sort_by_key(|s| s.order);
         children.into_iter()
     }
 
@@ -861,7 +864,7 @@ impl Spans {
             .iter()
             .filter(|s| self.parent(s).is_none())
             .collect();
-        roots.sort_by_key(|s| s.ids.span_id);
+        roots.sort_by_key(|s| s.order);
         roots.into_iter()
     }
 }

@@ -11,7 +11,7 @@ use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ctxtrace::{CodedError, Ctx, ManualClock, MemoryLogger, MemoryTracer, StatusCode};
+use ctxtrace::{CodedError, Ctx, Ids, ManualClock, MemoryLogger, MemoryTracer, StatusCode};
 
 /// The `Ctx` type every recorder test uses.
 pub type RecCtx = Ctx<MemoryTracer<ManualClock>, MemoryLogger>;
@@ -33,7 +33,9 @@ pub fn recorder() -> Recorder {
 /// A recorder whose clock starts at 0 ns and that keeps `capacity` spans.
 pub fn recorder_with_capacity(capacity: usize) -> Recorder {
     let clock = ManualClock::new(0);
-    let tracer = MemoryTracer::with_clock_and_capacity(clock.clone(), capacity);
+    // Counters, so that tests can assert ids.
+    let tracer =
+        MemoryTracer::with_clock_and_capacity(clock.clone(), capacity).with_ids(Ids::Sequential);
     let logger = MemoryLogger::new();
     let ctx = Ctx::new(tracer.clone(), logger.clone());
     Recorder {

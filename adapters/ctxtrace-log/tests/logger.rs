@@ -181,7 +181,7 @@ fn span_ids_of_the_tracer_are_key_values() {
     );
     assert_eq!(
         record.kv("span_id"),
-        Some(&Kv::Text("0000000000000001".into()))
+        Some(&Kv::Text(ids.span_id.to_string()))
     );
 }
 

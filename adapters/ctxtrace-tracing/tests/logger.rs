@@ -245,7 +245,6 @@ fn events_carry_the_ids_of_a_tracer_that_has_them() {
             event.field("span_id"),
             Some(ids.span_id.to_string().as_str())
         );
-        assert_eq!(event.field("span_id"), Some("0000000000000001"));
     });
 }
 
