@@ -17,7 +17,9 @@ Usage::
     receiver.py --port 0 --out received.jsonl
 
 It prints ``listening on http://127.0.0.1:PORT`` once it accepts requests;
-port 0 asks the system for a free port. It stops on SIGTERM or SIGINT.
+port 0 asks the system for a free port. It stops on SIGTERM or SIGINT, and
+then prints ``received N requests, M spans, R rejected`` (R counts the POSTs
+it answered with an error).
 """
 
 import argparse
@@ -139,6 +141,7 @@ class Store:
     def __init__(self, path):
         self.lock = threading.Lock()
         self.documents = []
+        self.rejected = 0
         self.out = open(path, "a", encoding="utf-8")
 
     def add(self, document):
@@ -149,6 +152,10 @@ class Store:
             # whose export returned can read the file at once.
             self.out.write(line + "\n")
             self.out.flush()
+
+    def reject(self):
+        with self.lock:
+            self.rejected += 1
 
     def all(self):
         with self.lock:
@@ -171,6 +178,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def reply_text(self, status, text):
+        if self.command == "POST":
+            self.server.store.reject()
         self.reply(status, "text/plain; charset=utf-8", text.encode("utf-8") + b"\n")
 
     def do_GET(self):
@@ -244,7 +253,11 @@ def main():
         for rs in doc["resource_spans"]
         for ss in rs["scope_spans"]
     )
-    print(f"received {len(server.store.all())} requests, {total} spans", flush=True)
+    print(
+        f"received {len(server.store.all())} requests, {total} spans, "
+        f"{server.store.rejected} rejected",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
