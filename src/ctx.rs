@@ -7,7 +7,7 @@ use core::pin::pin;
 
 use crate::{
     Callsite, ErrorStatus, Field, Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode,
-    ToValue, Tracer,
+    ToValue, TraceContext, Tracer,
 };
 
 /// The context that instrumented code takes: a tracer, a logger and the
@@ -217,7 +217,7 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
     /// let tracer = MemoryTracer::new();
     /// let root = Ctx::new(tracer.clone(), NopLogger);
     /// let (parent, span) = root.start_span("handleQueueItem");
-    /// let (_, child) = root.with_span_ref(*parent.span_ref()).start_span("syncPod");
+    /// let (_, child) = root.with_span_ref(parent.span_ref().clone()).start_span("syncPod");
     /// drop((child, span));
     /// let spans = tracer.spans();
     /// let child = spans.find("syncPod").unwrap();
@@ -230,6 +230,89 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
             tracer: self.tracer.clone(),
             logger: self.logger.clone(),
             span,
+        }
+    }
+
+    /// This context continued from a remote parent: the next span started
+    /// from it is a child of the remote span `remote.parent.parent_id`, in
+    /// the trace `remote.parent.trace_id`, with the remote flags and
+    /// `tracestate` passed on. The logger stays as it is, and the ids that
+    /// loggers write come from the tracer as for any span.
+    ///
+    /// Each tracer decides what it keeps ([`Tracer::remote_parent`]): the
+    /// [`MemoryTracer`](crate::MemoryTracer) records the remote parent, the
+    /// [`PassThroughTracer`](crate::PassThroughTracer) hands the context on
+    /// unchanged, and the [`NopTracer`](crate::NopTracer) keeps nothing, so
+    /// that `Ctx<NopTracer, NopLogger>` stays zero-sized.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, TraceContext};
+    ///
+    /// let incoming = [("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")];
+    /// let remote = TraceContext::from_headers(incoming).unwrap();
+    /// let tracer = MemoryTracer::new();
+    /// let ctx = Ctx::new(tracer.clone(), NopLogger).with_remote_parent(&remote);
+    /// let (ctx, span) = ctx.start_span("handle");
+    /// let sent = ctx.trace_context().unwrap();
+    /// drop(span);
+    ///
+    /// let spans = tracer.spans();
+    /// let handle = spans.find("handle").unwrap();
+    /// assert_eq!(handle.trace_id(), remote.parent.trace_id);
+    /// assert_eq!(handle.parent_id(), Some(remote.parent.parent_id));
+    /// assert_eq!(sent.parent.trace_id, remote.parent.trace_id);
+    /// assert_eq!(sent.parent.parent_id, handle.span_id());
+    /// ```
+    #[inline]
+    #[must_use]
+    pub fn with_remote_parent(&self, remote: &TraceContext) -> Self {
+        self.with_span_ref(self.tracer.remote_parent(remote))
+    }
+
+    /// The trace context for a call made from this context: the current
+    /// span's trace id, its id as the callee's parent, its flags and the
+    /// `tracestate` it carries. `None` when the tracer has none to send (the
+    /// [`NopTracer`](crate::NopTracer), or a root context with no remote
+    /// parent).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, NopTracer};
+    ///
+    /// let (ctx, _span) = Ctx::new(MemoryTracer::new(), NopLogger).start_span("sync");
+    /// let sent = ctx.trace_context().unwrap();
+    /// assert_eq!(sent.parent.parent_id, ctx.span_ids().unwrap().span_id);
+    /// assert!(sent.parent.flags.is_sampled());
+    /// assert_eq!(Ctx::new(NopTracer, NopLogger).trace_context(), None);
+    /// ```
+    #[inline]
+    pub fn trace_context(&self) -> Option<TraceContext> {
+        self.tracer.trace_context(&self.span)
+    }
+
+    /// Gives the headers for an outgoing call to `set(name, value)`:
+    /// `traceparent`, then `tracestate` when it is not empty. Nothing when
+    /// there is no [`trace_context`](Ctx::trace_context). The `traceparent`
+    /// value is formatted on the stack, with no allocation.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
+    ///
+    /// let (ctx, _span) = Ctx::new(MemoryTracer::new(), NopLogger).start_span("sync");
+    /// let mut headers = Vec::new();
+    /// ctx.inject(|name, value| headers.push((name, value.to_string())));
+    /// assert_eq!(headers[0].0, "traceparent");
+    /// assert_eq!(headers[0].1, ctx.trace_context().unwrap().parent.to_string());
+    /// ```
+    #[inline]
+    pub fn inject<F: FnMut(&'static str, &str)>(&self, set: F) {
+        if let Some(context) = self.trace_context() {
+            context.inject(set);
         }
     }
 

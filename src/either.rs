@@ -30,7 +30,8 @@
 use core::fmt;
 
 use crate::{
-    ErrorStatus, Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode, Tracer, Value,
+    ErrorStatus, Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode, TraceContext,
+    Tracer, Value,
 };
 
 /// One of two backends, chosen at run time: a [`Tracer`] when both sides
@@ -198,6 +199,23 @@ impl<A: Tracer, B: Tracer> Tracer for Either<A, B> {
         match (self, span) {
             (Either::Left(t), Either::Left(span)) if A::ENABLED => t.span_ids(span),
             (Either::Right(t), Either::Right(span)) if B::ENABLED => t.span_ids(span),
+            _ => None,
+        }
+    }
+
+    #[inline]
+    fn remote_parent(&self, remote: &TraceContext) -> Self::SpanRef {
+        match self {
+            Either::Left(t) => Either::Left(t.remote_parent(remote)),
+            Either::Right(t) => Either::Right(t.remote_parent(remote)),
+        }
+    }
+
+    #[inline]
+    fn trace_context(&self, span: &Self::SpanRef) -> Option<TraceContext> {
+        match (self, span) {
+            (Either::Left(t), Either::Left(span)) => t.trace_context(span),
+            (Either::Right(t), Either::Right(span)) => t.trace_context(span),
             _ => None,
         }
     }
@@ -380,6 +398,18 @@ impl<T: Tracer> Tracer for Option<T> {
     #[inline]
     fn span_ids(&self, span: &Self::SpanRef) -> Option<SpanIds> {
         self.as_ref().and_then(|t| t.span_ids(span))
+    }
+
+    #[inline]
+    fn remote_parent(&self, remote: &TraceContext) -> Self::SpanRef {
+        self.as_ref()
+            .map(|t| t.remote_parent(remote))
+            .unwrap_or_default()
+    }
+
+    #[inline]
+    fn trace_context(&self, span: &Self::SpanRef) -> Option<TraceContext> {
+        self.as_ref().and_then(|t| t.trace_context(span))
     }
 }
 

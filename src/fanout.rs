@@ -20,7 +20,8 @@
 use core::fmt;
 
 use crate::{
-    ErrorStatus, Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode, Tracer, Value,
+    ErrorStatus, Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode, TraceContext,
+    Tracer, Value,
 };
 
 /// A pair of tracers starts a span in both. The span ids that loggers see are
@@ -90,6 +91,20 @@ impl<A: Tracer, B: Tracer> Tracer for (A, B) {
                 None
             }
         })
+    }
+
+    /// Both parts continue the remote trace.
+    #[inline]
+    fn remote_parent(&self, remote: &TraceContext) -> Self::SpanRef {
+        (self.0.remote_parent(remote), self.1.remote_parent(remote))
+    }
+
+    /// The first part's context, or the second's when the first has none.
+    #[inline]
+    fn trace_context(&self, span: &Self::SpanRef) -> Option<TraceContext> {
+        self.0
+            .trace_context(&span.0)
+            .or_else(|| self.1.trace_context(&span.1))
     }
 }
 

@@ -123,8 +123,10 @@ mod level;
 mod logger;
 mod macros;
 mod nop;
+mod pass_through;
 mod serde;
 mod status;
+mod trace_context;
 mod tracer;
 mod value;
 
@@ -150,7 +152,12 @@ pub use error::{CodedError, ErrorStatus, ViaDeref, ViaError};
 pub use level::{Level, LevelFilter, ParseLevelError};
 pub use logger::{Callsite, Logger, Record, SendLogger};
 pub use nop::{NopLogger, NopSpan, NopTracer};
+pub use pass_through::{PassThroughSpan, PassThroughTracer};
 pub use status::{Status, StatusCode};
+pub use trace_context::{
+    TRACEPARENT, TRACESTATE, TraceContext, TraceFlags, TraceParent, TraceParentError,
+    TraceParentHeader, TraceState, TraceStateError,
+};
 pub use tracer::{SendTracer, Span, SpanId, SpanIds, TraceId, Tracer};
 pub use value::{Field, Redacted, ToValue, Value, debug, display, error};
 

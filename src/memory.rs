@@ -3,8 +3,9 @@
 
 use crate::{
     Clock, Level, LevelFilter, Logger, Record, Span, SpanId, SpanIds, StatusCode, SystemClock,
-    TraceId, Tracer, Value,
+    TraceContext, TraceId, Tracer, Value,
 };
+use remote::Propagation;
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
 use std::hash::{Hash, Hasher};
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 mod data;
 mod logger;
+mod remote;
 mod spans;
 
 pub use data::{EventData, OwnedStatus, SpanData};
@@ -285,11 +287,12 @@ enum StoredStatus {
 /// assert!(root.span_ref().is_none());
 /// assert_eq!(ctx.span_ref().map(|r| r.ids()), ctx.span_ids());
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemorySpanRef {
     slot: u32,
     generation: u32,
     ids: SpanIds,
+    propagation: Propagation,
 }
 
 impl MemorySpanRef {
@@ -327,6 +330,7 @@ pub struct MemorySpan<C: Clock = SystemClock> {
     slot: u32,
     generation: u32,
     ids: SpanIds,
+    propagation: Propagation,
     /// `None` only once the span has been recorded, in `drop`.
     record: Option<Box<SpanRecord>>,
 }
@@ -693,6 +697,7 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
         let span_id = SpanId(inner.next_span);
         inner.next_span += 1;
         let trace_id = match parent {
+            // A remote parent's trace, or a local one's.
             Some(parent) => parent.ids.trace_id,
             None => {
                 let id = TraceId(inner.next_trace);
@@ -715,7 +720,9 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
 
         let ids = SpanIds { trace_id, span_id };
         record.ids = ids;
-        record.parent = parent.map(|p| p.ids.span_id);
+        record.parent = parent.as_ref().map(|p| p.ids.span_id);
+        let propagation = Propagation::child_of(parent.as_ref());
+        record.propagation = propagation.for_record(parent.as_ref());
         record.name = name;
         record.start = start;
         record.thread = thread;
@@ -724,13 +731,15 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
             slot,
             generation,
             ids,
+            propagation,
             record: Some(record),
         }
     }
 
     #[inline]
     fn event_enabled(&self, span: &Option<MemorySpanRef>, level: Level) -> bool {
-        span.is_some() && self.event_level.allows(level)
+        // A remote parent is not a span of this recorder: no events.
+        span.as_ref().is_some_and(|s| !s.propagation.remote) && self.event_level.allows(level)
     }
 
     fn add_event<L: Logger>(&self, span: &Option<MemorySpanRef>, record: &Record<'_>, context: &L) {
@@ -746,7 +755,18 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
     }
 
     fn span_ids(&self, span: &Option<MemorySpanRef>) -> Option<SpanIds> {
-        span.map(|s| s.ids)
+        span.as_ref().map(|s| s.ids)
+    }
+
+    /// The remote span becomes the parent: its id is the parent id of the
+    /// next span, its trace id the trace, and its flags and `tracestate`
+    /// go on to every span under it.
+    fn remote_parent(&self, remote: &TraceContext) -> Option<MemorySpanRef> {
+        Some(remote::remote_ref(remote))
+    }
+
+    fn trace_context(&self, span: &Option<MemorySpanRef>) -> Option<TraceContext> {
+        span.as_ref().map(remote::context_of)
     }
 }
 
@@ -810,6 +830,7 @@ impl<C: Clock> Span for MemorySpan<C> {
             slot: self.slot,
             generation: self.generation,
             ids: self.ids,
+            propagation: self.propagation.clone(),
         })
     }
 

@@ -3,7 +3,8 @@
 use core::fmt;
 
 use crate::{
-    Ctx, ErrorStatus, Field, Level, LevelFilter, Logger, Record, StatusCode, ToValue, Value,
+    Ctx, ErrorStatus, Field, Level, LevelFilter, Logger, Record, StatusCode, ToValue, TraceContext,
+    Value,
 };
 
 /// A source of spans, chosen at compile time as the `T` of a
@@ -153,6 +154,65 @@ pub trait Tracer: Clone {
     ///
     /// The default has none.
     fn span_ids(&self, span: &Self::SpanRef) -> Option<SpanIds> {
+        let _ = span;
+        None
+    }
+
+    /// The span reference that continues a trace from another process: a
+    /// span started from it is a child of the remote span `remote.parent`,
+    /// in its trace, and carries its flags and `tracestate` on.
+    /// [`Ctx::with_remote_parent`](crate::Ctx::with_remote_parent) calls it.
+    ///
+    /// # For implementors
+    ///
+    /// The default is "no span", so a tracer that cannot continue a remote
+    /// trace starts a new one. Keep the trace id and the parent id as they
+    /// are, the flags the specification defines
+    /// ([`TraceFlags::known`](crate::TraceFlags::known)) and the
+    /// `tracestate`; a reference made here names no local span, so
+    /// [`event_enabled`](Tracer::event_enabled) should say `false` for it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{MemoryTracer, TraceContext, TraceParent, Tracer};
+    ///
+    /// let parent = TraceParent::parse("00-12345678901234567890123456789012-1234567890123456-01").unwrap();
+    /// let tracer = MemoryTracer::new();
+    /// let remote = tracer.remote_parent(&TraceContext::new(parent));
+    /// assert_eq!(tracer.span_ids(&remote).unwrap().trace_id, parent.trace_id);
+    /// ```
+    #[inline]
+    fn remote_parent(&self, remote: &TraceContext) -> Self::SpanRef {
+        let _ = remote;
+        Self::SpanRef::default()
+    }
+
+    /// The trace context to send on a call made under `span`: its trace id,
+    /// its span id as the callee's parent, its flags and its `tracestate`.
+    /// [`Ctx::trace_context`](crate::Ctx::trace_context) and
+    /// [`Ctx::inject`](crate::Ctx::inject) call it.
+    ///
+    /// # For implementors
+    ///
+    /// The default has none (nothing is sent). A tracer with ids answers for
+    /// every span it started and for every reference that
+    /// [`remote_parent`](Tracer::remote_parent) made, and keeps the
+    /// `tracestate` it was given.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, NopTracer, Tracer};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let (ctx, _span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
+    /// let sent = tracer.trace_context(ctx.span_ref()).unwrap();
+    /// assert_eq!(sent.parent.parent_id, ctx.span_ids().unwrap().span_id);
+    /// assert_eq!(NopTracer.trace_context(&Default::default()), None);
+    /// ```
+    #[inline]
+    fn trace_context(&self, span: &Self::SpanRef) -> Option<TraceContext> {
         let _ = span;
         None
     }

@@ -41,6 +41,7 @@ pub struct SpanRecord {
     pub(super) wide: Vec<Wide>,
     pub(super) status: StoredStatus,
     pub(super) events: Events,
+    pub(super) propagation: super::Propagation,
 }
 
 impl SpanRecord {
