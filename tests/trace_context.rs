@@ -2,7 +2,8 @@
 //! And properties of the parsers: they never panic, and valid headers
 //! round-trip. (The W3C suite's own cases are in `tests/w3c.rs`.)
 
-#[allow(dead_code, unused_imports)]
+#![cfg(feature = "std")]
+
 mod support;
 
 use ctxtrace::{

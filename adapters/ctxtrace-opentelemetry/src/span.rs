@@ -72,7 +72,9 @@ pub struct OtelSpan<S: opentelemetry::trace::Span> {
 
 /// What a span and the references to it share.
 struct Shared<S> {
-    span: Mutex<S>,
+    /// `None` for a remote parent: a span of another process, of which this
+    /// one has the span context alone.
+    span: Option<Mutex<S>>,
     span_context: SpanContext,
     /// The ids as ctxtrace writes them; `None` for an invalid span context
     /// (a no-op OpenTelemetry tracer).
@@ -89,13 +91,10 @@ struct Shared<S> {
 impl<S: opentelemetry::trace::Span> OtelSpan<S> {
     pub(crate) fn new(span: S, parent_cx: &Context) -> Self {
         let span_context = span.span_context().clone();
-        let ids = span_context.is_valid().then(|| SpanIds {
-            trace_id: TraceId(u128::from_be_bytes(span_context.trace_id().to_bytes())),
-            span_id: SpanId(u64::from_be_bytes(span_context.span_id().to_bytes())),
-        });
+        let ids = ids_of(&span_context);
         let shared = Shared {
             recording: span.is_recording(),
-            span: Mutex::new(span),
+            span: Some(Mutex::new(span)),
             span_context,
             ids,
             parent_cx: parent_cx.clone(),
@@ -249,8 +248,9 @@ impl<S> Shared<S> {
     /// Runs `f` on the span, under its lock. A panic that poisoned the lock
     /// left the span whole (each OpenTelemetry call completes or does
     /// nothing), so a poisoned lock is used as it is.
-    fn with_span<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
-        f(&mut self.span.lock().unwrap_or_else(PoisonError::into_inner))
+    fn with_span<R>(&self, f: impl FnOnce(&mut S) -> R) -> Option<R> {
+        let span = self.span.as_ref()?;
+        Some(f(&mut span.lock().unwrap_or_else(PoisonError::into_inner)))
     }
 
     fn context(&self) -> &Context {
@@ -381,6 +381,8 @@ impl<S> OtelSpanRef<S> {
     /// Runs `f` on the live OpenTelemetry span, under its lock: an escape
     /// hatch for what ctxtrace has no call for, such as links. Do not log
     /// through a `Ctx` of this span inside `f`: the lock is not reentrant.
+    /// `None` for a remote parent ([`is_remote`](OtelSpanRef::is_remote)),
+    /// which has no live span in this process.
     ///
     /// # Examples
     ///
@@ -393,13 +395,62 @@ impl<S> OtelSpanRef<S> {
     /// let exporter = InMemorySpanExporter::default();
     /// let provider = SdkTracerProvider::builder().with_simple_exporter(exporter.clone()).build();
     /// let (ctx, span) = Ctx::new(OtelTracer::new(provider.tracer("t")), NopLogger).start_span("sync_pod");
-    /// ctx.span_ref().as_ref().unwrap().with_span(|s| s.update_name("sync_pod/retry"));
+    /// let renamed = ctx.span_ref().as_ref().unwrap().with_span(|s| s.update_name("sync_pod/retry"));
+    /// assert!(renamed.is_some());
     /// drop(span);
     /// assert_eq!(exporter.get_finished_spans().unwrap()[0].name, "sync_pod/retry");
     /// ```
-    pub fn with_span<R>(&self, f: impl FnOnce(&mut S) -> R) -> R {
+    pub fn with_span<R>(&self, f: impl FnOnce(&mut S) -> R) -> Option<R> {
         self.shared.with_span(f)
     }
+
+    /// Whether this reference stands for a remote parent, made by
+    /// [`Ctx::with_remote_parent`](ctxtrace::Ctx::with_remote_parent): a
+    /// span of another process, the parent of the next span here.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, NopLogger, TraceContext};
+    /// use ctxtrace_opentelemetry::OtelTracer;
+    /// use opentelemetry::trace::TracerProvider as _;
+    /// use opentelemetry_sdk::trace::SdkTracerProvider;
+    ///
+    /// let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    /// let remote = TraceContext::from_headers([("traceparent", tp)]).unwrap();
+    /// let tracer = OtelTracer::new(SdkTracerProvider::builder().build().tracer("t"));
+    /// let ctx = Ctx::new(tracer, NopLogger).with_remote_parent(&remote);
+    /// let span_ref = ctx.span_ref().as_ref().unwrap();
+    /// assert!(span_ref.is_remote() && span_ref.span_context().is_remote());
+    /// assert_eq!(span_ref.with_span(|_| ()), None);
+    /// ```
+    pub fn is_remote(&self) -> bool {
+        self.shared.span.is_none()
+    }
+
+    /// A reference to the remote span `span_context`, whose children start
+    /// in `root` with it as their parent.
+    pub(crate) fn remote(span_context: SpanContext, root: &Context) -> Self {
+        OtelSpanRef {
+            shared: Arc::new(Shared {
+                span: None,
+                ids: ids_of(&span_context),
+                recording: false,
+                span_context,
+                parent_cx: root.clone(),
+                cx: OnceLock::new(),
+            }),
+        }
+    }
+}
+
+/// The ids of a span context as ctxtrace writes them; `None` when it is not
+/// valid.
+fn ids_of(span_context: &SpanContext) -> Option<SpanIds> {
+    span_context.is_valid().then(|| SpanIds {
+        trace_id: TraceId(u128::from_be_bytes(span_context.trace_id().to_bytes())),
+        span_id: SpanId(u64::from_be_bytes(span_context.span_id().to_bytes())),
+    })
 }
 
 impl<S> Clone for OtelSpanRef<S> {

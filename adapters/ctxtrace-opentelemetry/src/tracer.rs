@@ -1,9 +1,9 @@
 //! [`OtelTracer`]: a ctxtrace [`Tracer`](ctxtrace::Tracer) over any
 //! OpenTelemetry tracer.
 
-use ctxtrace::{Level, LevelFilter, Logger, Record, SpanIds};
+use ctxtrace::{Level, LevelFilter, Logger, Record, SpanIds, TraceContext};
 use opentelemetry::Context;
-use opentelemetry::trace::{Span as _, SpanBuilder};
+use opentelemetry::trace::{Span as _, SpanBuilder, SpanContext, TraceFlags, TraceState};
 
 use crate::convert::{event_attributes, event_name};
 use crate::{OtelSpan, OtelSpanRef};
@@ -218,5 +218,51 @@ where
 
     fn span_ids(&self, span: &Self::SpanRef) -> Option<SpanIds> {
         span.as_ref().and_then(OtelSpanRef::ids)
+    }
+
+    /// A remote [`SpanContext`] with the same ids, flags and `tracestate` as
+    /// OpenTelemetry's `TraceContextPropagator` extracts from the same
+    /// headers; the next span is its child, in the root context.
+    fn remote_parent(&self, remote: &TraceContext) -> Self::SpanRef {
+        Some(OtelSpanRef::remote(span_context_of(remote), &self.root))
+    }
+
+    /// The span's span context, as OpenTelemetry's `TraceContextPropagator`
+    /// would inject it. `None` when it is not valid (a no-op tracer).
+    fn trace_context(&self, span: &Self::SpanRef) -> Option<TraceContext> {
+        let span_context = span.as_ref()?.span_context();
+        span_context
+            .is_valid()
+            .then(|| trace_context_of(span_context))
+    }
+}
+
+/// The remote span context of an incoming trace context.
+fn span_context_of(remote: &TraceContext) -> SpanContext {
+    let state = if remote.state.is_empty() {
+        TraceState::NONE
+    } else {
+        remote.state.as_str().parse().unwrap_or(TraceState::NONE)
+    };
+    SpanContext::new(
+        opentelemetry::trace::TraceId::from(remote.parent.trace_id.0),
+        opentelemetry::trace::SpanId::from(remote.parent.parent_id.0),
+        TraceFlags::new(remote.parent.flags.known().0),
+        true,
+        state,
+    )
+}
+
+/// The trace context to send for a span context.
+fn trace_context_of(span_context: &SpanContext) -> TraceContext {
+    let parent = ctxtrace::TraceParent {
+        trace_id: ctxtrace::TraceId(u128::from_be_bytes(span_context.trace_id().to_bytes())),
+        parent_id: ctxtrace::SpanId(u64::from_be_bytes(span_context.span_id().to_bytes())),
+        flags: ctxtrace::TraceFlags(span_context.trace_flags().to_u8()).known(),
+    };
+    let header = span_context.trace_state().header();
+    TraceContext {
+        parent,
+        state: ctxtrace::TraceState::parse(&header).unwrap_or_default(),
     }
 }
