@@ -1,7 +1,9 @@
 //! A service that joins the trace it is called in: it serves one HTTP
-//! request, continues the caller's `traceparent` with ctxtrace and the
+//! request, continues the caller's trace with ctxtrace's W3C Trace Context
+//! ([`TraceContext::from_headers`], [`Ctx::with_remote_parent`]) through the
 //! OpenTelemetry adapter, sends its spans over OTLP/HTTP, and answers with
-//! the `traceparent` of its own span.
+//! the `traceparent` and `tracestate` that [`Ctx::inject`] gives for its own
+//! span.
 //!
 //! ```text
 //! cargo run -p ctxtrace-opentelemetry --example traceparent_service -- \
@@ -12,19 +14,17 @@
 //! once it has answered one, or after 60 seconds without one. The spans are
 //! flushed to the collector before the answer goes out, so a caller that got
 //! the answer finds them there. `tests/otlp/two_languages.py` calls it from
-//! a Python service on the OpenTelemetry SDK.
+//! a Python client on the OpenTelemetry SDK.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use ctxtrace::{Ctx, Logger, NopLogger, Span, Tracer};
+use ctxtrace::{Ctx, Logger, NopLogger, Span, TraceContext, Tracer};
 use ctxtrace_opentelemetry::OtelTracer;
-use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_otlp::{Protocol, WithExportConfig};
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::propagation::TraceContextPropagator;
-use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
+use opentelemetry_sdk::trace::SdkTracerProvider;
 
 const USAGE: &str = "usage: traceparent_service --otlp URL [--listen ADDR] [--service-name NAME]";
 
@@ -62,48 +62,20 @@ fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
     })
 }
 
-/// A request's headers, as OpenTelemetry's propagator reads them.
-struct Headers<'a>(&'a [tiny_http::Header]);
-
-impl Extractor for Headers<'_> {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|h| h.field.as_str().as_str().eq_ignore_ascii_case(key))
-            .map(|h| h.value.as_str())
-    }
-
-    fn keys(&self) -> Vec<&str> {
-        self.0.iter().map(|h| h.field.as_str().as_str()).collect()
-    }
-}
-
-/// The headers of the answer, as OpenTelemetry's propagator writes them.
-#[derive(Default)]
-struct Outgoing(Vec<(String, String)>);
-
-impl Injector for Outgoing {
-    fn set(&mut self, key: &str, value: String) {
-        self.0.push((key.to_owned(), value));
-    }
-}
-
-/// The root `Ctx` of a request: its spans are children of the caller's span.
-fn continue_trace(
-    tracer: OtelTracer<SdkTracer>,
+/// The root `Ctx` of a request: its spans are children of the caller's
+/// span when the request carries a valid `traceparent`, else a new trace.
+fn continue_trace<T: Tracer, L: Logger>(
+    root: &Ctx<T, L>,
     request: &tiny_http::Request,
-) -> Ctx<OtelTracer<SdkTracer>, NopLogger> {
-    let parent = TraceContextPropagator::new().extract(&Headers(request.headers()));
-    Ctx::new(tracer.with_root_context(parent), NopLogger)
-}
-
-/// The headers that hand the trace on from `ctx`'s span.
-fn outgoing_headers(ctx: &Ctx<OtelTracer<SdkTracer>, NopLogger>) -> Vec<(String, String)> {
-    let mut headers = Outgoing::default();
-    if let Some(span) = ctx.span_ref() {
-        TraceContextPropagator::new().inject_context(span.context(), &mut headers);
+) -> Ctx<T, L> {
+    let headers = request
+        .headers()
+        .iter()
+        .map(|h| (h.field.as_str().as_str(), h.value.as_str()));
+    match TraceContext::from_headers(headers) {
+        Some(remote) => root.with_remote_parent(&remote),
+        None => root.clone(),
     }
-    headers.0
 }
 
 /// What the service does for a request, as any ctxtrace-instrumented code.
@@ -171,12 +143,16 @@ fn main() -> ExitCode {
         }
     };
 
-    let ctx = continue_trace(OtelTracer::new(provider.tracer("node-agent")), &request);
+    let root = Ctx::new(OtelTracer::new(provider.tracer("node-agent")), NopLogger);
+    let ctx = continue_trace(&root, &request);
     let (ctx, mut span) = ctx.start_span("handle_sync_request");
     let ctx = span.with_field(&ctx, "http.request.method", request.method().as_str());
     let ctx = span.with_field(&ctx, "url.path", request.url());
     let result = sync_pod(&ctx, "default/web-1");
-    let headers = outgoing_headers(&ctx);
+    // The headers that would hand the trace on from this span; the answer
+    // carries them, so the caller sees where its trace went.
+    let mut headers = Vec::new();
+    ctx.inject(|name, value| headers.push((name, value.to_owned())));
     let ids = ctx.span_ids();
     span.set_status(&result);
     span.end();
@@ -198,7 +174,7 @@ fn main() -> ExitCode {
     let mut response = tiny_http::Response::from_string(body.as_str()).with_status_code(status);
     for (name, value) in headers
         .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .map(|(n, v)| (*n, v.as_str()))
         .chain([("Content-Type", "application/json")])
     {
         match tiny_http::Header::from_bytes(name, value) {

@@ -33,6 +33,9 @@ from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapProp
 import received
 
 TIMEOUT = 60
+# OTLP's span flags: whether the parent's is-remote bit is known, and set.
+HAS_IS_REMOTE = 0x100
+IS_REMOTE = 0x200
 
 
 def parse_traceparent(value):
@@ -88,12 +91,16 @@ def main():
         span.set_attribute("pod", "default/web-1")
         headers = {"Content-Type": "application/json"}
         TraceContextTextMapPropagator().inject(headers)
+        # The span has no tracestate of its own; add an entry as a vendor on
+        # the way would, to see it handed on.
+        headers.setdefault("tracestate", "python=t61rcWkgMzE")
         request = urllib.request.Request(
             f"{address}/sync", data=b'{"pod":"default/web-1"}', headers=headers, method="POST"
         )
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             answer = json.loads(response.read())
             answered_traceparent = response.headers.get("traceparent")
+            answered_tracestate = response.headers.get("tracestate")
         context = span.get_span_context()
     trace_id = format_trace_id(context.trace_id)
     python_span_id = format_span_id(context.span_id)
@@ -150,13 +157,27 @@ def main():
             answer.get("span_id") == root["span_id"] and answer.get("trace_id") == trace_id,
             f"the service answered with its root's ids, got {answer}",
         )
-        # The answer hands the trace on from the Rust root, sampled.
+        # The answer hands the trace on from the Rust root, with the flags
+        # and the tracestate that came in.
         answered = parse_traceparent(answered_traceparent)
         check(
             answered is not None
-            and answered[:2] == (trace_id, root["span_id"])
-            and answered[2] & 1,
-            f"the answer's traceparent is the Rust root's, sampled, got {answered_traceparent!r}",
+            and sent is not None
+            and answered == (trace_id, root["span_id"], sent[2]),
+            f"the answer's traceparent is the Rust root's, with the flags sent "
+            f"({headers.get('traceparent')!r}), got {answered_traceparent!r}",
+        )
+        check(
+            answered_tracestate == headers["tracestate"],
+            f"the answer's tracestate is the one sent, got {answered_tracestate!r}",
+        )
+        check(
+            root["flags"] & (HAS_IS_REMOTE | IS_REMOTE) == HAS_IS_REMOTE | IS_REMOTE,
+            f"the Rust root was exported with a remote parent, got flags {root['flags']:#x}",
+        )
+        check(
+            root["trace_state"] == headers["tracestate"],
+            f"the Rust root was exported with the tracestate, got {root['trace_state']!r}",
         )
     by_id = {s["span_id"]: s for s in rust_spans}
     parents = {
