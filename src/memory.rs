@@ -285,7 +285,7 @@ enum StoredStatus {
 /// let root = Ctx::new(MemoryTracer::new(), NopLogger);
 /// let (ctx, _span) = root.start_span("sync");
 /// assert!(root.span_ref().is_none());
-/// assert_eq!(ctx.span_ref().map(|r| r.ids()), ctx.span_ids());
+/// assert_eq!(ctx.span_ref().as_ref().map(|r| r.ids()), ctx.span_ids());
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MemorySpanRef {
@@ -304,7 +304,7 @@ impl MemorySpanRef {
     /// use ctxtrace::{Ctx, MemoryTracer, NopLogger};
     ///
     /// let (ctx, _span) = Ctx::new(MemoryTracer::new(), NopLogger).start_span("a");
-    /// assert_eq!(ctx.span_ref().unwrap().ids().span_id.0, 1);
+    /// assert_eq!(ctx.span_ref().as_ref().unwrap().ids().span_id.0, 1);
     /// ```
     pub fn ids(&self) -> SpanIds {
         self.ids
