@@ -2,13 +2,57 @@
 //! in-memory exporter, and the exported spans are printed at the end.
 //!
 //! Run with `cargo run -p ctxtrace-opentelemetry --example pod_sync_otel`.
+//!
+//! With `--otlp http://127.0.0.1:4318` the spans also go over OTLP/HTTP
+//! (protobuf, through the batch span processor) to a collector, Jaeger or any
+//! OTLP receiver, as service `pod-sync`. The URL is the base, as in
+//! `OTEL_EXPORTER_OTLP_ENDPOINT`: `/v1/traces` is added unless it is there.
 
 use std::fmt;
+use std::process::ExitCode;
 
 use ctxtrace::{CodedError, Ctx, Logger, MemoryLogger, Span, StatusCode, Tracer};
 use ctxtrace_opentelemetry::OtelTracer;
 use opentelemetry::trace::{Status, TracerProvider as _};
+use opentelemetry_otlp::{Protocol, WithExportConfig};
+use opentelemetry_sdk::Resource;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
+
+const USAGE: &str = "usage: pod_sync_otel [--otlp URL]   (URL like http://127.0.0.1:4318)";
+
+/// The OTLP/HTTP traces endpoint given with `--otlp`, if any.
+fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Option<String>, String> {
+    let mut otlp = None;
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let url = match arg.as_str() {
+            "--otlp" => args.next().ok_or("--otlp needs a URL")?,
+            _ => match arg.strip_prefix("--otlp=") {
+                Some(url) => url.to_owned(),
+                None if arg == "-h" || arg == "--help" => return Err(String::new()),
+                None => return Err(format!("unknown argument {arg:?}")),
+            },
+        };
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(format!(
+                "--otlp takes an http:// or https:// URL, not {url:?}"
+            ));
+        }
+        otlp = Some(traces_endpoint(&url));
+    }
+    Ok(otlp)
+}
+
+/// `http://host:4318` becomes `http://host:4318/v1/traces`; a URL that
+/// already ends in `/v1/traces` is kept.
+fn traces_endpoint(url: &str) -> String {
+    let url = url.trim_end_matches('/');
+    if url.ends_with("/v1/traces") {
+        url.to_owned()
+    } else {
+        format!("{url}/v1/traces")
+    }
+}
 
 struct Pod {
     namespace: &'static str,
@@ -107,11 +151,37 @@ fn print_span(span: &SpanData) {
     }
 }
 
-fn main() {
+fn main() -> ExitCode {
+    let otlp = match parse_args(std::env::args().skip(1)) {
+        Ok(otlp) => otlp,
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("pod_sync_otel: {message}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
     let exporter = InMemorySpanExporter::default();
-    let provider = SdkTracerProvider::builder()
+    let mut builder = SdkTracerProvider::builder()
         .with_simple_exporter(exporter.clone())
-        .build();
+        .with_resource(Resource::builder().with_service_name("pod-sync").build());
+    if let Some(endpoint) = &otlp {
+        let otlp_exporter = match opentelemetry_otlp::SpanExporter::builder()
+            .with_http()
+            .with_protocol(Protocol::HttpBinary)
+            .with_endpoint(endpoint.as_str())
+            .build()
+        {
+            Ok(exporter) => exporter,
+            Err(err) => {
+                eprintln!("pod_sync_otel: cannot export to {endpoint}: {err}");
+                return ExitCode::FAILURE;
+            }
+        };
+        builder = builder.with_batch_exporter(otlp_exporter);
+    }
+    let provider = builder.build();
     let logger = MemoryLogger::new();
     let ctx = Ctx::new(OtelTracer::new(provider.tracer("pod-sync")), logger.clone())
         .with_field("worker", 1);
@@ -163,5 +233,18 @@ fn main() {
         failed, 3,
         "create_pod, sync_pod and handle_queue_item of web-2"
     );
+    // The batch processor sends what it holds; an unreachable collector
+    // shows here, not as a silent loss.
+    let flushed = provider.force_flush();
+    if let Some(endpoint) = &otlp {
+        match flushed {
+            Ok(()) => println!("sent {} spans to {endpoint}", spans.len()),
+            Err(err) => {
+                eprintln!("pod_sync_otel: could not send the spans to {endpoint}: {err}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     provider.shutdown().expect("the provider shuts down once");
+    ExitCode::SUCCESS
 }
