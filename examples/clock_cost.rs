@@ -11,35 +11,19 @@
 //! It uses only the API that every release so far has, so the script can
 //! build the same file against an older revision and compare.
 
+#[path = "../benches/common/ctxtrace_sync.rs"]
+mod ctxtrace_sync;
+
 use std::hint::black_box;
 
 use ctxtrace::{
-    Clock, Ctx, JsonLogger, Logger, MemoryTracer, NopLogger, NopTracer, Span, SystemClock, Tracer,
+    Clock, Ctx, JsonLogger, Logger, MemoryTracer, NopLogger, NopTracer, SystemClock, Tracer,
 };
 
-/// One pod sync, as in `examples/sync_cost.rs`.
+/// One pod sync: the one of `benches/common/ctxtrace_sync.rs`.
 #[inline(never)]
 fn sync<T: Tracer, L: Logger>(root: &Ctx<T, L>, i: usize) {
-    let (ctx, mut s1) = root.start_span("sync_pod");
-    let ctx = s1.with_field(&ctx, "pod", "web-1");
-    let ctx = s1.with_field(&ctx, "namespace", "default");
-    let (ctx, mut s2) = ctx.start_span("reconcile");
-    let ctx = s2.with_field(&ctx, "generation", 7u32);
-    ctxtrace::info!(ctx, "syncing {} containers", 2; attempt = 1u32);
-    let (ctx, s3) = ctx.start_span("provider.get_pod");
-    let (ctx, mut s4) = ctx.start_span("provider.create_pod");
-    let ctx = s4.with_field(&ctx, "containers", black_box(i));
-    ctxtrace::info!(ctx, "created pod {}", "web-1"; image = "nginx:1.27", pull_ms = 12u32);
-    let (ctx, s5) = ctx.start_span("provider.pod_status");
-    let (ctx, s6) = ctx.start_span("status.update");
-    ctxtrace::info!(ctx, "status is {}", "Running"; phase = "Running");
-    s6.end();
-    s5.end();
-    s4.end();
-    s3.end();
-    s2.end();
-    s1.set_status(&Ok::<(), std::io::Error>(()));
-    s1.end();
+    ctxtrace_sync::pod_sync(root, i)
 }
 
 // One function per case: callgrind counts inside `measure_*` only.

@@ -8,6 +8,11 @@
 //! the allocator counts only on the thread that asked for it.
 #![cfg(feature = "std")]
 
+/// The pod sync of `examples/sync_cost.rs`: 6 nested spans, 4 `with_field`
+/// calls on them, and 3 lines with 1–2 fields each.
+#[path = "../benches/common/ctxtrace_sync.rs"]
+mod ctxtrace_sync;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::io;
@@ -107,32 +112,6 @@ fn line<T: Tracer, L: Logger>(ctx: &Ctx<T, L>, pod: &Pod) {
         containers = pod.containers);
 }
 
-/// The pod sync of `examples/sync_cost.rs`: 6 nested spans, 4 `with_field`
-/// calls on them (two strings, a `u32`, a `usize`), and 3 lines with 1–2
-/// fields each.
-fn pod_sync<T: Tracer, L: Logger>(root: &Ctx<T, L>, pod: &Pod) {
-    let (ctx, mut s1) = root.start_span("sync_pod");
-    let ctx = s1.with_field(&ctx, "pod", pod.name.as_str());
-    let ctx = s1.with_field(&ctx, "namespace", pod.namespace.as_str());
-    let (ctx, mut s2) = ctx.start_span("reconcile");
-    let ctx = s2.with_field(&ctx, "generation", pod.attempt);
-    ctxtrace::info!(ctx, "syncing {} containers", pod.containers; attempt = pod.attempt);
-    let (ctx, s3) = ctx.start_span("provider.get_pod");
-    let (ctx, mut s4) = ctx.start_span("provider.create_pod");
-    let ctx = s4.with_field(&ctx, "containers", pod.containers);
-    ctxtrace::info!(ctx, "created pod {}", pod.name; image = "nginx:1.27", pull_ms = 12u32);
-    let (ctx, s5) = ctx.start_span("provider.pod_status");
-    let (ctx, s6) = ctx.start_span("status.update");
-    ctxtrace::info!(ctx, "status is {}", "Running"; phase = "Running");
-    s6.end();
-    s5.end();
-    s4.end();
-    s3.end();
-    s2.end();
-    s1.set_status(&Ok::<(), io::Error>(()));
-    s1.end();
-}
-
 /// Operations counted per case; fewer under miri, which is slow.
 const N: u64 = if cfg!(miri) { 50 } else { 1_000 };
 
@@ -168,8 +147,8 @@ fn steady_state_allocations() {
     // into a reused scratch buffer, and every record is a recycled one.
     let sync_tracer = MemoryTracer::with_capacity(capacity);
     let ctx = Ctx::new(sync_tracer.clone(), NopLogger);
-    (0..3 * capacity).for_each(|_| pod_sync(&ctx, &pod));
-    let sync_allocs = allocations(|| (0..N).for_each(|_| pod_sync(&ctx, &pod)));
+    (0..3 * capacity).for_each(|_| ctxtrace_sync::pod_sync(&ctx, 7));
+    let sync_allocs = allocations(|| (0..N).for_each(|_| ctxtrace_sync::pod_sync(&ctx, 7)));
     assert_eq!(sync_tracer.started(), 6 * (3 * capacity as u64 + N));
 
     let json = JsonLogger::new(io::sink());
@@ -208,13 +187,13 @@ fn steady_state_allocations() {
     // context nodes are recycled, so a warm sync allocates nothing.
     let json_sync = JsonLogger::new(io::sink());
     let ctx = Ctx::new(NopTracer, json_sync.clone());
-    (0..100).for_each(|_| pod_sync(&ctx, &pod));
-    let json_sync_allocs = allocations(|| (0..N).for_each(|_| pod_sync(&ctx, &pod)));
+    (0..100).for_each(|_| ctxtrace_sync::pod_sync(&ctx, 7));
+    let json_sync_allocs = allocations(|| (0..N).for_each(|_| ctxtrace_sync::pod_sync(&ctx, 7)));
     assert_eq!(json_sync.lines(), 3 * (100 + N));
     let text_sync = TextLogger::new(io::sink());
     let ctx = Ctx::new(NopTracer, text_sync.clone());
-    (0..100).for_each(|_| pod_sync(&ctx, &pod));
-    let text_sync_allocs = allocations(|| (0..N).for_each(|_| pod_sync(&ctx, &pod)));
+    (0..100).for_each(|_| ctxtrace_sync::pod_sync(&ctx, 7));
+    let text_sync_allocs = allocations(|| (0..N).for_each(|_| ctxtrace_sync::pod_sync(&ctx, 7)));
     assert_eq!(text_sync.lines(), 3 * (100 + N));
 
     println!();

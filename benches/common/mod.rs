@@ -10,6 +10,7 @@
 // Each bench binary uses its own subset of these helpers.
 #![allow(dead_code)]
 
+pub mod ctxtrace_sync;
 pub mod pod_sync;
 
 use std::fmt;
