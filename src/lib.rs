@@ -142,6 +142,7 @@ mod json;
 mod memory;
 #[cfg(feature = "std")]
 mod nonblocking;
+#[cfg(feature = "std")]
 mod sampled;
 #[cfg(feature = "std")]
 mod text;
@@ -187,6 +188,8 @@ pub use memory::{
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use nonblocking::{FlushGuard, FlushReport, NonBlocking, NonBlockingBuilder, Overflow};
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use sampled::{Sampled, SampledRef, SampledSpan, Unsampled};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]

@@ -115,6 +115,7 @@ impl<'a> Callsite<'a> {
     }
 
     /// Whether the target needs no escaping in a JSON string.
+    #[cfg(feature = "std")]
     #[inline]
     pub(crate) const fn plain_target(&self) -> bool {
         self.plain_target
