@@ -4,13 +4,14 @@
 use std::time::Duration;
 
 use ctxtrace::{
-    Ctx, EventData, Level, LevelFilter, ManualClock, MemoryLogger, MemoryTracer, OwnedStatus,
+    Ctx, EventData, Ids, Level, LevelFilter, ManualClock, MemoryLogger, MemoryTracer, OwnedStatus,
     OwnedValue, Redacted, Span, SpanData, Status, StatusCode,
 };
 
 fn traced_run() -> MemoryTracer<ManualClock> {
     let clock = ManualClock::new(1_795_514_400_000_000_000);
-    let tracer = MemoryTracer::with_clock(clock.clone());
+    // Counter ids, so that the documented shape has known ids.
+    let tracer = MemoryTracer::with_clock(clock.clone()).with_ids(Ids::Sequential);
     let ctx = Ctx::new(tracer.clone(), MemoryLogger::new());
     let (ctx, mut root) = ctx.start_span("handleQueueItem");
     let ctx = root.with_field(&ctx, "key", "default/web-1");
