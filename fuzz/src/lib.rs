@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use arbitrary::Arbitrary;
 use ctxtrace::{
-    Callsite, Ctx, Field, JsonLogger, Level, ManualClock, MemoryTracer, TextLogger, ToValue,
+    Callsite, Ctx, Field, Ids, JsonLogger, Level, ManualClock, MemoryTracer, TextLogger, ToValue,
     Value,
 };
 use serde_json::json;
@@ -185,7 +185,8 @@ fn level(n: u8) -> Level {
 /// fields the line should carry after the fixed keys: interned keys, and
 /// each value's index in `ctx_fields` then `fields`.
 fn log<L: ctxtrace::Logger>(logger: L, input: &Input<'_>) -> Vec<(&'static str, usize)> {
-    let tracer = MemoryTracer::with_clock(ManualClock::new(0));
+    // Counter ids: the expected line names span 1 of trace 1.
+    let tracer = MemoryTracer::with_clock(ManualClock::new(0)).with_ids(Ids::Sequential);
     let mut ctx = Ctx::new(tracer, logger);
     let span = input.under_span.then(|| {
         let (child, span) = ctx.start_span("sync_pod");
@@ -308,8 +309,8 @@ pub fn check_json(input: &Input<'_>) {
 /// `TextLogger`: one line that the strict logfmt parser reads back to
 /// exactly the entry's pairs, in order, keys sanitised as documented.
 pub fn check_logfmt(input: &Input<'_>) {
-    let logger = TextLogger::with_clock(Vec::new(), ManualClock::new(input.time.unwrap_or(0)))
-        .with_target();
+    let logger =
+        TextLogger::with_clock(Vec::new(), ManualClock::new(input.time.unwrap_or(0))).with_target();
     let logger = if input.time.is_some() {
         logger
     } else {
