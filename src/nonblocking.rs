@@ -11,11 +11,12 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, Write};
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
+
+use crate::writer::{guarded, write_whole};
 
 /// A line buffer longer than this is freed after its line is written rather
 /// than recycled, so one huge line does not pin its memory for good.
@@ -710,8 +711,7 @@ impl Shared {
     }
 
     fn flush<W: Write>(&self, writer: &mut W) {
-        let flushed = catch_unwind(AssertUnwindSafe(|| writer.flush()));
-        if !matches!(flushed, Ok(Ok(()))) {
+        if !matches!(guarded(writer, W::flush), Ok(Ok(()))) {
             self.errors.fetch_add(1, Ordering::Relaxed);
         }
     }
@@ -723,35 +723,24 @@ impl Shared {
 fn write_line<W: Write>(writer: &mut W, line: &[u8], broken: &mut bool) -> bool {
     if *broken {
         let mut mend = 0;
-        if !matches!(write_counted(writer, b"\n", &mut mend), Ok(true)) {
+        if !write_counted(writer, b"\n", &mut mend) {
             return false;
         }
         *broken = false;
     }
     let mut written = 0;
-    let ok = matches!(write_counted(writer, line, &mut written), Ok(true));
+    let ok = write_counted(writer, line, &mut written);
     if !ok && written > 0 {
         *broken = line[written - 1] != b'\n';
     }
     ok
 }
 
-/// Writes all of `buf`, counting in `written` how much got out, even if the
-/// writer panics; `Err` if it did.
-fn write_counted<W: Write>(
-    writer: &mut W,
-    buf: &[u8],
-    written: &mut usize,
-) -> thread::Result<bool> {
-    catch_unwind(AssertUnwindSafe(|| {
-        while *written < buf.len() {
-            match writer.write(&buf[*written..]) {
-                Ok(0) => return false,
-                Ok(n) => *written += n.min(buf.len() - *written),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(_) => return false,
-            }
-        }
-        true
-    }))
+/// Writes all of `buf` as the writer loggers do, counting in `written` how
+/// much got out even if the writer panics; `true` if all of it did.
+fn write_counted<W: Write>(writer: &mut W, buf: &[u8], written: &mut usize) -> bool {
+    matches!(
+        guarded(writer, |w| write_whole(w, buf, written)),
+        Ok(Ok(()))
+    )
 }

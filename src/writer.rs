@@ -69,7 +69,7 @@ fn flush_writer<W: Write>(writer: &mut W) -> io::Result<()> {
 }
 
 /// Runs `f` on the writer, turning a panic into an error.
-fn guarded<W, R>(
+pub(crate) fn guarded<W, R>(
     writer: &mut W,
     f: impl FnOnce(&mut W) -> io::Result<R>,
 ) -> Result<io::Result<R>, ()> {
@@ -250,7 +250,11 @@ impl<W> Sink<W> {
 
 /// Writes all of `buf`, retrying on `Interrupted` and after short writes,
 /// counting in `written` how many bytes reached the writer.
-fn write_whole<W: Write>(writer: &mut W, buf: &[u8], written: &mut usize) -> io::Result<()> {
+pub(crate) fn write_whole<W: Write>(
+    writer: &mut W,
+    buf: &[u8],
+    written: &mut usize,
+) -> io::Result<()> {
     while *written < buf.len() {
         match writer.write(&buf[*written..]) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
