@@ -5,6 +5,8 @@
 //!
 //! Columns: `Ctx<NopTracer, NopLogger>` (the floor), `Sampled<MemoryTracer>`
 //! under an unsampled parent (the span keeps its ids, and nothing else),
+//! the same with the sampler borrowed (`Ctx<&Sampled<_>, _>`, no reference
+//! count per `Ctx`),
 //! an unsampled root (a trace id drawn and the decision made from it), a
 //! sampled span (the wrapper over the recorder), and the plain
 //! `MemoryTracer`. The recorders keep `KEEP` spans, as in `record.rs`.
@@ -32,6 +34,11 @@ fn sampled(c: &mut Criterion) {
     let (under_unsampled, _root) = none.start_span("handle_queue_item");
     group.bench_function("unsampled_child", |b| {
         b.iter(|| common::sync_ctxtrace(&under_unsampled, input(&pod)))
+    });
+    let sampler = Sampled::new(recorder(), 0.0);
+    let (under_borrowed, _root) = Ctx::new(&sampler, NopLogger).start_span("handle_queue_item");
+    group.bench_function("unsampled_child_borrowed", |b| {
+        b.iter(|| common::sync_ctxtrace(&under_borrowed, input(&pod)))
     });
     group.bench_function("unsampled_root", |b| {
         b.iter(|| common::sync_ctxtrace(&none, input(&pod)))

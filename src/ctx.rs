@@ -192,7 +192,7 @@ impl<T: Tracer, L: Logger> Ctx<T, L> {
     /// let inner = spans.find("sync_pod").unwrap();
     /// assert_eq!(spans.parent(inner).unwrap().name(), "handle_queue_item");
     /// ```
-    #[inline]
+    #[inline(always)]
     #[must_use = "the span ends as soon as it is dropped"]
     pub fn start_span(&self, name: &'static str) -> (Self, T::Span) {
         let span = self.tracer.start_span(&self.span, name);

@@ -118,6 +118,7 @@
 #![deny(missing_docs, missing_debug_implementations)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 
+mod borrowed;
 mod ctx;
 mod either;
 mod error;
@@ -144,6 +145,8 @@ mod memory;
 mod nonblocking;
 #[cfg(feature = "std")]
 mod sampled;
+#[cfg(feature = "std")]
+mod states;
 #[cfg(feature = "std")]
 mod text;
 #[cfg(feature = "std")]
@@ -190,7 +193,7 @@ pub use memory::{
 pub use nonblocking::{FlushGuard, FlushReport, NonBlocking, NonBlockingBuilder, Overflow};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
-pub use sampled::{Sampled, SampledRef, SampledSpan, Unsampled};
+pub use sampled::{Sampled, SampledRef, SampledSpan, Unsampled, UnsampledSpan};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use text::TextLogger;

@@ -8,7 +8,7 @@ use crate::{
 };
 use std::cell::RefCell;
 
-use remote::Propagation;
+use remote::{Propagation, RefPropagation};
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
 use std::hash::{Hash, Hasher};
@@ -150,6 +150,8 @@ struct Inner {
     started: u64,
     dropped: u64,
     late_events: u64,
+    /// The `tracestate` values that references name by key.
+    states: crate::states::States,
 }
 
 #[derive(Debug, Default)]
@@ -398,12 +400,12 @@ enum StoredStatus {
 /// assert!(root.span_ref().is_none());
 /// assert_eq!(ctx.span_ref().as_ref().map(|r| r.ids()), ctx.span_ids());
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemorySpanRef {
     slot: u32,
     generation: u32,
     ids: SpanIds,
-    propagation: Propagation,
+    propagation: RefPropagation,
 }
 
 impl MemorySpanRef {
@@ -531,6 +533,7 @@ impl<C: Clock> MemoryTracer<C> {
             started: 0,
             dropped: 0,
             late_events: 0,
+            states: Default::default(),
         };
         MemoryTracer {
             shared: Arc::new(Shared {
@@ -774,6 +777,30 @@ impl<C: Clock> MemoryTracer<C> {
         inner.slots.len() - inner.free_slots.len()
     }
 
+    /// How many `tracestate` values were lost: a reference whose
+    /// `tracestate` entry had been reused, or a remote parent that found all
+    /// entries held by open spans. The recorder keeps the `tracestate` of
+    /// remote parents in a table of 4,096 entries, so that span references
+    /// stay `Copy`; an entry is never reused while a span started under it
+    /// is open, and otherwise lasts until 4,096 newer ones came. A lost
+    /// `tracestate` is sent on as empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, TraceContext};
+    ///
+    /// let tracer = MemoryTracer::new();
+    /// let tp = "00-12345678901234567890123456789012-1234567890123456-01";
+    /// let remote = TraceContext::from_values(tp, ["congo=t61rcWkgMzE"]).unwrap();
+    /// let ctx = Ctx::new(tracer.clone(), NopLogger).with_remote_parent(&remote);
+    /// assert_eq!(ctx.trace_context().unwrap().state, remote.state);
+    /// assert_eq!(tracer.lost_trace_states(), 0);
+    /// ```
+    pub fn lost_trace_states(&self) -> u64 {
+        self.lock().states.lost()
+    }
+
     /// How many entries arrived for a span that had already ended, and were
     /// not kept.
     ///
@@ -925,6 +952,7 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
         let live = &mut inner.slots[slot as usize];
         std::mem::swap(&mut live.events, &mut record.events);
         let generation = live.generation;
+        let propagation = Propagation::for_child(parent.as_ref(), random_ids, &mut inner.states);
         drop(inner);
 
         let ids = SpanIds { trace_id, span_id };
@@ -935,12 +963,7 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
             .as_ref()
             .map(|p| p.ids.span_id)
             .filter(|id| id.0 != 0);
-        let mut propagation = Propagation::child_of(parent.as_ref());
-        if parent.is_none() && random_ids {
-            // W3C Level 2: the trace id's low 56 bits are random.
-            propagation.flags = propagation.flags.with_random(true);
-        }
-        record.propagation = propagation.for_record(parent.as_ref());
+        record.propagation = propagation;
         record.name = name;
         record.start = start;
         record.thread = thread;
@@ -966,10 +989,9 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
             slot: u32::MAX,
             generation: 0,
             ids,
-            propagation: Propagation {
+            propagation: RefPropagation {
                 flags: TraceFlags::SAMPLED.with_random(true),
-                state: None,
-                remote: false,
+                ..RefPropagation::default()
             },
         };
         self.start_span(&Some(parent), name)
@@ -1025,11 +1047,15 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
     /// next span, its trace id the trace, and its flags and `tracestate`
     /// go on to every span under it.
     fn remote_parent(&self, remote: &TraceContext) -> Option<MemorySpanRef> {
-        Some(remote::remote_ref(remote))
+        if remote.state.is_empty() {
+            return Some(remote::remote_ref(remote, &mut Default::default()));
+        }
+        Some(remote::remote_ref(remote, &mut self.lock().states))
     }
 
     fn trace_context(&self, span: &Option<MemorySpanRef>) -> Option<TraceContext> {
-        span.as_ref().map(remote::context_of)
+        let span = span.as_ref()?;
+        Some(remote::context_of(span, |key| self.lock().states.get(key)))
     }
 }
 
@@ -1121,10 +1147,7 @@ impl<C: Clock> Span for MemorySpan<C> {
             propagation: self
                 .record
                 .as_ref()
-                .map(|r| Propagation {
-                    remote: false,
-                    ..r.propagation.clone()
-                })
+                .map(|r| r.propagation.for_ref())
                 .unwrap_or_default(),
         })
     }
@@ -1187,6 +1210,9 @@ impl<C: Clock> Drop for MemorySpan<C> {
             std::mem::swap(&mut live.events, &mut record.events);
             live.generation = live.generation.wrapping_add(1);
             inner.free_slots.push(self.slot);
+        }
+        if record.propagation.key.is_some() {
+            inner.states.release(record.propagation.key);
         }
         inner.finish(record);
     }

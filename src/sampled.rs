@@ -1,9 +1,10 @@
 //! [`Sampled<T>`](Sampled): a parent-based, trace-id-ratio sampler around
 //! any tracer, chosen at compile time.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::ids::{AtomicIds, seed};
+use crate::states::{StateKey, States};
 use crate::{
     Level, LevelFilter, Logger, Record, Span, SpanIds, StatusCode, TraceContext, TraceFlags,
     TraceId, TraceParent, TraceState, Tracer, Value,
@@ -67,6 +68,14 @@ struct Shared<T> {
     /// it are sampled; `u64::MAX` samples all.
     threshold: u64,
     ratio: f64,
+    /// The `tracestate` values of unsampled remote parents, which their
+    /// references name by key.
+    states: Arc<Mutex<States>>,
+}
+
+/// Locks a `tracestate` table. Nothing that can panic runs under it.
+fn lock(states: &Mutex<States>) -> std::sync::MutexGuard<'_, States> {
+    states.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl<T: Tracer> Clone for Sampled<T> {
@@ -102,6 +111,7 @@ impl<T: Tracer> Sampled<T> {
             ids: AtomicIds::new(0),
             threshold: threshold(ratio),
             ratio,
+            states: Arc::default(),
         });
         shared.ids.seed(seed(Arc::as_ptr(&shared).addr()));
         Sampled { shared }
@@ -132,6 +142,27 @@ impl<T: Tracer> Sampled<T> {
     /// ```
     pub fn inner(&self) -> &T {
         &self.shared.inner
+    }
+
+    /// How many `tracestate` values of unsampled remote parents were lost:
+    /// the sampler keeps them in a table of 4,096 entries, as
+    /// [`MemoryTracer::lost_trace_states`](crate::MemoryTracer::lost_trace_states)
+    /// describes, so that its span references stay `Copy`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, NopLogger, NopTracer, Sampled, TraceContext};
+    ///
+    /// let sampler = Sampled::new(NopTracer, 1.0);
+    /// let tp = "00-12345678901234567890123456789012-1234567890123456-00";
+    /// let remote = TraceContext::from_values(tp, ["congo=t61rcWkgMzE"]).unwrap();
+    /// let (ctx, _span) = Ctx::new(&sampler, NopLogger).with_remote_parent(&remote).start_span("a");
+    /// assert_eq!(ctx.trace_context().unwrap().state, remote.state);
+    /// assert_eq!(sampler.lost_trace_states(), 0);
+    /// ```
+    pub fn lost_trace_states(&self) -> u64 {
+        lock(&self.shared.states).lost()
     }
 
     /// Whether a root span in the trace `trace_id` is sampled.
@@ -177,7 +208,7 @@ fn threshold(ratio: f64) -> u64 {
 /// assert!(!child.span_ref().is_sampled());
 /// assert_eq!(child.span_ref().unsampled_ids(), child.span_ids());
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SampledRef<R> {
     /// No span: a span started from it is a root, sampled by its trace id.
     Root,
@@ -202,13 +233,14 @@ pub enum SampledRef<R> {
 /// // A trace id the sampler drew: random, and not sampled.
 /// assert_eq!(unsampled.flags(), TraceFlags::RANDOM);
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Unsampled {
     ids: SpanIds,
     /// Never with `sampled`.
     flags: TraceFlags,
-    /// `None` for an empty `tracestate`: no allocation for the common case.
-    state: Option<Arc<TraceState>>,
+    /// Its `tracestate`, kept by the sampler: plain data, so that a
+    /// reference is `Copy` and costs a copy of its bytes.
+    state: StateKey,
 }
 
 impl Unsampled {
@@ -245,15 +277,20 @@ impl Unsampled {
         self.flags
     }
 
-    /// The context a call made under the span sends.
-    fn context(&self) -> TraceContext {
+    /// The context a call made under the span sends; its `tracestate`
+    /// from `states`.
+    fn context(&self, states: &Mutex<States>) -> TraceContext {
         TraceContext {
             parent: TraceParent {
                 trace_id: self.ids.trace_id,
                 parent_id: self.ids.span_id,
                 flags: self.flags,
             },
-            state: self.state.as_deref().copied().unwrap_or_default(),
+            state: if self.state.is_some() {
+                lock(states).get(self.state)
+            } else {
+                TraceState::EMPTY
+            },
         }
     }
 
@@ -265,10 +302,78 @@ impl Unsampled {
                 trace_id: self.ids.trace_id,
                 span_id,
             },
-            flags: self.flags,
-            state: self.state.clone(),
+            ..*self
         }
     }
+}
+
+/// The span of an [`Unsampled`] reference. While it is open, the
+/// `tracestate` it carries is kept for it and its references.
+#[derive(Debug)]
+pub struct UnsampledSpan {
+    this: Unsampled,
+    /// The table that keeps its `tracestate`, when it has one.
+    states: Option<Arc<Mutex<States>>>,
+}
+
+impl UnsampledSpan {
+    /// A span with no `tracestate`: nothing to keep.
+    #[inline]
+    fn plain(this: Unsampled) -> Self {
+        UnsampledSpan { this, states: None }
+    }
+
+    /// A span of `this`, holding its `tracestate` in `states` while open.
+    #[inline]
+    fn new(this: Unsampled, states: &Arc<Mutex<States>>) -> Self {
+        if !this.state.is_some() {
+            return UnsampledSpan::plain(this);
+        }
+        let held = lock(states).hold(this.state).is_some();
+        UnsampledSpan {
+            // A `tracestate` that is gone already: the child carries none.
+            this: if held {
+                this
+            } else {
+                Unsampled {
+                    state: StateKey::NONE,
+                    ..this
+                }
+            },
+            states: held.then(|| Arc::clone(states)),
+        }
+    }
+
+    /// The span's ids.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Ctx, MemoryTracer, NopLogger, Sampled, SampledSpan};
+    ///
+    /// let sampler = Sampled::new(MemoryTracer::new(), 0.0);
+    /// let (ctx, span) = Ctx::new(sampler, NopLogger).start_span("a");
+    /// let SampledSpan::Unsampled(span) = span else { unreachable!() };
+    /// assert_eq!(Some(span.ids()), ctx.span_ids());
+    /// ```
+    pub fn ids(&self) -> SpanIds {
+        self.this.ids
+    }
+}
+
+impl Drop for UnsampledSpan {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(states) = &self.states {
+            release(states, self.this.state);
+        }
+    }
+}
+
+/// The end of an unsampled span that held a `tracestate`.
+#[cold]
+fn release(states: &Mutex<States>, key: StateKey) {
+    lock(states).release(key);
 }
 
 impl<R> Default for SampledRef<R> {
@@ -334,7 +439,29 @@ pub enum SampledSpan<S> {
     /// A sampled span, recorded by the inner tracer.
     Sampled(S),
     /// An unsampled span: its ids, and what it sends on.
-    Unsampled(Unsampled),
+    Unsampled(UnsampledSpan),
+}
+
+impl<T: Tracer> Sampled<T> {
+    /// [`Tracer::start_span`] under a sampled parent, at the root, or under
+    /// an unsampled parent with a `tracestate`.
+    #[inline(never)]
+    fn start_other(
+        &self,
+        parent: &SampledRef<T::SpanRef>,
+        name: &'static str,
+    ) -> SampledSpan<T::Span> {
+        match parent {
+            SampledRef::Sampled(parent) => {
+                SampledSpan::Sampled(self.shared.inner.start_span(parent, name))
+            }
+            SampledRef::Unsampled(parent) => SampledSpan::Unsampled(UnsampledSpan::new(
+                parent.child(self.shared.ids.span_id()),
+                &self.shared.states,
+            )),
+            SampledRef::Root => self.start_root_in(self.shared.ids.trace_id(), name),
+        }
+    }
 }
 
 impl<T: Tracer> Tracer for Sampled<T> {
@@ -346,13 +473,12 @@ impl<T: Tracer> Tracer for Sampled<T> {
     #[inline]
     fn start_span(&self, parent: &Self::SpanRef, name: &'static str) -> Self::Span {
         match parent {
-            SampledRef::Sampled(parent) => {
-                SampledSpan::Sampled(self.shared.inner.start_span(parent, name))
-            }
-            SampledRef::Unsampled(parent) => {
-                SampledSpan::Unsampled(parent.child(self.shared.ids.span_id()))
-            }
-            SampledRef::Root => self.start_root_in(self.shared.ids.trace_id(), name),
+            // The common case of a trace left out, kept small to inline: an
+            // id, and the parent's trace.
+            SampledRef::Unsampled(parent) if !parent.state.is_some() => SampledSpan::Unsampled(
+                UnsampledSpan::plain(parent.child(self.shared.ids.span_id())),
+            ),
+            _ => self.start_other(parent, name),
         }
     }
 
@@ -362,14 +488,14 @@ impl<T: Tracer> Tracer for Sampled<T> {
         if self.samples(trace_id) {
             SampledSpan::Sampled(self.shared.inner.start_root_in(trace_id, name))
         } else {
-            SampledSpan::Unsampled(Unsampled {
+            SampledSpan::Unsampled(UnsampledSpan::plain(Unsampled {
                 ids: SpanIds {
                     trace_id,
                     span_id: self.shared.ids.span_id(),
                 },
                 flags: TraceFlags::RANDOM,
-                state: None,
-            })
+                state: StateKey::NONE,
+            }))
         }
     }
 
@@ -422,7 +548,11 @@ impl<T: Tracer> Tracer for Sampled<T> {
                     span_id: remote.parent.parent_id,
                 },
                 flags: remote.parent.flags.known().with_sampled(false),
-                state: (!remote.state.is_empty()).then(|| Arc::new(remote.state)),
+                state: if remote.state.is_empty() {
+                    StateKey::NONE
+                } else {
+                    lock(&self.shared.states).insert(&remote.state)
+                },
             })
         }
     }
@@ -438,7 +568,7 @@ impl<T: Tracer> Tracer for Sampled<T> {
                     context
                 })
             }
-            SampledRef::Unsampled(unsampled) => Some(unsampled.context()),
+            SampledRef::Unsampled(unsampled) => Some(unsampled.context(&self.shared.states)),
             SampledRef::Root => None,
         }
     }
@@ -461,7 +591,7 @@ impl<S: Span> Span for SampledSpan<S> {
     fn span_ref(&self) -> Self::Ref {
         match self {
             SampledSpan::Sampled(span) => SampledRef::Sampled(span.span_ref()),
-            SampledSpan::Unsampled(unsampled) => SampledRef::Unsampled(unsampled.clone()),
+            SampledSpan::Unsampled(unsampled) => SampledRef::Unsampled(unsampled.this),
         }
     }
 

@@ -171,7 +171,7 @@ fn a_span_reference_of_the_other_side_is_no_span() {
 
     // A `Left` span reference given to a `Right` tracer: a root span, no
     // event, no ids.
-    let foreign = right_ctx.with_span_ref(parent.span_ref().clone());
+    let foreign = right_ctx.with_span_ref(*parent.span_ref());
     assert_eq!(foreign.span_ids(), None);
     ctxtrace::info!(foreign, "under a foreign span");
     let (child, child_span) = foreign.start_span("right.child");

@@ -4,53 +4,80 @@
 use std::sync::Arc;
 
 use super::{MemorySpanRef, SpanRecord};
+use crate::states::{StateKey, States};
 use crate::{SpanIds, TraceContext, TraceFlags, TraceParent, TraceState};
 
-/// What a span, its references and its record carry for propagation.
+/// What a span's record keeps for propagation.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct Propagation {
     pub(super) flags: TraceFlags,
     /// `None` for an empty `tracestate`: no allocation for the common case.
     pub(super) state: Option<Arc<TraceState>>,
-    /// On a reference: it names a remote span, not one of this recorder's.
-    /// On a record: the span's parent is remote.
+    /// The key the span holds its `tracestate` under in the recorder's
+    /// table while it is open: [`StateKey::NONE`] when it has none.
+    pub(super) key: StateKey,
+    /// The span's parent is remote.
     pub(super) remote: bool,
 }
 
-impl Propagation {
+/// What a reference carries for propagation: plain data, so that a
+/// reference is `Copy`. The `tracestate` stays in the recorder's table.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct RefPropagation {
+    pub(super) flags: TraceFlags,
+    pub(super) state: StateKey,
+    /// It names a remote span, not one of this recorder's.
+    pub(super) remote: bool,
+}
+
+impl RefPropagation {
     /// The flags of a new local trace: the recorder keeps every span, so it
     /// is sampled. `start_span` adds the random flag when the recorder's
     /// ids are random (`Ids::Random`); counters are not.
-    const ROOT_FLAGS: TraceFlags = TraceFlags::SAMPLED;
+    pub(super) const ROOT_FLAGS: TraceFlags = TraceFlags::SAMPLED;
+}
 
-    /// What a span started under `parent` carries: the parent's flags and
-    /// `tracestate`, or those of a new trace.
-    pub(super) fn child_of(parent: Option<&MemorySpanRef>) -> Propagation {
-        match parent {
-            Some(parent) => Propagation {
-                flags: parent.propagation.flags,
-                state: parent.propagation.state.clone(),
-                remote: false,
-            },
-            None => Propagation {
-                flags: Self::ROOT_FLAGS,
-                state: None,
-                remote: false,
-            },
+impl Propagation {
+    /// What the record of a span started under `parent` keeps: the
+    /// parent's flags, and its `tracestate`, held in `states` until the
+    /// span ends ([`States::release`]). With no parent, a new trace's flags
+    /// (`random` set when the ids are).
+    pub(super) fn for_child(
+        parent: Option<&MemorySpanRef>,
+        random_ids: bool,
+        states: &mut States,
+    ) -> Propagation {
+        let Some(parent) = parent else {
+            return Propagation {
+                // W3C Level 2: the trace id's low 56 bits are random.
+                flags: RefPropagation::ROOT_FLAGS.with_random(random_ids),
+                ..Propagation::default()
+            };
+        };
+        let key = parent.propagation.state;
+        let state = states.hold(key);
+        Propagation {
+            flags: parent.propagation.flags,
+            key: if state.is_some() { key } else { StateKey::NONE },
+            state,
+            remote: parent.propagation.remote,
         }
     }
 
-    /// What the record of a span started under `parent` keeps.
-    pub(super) fn for_record(&self, parent: Option<&MemorySpanRef>) -> Propagation {
-        Propagation {
-            remote: parent.is_some_and(|p| p.propagation.remote),
-            ..self.clone()
+    /// What a reference to the span carries: a reference to a local span.
+    #[inline]
+    pub(super) fn for_ref(&self) -> RefPropagation {
+        RefPropagation {
+            flags: self.flags,
+            state: self.key,
+            remote: false,
         }
     }
 }
 
-/// The reference that stands for the remote span of `remote`.
-pub(super) fn remote_ref(remote: &TraceContext) -> MemorySpanRef {
+/// The reference that stands for the remote span of `remote`; its
+/// `tracestate` goes into `states`.
+pub(super) fn remote_ref(remote: &TraceContext, states: &mut States) -> MemorySpanRef {
     MemorySpanRef {
         slot: u32::MAX,
         generation: 0,
@@ -58,28 +85,32 @@ pub(super) fn remote_ref(remote: &TraceContext) -> MemorySpanRef {
             trace_id: remote.parent.trace_id,
             span_id: remote.parent.parent_id,
         },
-        propagation: Propagation {
+        propagation: RefPropagation {
             flags: remote.parent.flags.known(),
-            state: (!remote.state.is_empty()).then(|| Arc::new(remote.state)),
+            state: states.insert(&remote.state),
             remote: true,
         },
     }
 }
 
-/// The context a call made under `span` sends.
-pub(super) fn context_of(span: &MemorySpanRef) -> TraceContext {
+/// The context a call made under `span` sends; its `tracestate` from
+/// `states`.
+pub(super) fn context_of(
+    span: &MemorySpanRef,
+    states: impl FnOnce(StateKey) -> TraceState,
+) -> TraceContext {
+    let key = span.propagation.state;
     TraceContext {
         parent: TraceParent {
             trace_id: span.ids.trace_id,
             parent_id: span.ids.span_id,
             flags: span.propagation.flags,
         },
-        state: span
-            .propagation
-            .state
-            .as_deref()
-            .copied()
-            .unwrap_or_default(),
+        state: if key.is_some() {
+            states(key)
+        } else {
+            TraceState::EMPTY
+        },
     }
 }
 
