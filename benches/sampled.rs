@@ -8,8 +8,9 @@
 //! the same with the sampler borrowed (`Ctx<&Sampled<_>, _>`, no reference
 //! count per `Ctx`),
 //! an unsampled root (a trace id drawn and the decision made from it), a
-//! sampled span (the wrapper over the recorder), and the plain
-//! `MemoryTracer`. The recorders keep `KEEP` spans, as in `record.rs`.
+//! sampled span (the wrapper over the recorder), the OpenTelemetry SDK's
+//! span under an unsampled parent (parent-based sampler, ratio 0), and the
+//! plain `MemoryTracer`. The recorders keep `KEEP` spans, as in `record.rs`.
 
 mod common;
 
@@ -50,12 +51,41 @@ fn sampled(c: &mut Criterion) {
         b.iter(|| common::sync_ctxtrace(&under_sampled, input(&pod)))
     });
 
+    // The peer: OpenTelemetry's SDK, parent-based on a ratio of 0, its
+    // child under an unsampled parent made current on this thread.
+    let (provider, otel) = otel_unsampled();
+    {
+        use opentelemetry::trace::{TraceContextExt as _, Tracer as _};
+        let parent = otel.start("handle_queue_item");
+        let _current = opentelemetry::Context::current_with_span(parent).attach();
+        group.bench_function("otel_unsampled_child", |b| {
+            b.iter(|| common::sync_otel(&otel, input(&pod)))
+        });
+    }
+    drop(provider);
+
     let memory = Ctx::new(recorder(), NopLogger);
     let (under_memory, _root) = memory.start_span("handle_queue_item");
     group.bench_function("memory_child", |b| {
         b.iter(|| common::sync_ctxtrace(&under_memory, input(&pod)))
     });
     group.finish();
+}
+
+/// An SDK tracer that samples no root (parent-based, ratio 0), exporting to
+/// memory, so that nothing it makes is recorded.
+fn otel_unsampled() -> (
+    opentelemetry_sdk::trace::SdkTracerProvider,
+    opentelemetry_sdk::trace::SdkTracer,
+) {
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_sdk::trace::Sampler;
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(0.0))))
+        .with_simple_exporter(opentelemetry_sdk::trace::InMemorySpanExporter::default())
+        .build();
+    let tracer = provider.tracer("bench");
+    (provider, tracer)
 }
 
 criterion_group! {
