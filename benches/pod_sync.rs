@@ -33,7 +33,8 @@
 //!   second (`2 × t₁ / t₂`; the target for `ctxtrace` is at least 1.6 on a
 //!   2-core machine, and 2.0 is perfect scaling). The medians are taken
 //!   over criterion's measured samples (its warm-up samples come first and
-//!   are left out). Loggers: `JsonLogger`, slog-json behind a `Mutex` (it
+//!   are left out). Loggers: `JsonLogger`, the same with a
+//!   `for_thread()` clone per thread, slog-json behind a `Mutex` (it
 //!   formats under that lock) and tracing-subscriber's JSON layer (it
 //!   formats into a buffer of the thread's own). The ratio means something
 //!   only when the machine has a core free for the second thread: the bench
@@ -262,17 +263,17 @@ fn on_threads<G>(
     threads: usize,
     iters: u64,
     enter: impl Fn() -> G + Sync,
-    sync: impl Fn(usize) + Sync,
+    sync: impl Fn(&G, usize) + Sync,
 ) -> Duration {
     let barrier = Barrier::new(threads);
     let spans: Vec<(Instant, Instant)> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
                 s.spawn(|| {
-                    let _guard = enter();
+                    let entered = enter();
                     barrier.wait();
                     let start = Instant::now();
-                    syncs(iters, &sync);
+                    syncs(iters, |i| sync(&entered, i));
                     (start, Instant::now())
                 })
             })
@@ -339,17 +340,27 @@ fn two_threads(c: &mut Criterion) {
     };
 
     column("ctxtrace", &|threads, iters| {
-        on_threads(threads, iters, || (), |i| pod_sync::ctxtrace(&ctx, i))
+        on_threads(threads, iters, || (), |_, i| pod_sync::ctxtrace(&ctx, i))
+    });
+    // Each thread's loggers count their references on a handle of the
+    // thread's own (`JsonLogger::for_thread`), made before the clock starts.
+    column("ctxtrace_for_thread", &|threads, iters| {
+        on_threads(
+            threads,
+            iters,
+            || ctx.with_logger(ctx.logger().for_thread()),
+            pod_sync::ctxtrace,
+        )
     });
     column("slog_json", &|threads, iters| {
-        on_threads(threads, iters, || (), |i| pod_sync::slog(&log, i))
+        on_threads(threads, iters, || (), |_, i| pod_sync::slog(&log, i))
     });
     column("tracing_json", &|threads, iters| {
         on_threads(
             threads,
             iters,
             || tracing::dispatcher::set_default(&dispatch),
-            pod_sync::tracing,
+            |_, i| pod_sync::tracing(i),
         )
     });
     group.finish();
@@ -370,7 +381,7 @@ fn two_threads(c: &mut Criterion) {
         // Lines per second with 2 threads over lines per second with 1.
         let ratio = 2.0 * one / two;
         println!(
-            "two_threads {name:<14} 1 thread {one:>8.0} ns/sync, 2 threads {two:>8.0} ns/sync each: \
+            "two_threads {name:<20} 1 thread {one:>8.0} ns/sync, 2 threads {two:>8.0} ns/sync each: \
              {ratio:.2}x the lines per second"
         );
     }

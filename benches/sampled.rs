@@ -81,7 +81,9 @@ fn otel_unsampled() -> (
     use opentelemetry::trace::TracerProvider as _;
     use opentelemetry_sdk::trace::Sampler;
     let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
-        .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(0.0))))
+        .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(
+            0.0,
+        ))))
         .with_simple_exporter(opentelemetry_sdk::trace::InMemorySpanExporter::default())
         .build();
     let tracer = provider.tracer("bench");

@@ -156,7 +156,7 @@ impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
     fn log(&self, record: &Record<'_>) {
         let time = self.core.now();
         let core = &self.core;
-        core.sink.emit(|buf, _scratch, times| {
+        core.sink().emit(|buf, _scratch, times| {
             if let Some(time) = time {
                 buf.extend_from_slice(b"{\"time\":\"");
                 times.push(buf, time);

@@ -1,0 +1,120 @@
+//! `for_thread()`: a writer logger's clone with a reference count of its
+//! own. Its lines go to the same writer, whole, with the same fields, level
+//! and options, and the writer is flushed once the last logger of any
+//! handle is gone.
+
+use std::io::{self, Write};
+use std::sync::{Arc, Mutex};
+
+use ctxtrace::{Ctx, JsonLogger, LevelFilter, Logger, NopTracer, Span as _, TextLogger, Value};
+
+/// A writer that keeps what it is given and counts its flushes.
+#[derive(Clone, Default)]
+struct Shared {
+    bytes: Arc<Mutex<Vec<u8>>>,
+    flushes: Arc<Mutex<usize>>,
+}
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.bytes.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        *self.flushes.lock().unwrap() += 1;
+        Ok(())
+    }
+}
+
+impl Shared {
+    fn text(&self) -> String {
+        String::from_utf8(self.bytes.lock().unwrap().clone()).unwrap()
+    }
+}
+
+#[test]
+fn threads_with_their_own_clones_write_whole_lines_to_one_writer() {
+    let n: u32 = if cfg!(miri) { 20 } else { 1_000 };
+    let out = Shared::default();
+    let logger = JsonLogger::new(out.clone())
+        .without_time()
+        .with_level(LevelFilter::Info);
+    let root = Ctx::new(NopTracer, logger.clone()).with_field("node", "n1");
+    std::thread::scope(|s| {
+        for worker in 0..4u32 {
+            let root = &root;
+            s.spawn(move || {
+                let ctx = root.with_logger(root.logger().for_thread());
+                let ctx = ctx.with_field("worker", worker);
+                for i in 0..n {
+                    let (ctx, mut span) = ctx.start_span("sync_pod");
+                    let ctx = span.with_field(&ctx, "i", i);
+                    ctxtrace::info!(ctx, "synced");
+                    ctxtrace::debug!(ctx, "left out by the level");
+                }
+            });
+        }
+    });
+    assert_eq!(logger.lines(), 4 * u64::from(n));
+    assert_eq!(logger.errors(), 0);
+    let text = out.text();
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 4 * n as usize);
+    for line in &lines {
+        assert_eq!(line["node"], "n1");
+        assert_eq!(line["method"], "sync_pod");
+        assert_eq!(line["msg"], "synced");
+    }
+    for worker in 0..4 {
+        assert_eq!(
+            lines.iter().filter(|l| l["worker"] == worker).count(),
+            n as usize
+        );
+    }
+}
+
+#[test]
+fn the_writer_is_flushed_when_the_last_handle_goes() {
+    let out = Shared::default();
+    let logger = TextLogger::new(out.clone()).without_time();
+    let local = logger.for_thread();
+    drop(logger);
+    assert_eq!(*out.flushes.lock().unwrap(), 0);
+    ctxtrace::info!(Ctx::new(NopTracer, local.clone()), "last");
+    drop(local);
+    assert_eq!(*out.flushes.lock().unwrap(), 1);
+    assert!(out.text().contains("msg=last"));
+}
+
+#[test]
+fn into_writer_waits_for_every_handle() {
+    let logger = JsonLogger::new(Vec::new()).without_time();
+    let local = logger.for_thread();
+    ctxtrace::info!(Ctx::new(NopTracer, local.clone()), "from the thread");
+    assert!(logger.clone().into_writer().is_none());
+    drop(local);
+    let bytes = logger.into_writer().unwrap();
+    assert!(
+        String::from_utf8(bytes)
+            .unwrap()
+            .contains("from the thread")
+    );
+}
+
+#[test]
+fn a_clone_for_a_thread_keeps_the_fields_and_counts() {
+    let logger = JsonLogger::new(io::sink())
+        .with_level(LevelFilter::Warn)
+        .with_field_for_events("node", Value::Str("n1"));
+    let local = logger.for_thread();
+    let mut fields = Vec::new();
+    local.for_each_field(|k, v| fields.push((k, v.to_string())));
+    assert_eq!(fields, [("node", "n1".to_string())]);
+    assert_eq!(local.level(), LevelFilter::Warn);
+    ctxtrace::warn!(Ctx::new(NopTracer, local), "one");
+    ctxtrace::warn!(Ctx::new(NopTracer, logger.clone()), "two");
+    assert_eq!(logger.lines(), 2);
+}
