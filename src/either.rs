@@ -342,6 +342,14 @@ impl<A: Logger, B: Logger> Logger for Either<A, B> {
     }
 
     #[inline]
+    fn for_thread(&self) -> Self {
+        match self {
+            Either::Left(l) => Either::Left(l.for_thread()),
+            Either::Right(l) => Either::Right(l.for_thread()),
+        }
+    }
+
+    #[inline]
     fn with_field_for_events(&self, key: &'static str, value: Value<'_>) -> Self {
         match self {
             Either::Left(l) => Either::Left(l.with_field_for_events(key, value)),
@@ -515,6 +523,11 @@ impl<L: Logger> Logger for Option<L> {
     #[inline]
     fn with_method(&self, name: &'static str) -> Self {
         self.as_ref().map(|l| l.with_method(name))
+    }
+
+    #[inline]
+    fn for_thread(&self) -> Self {
+        self.as_ref().map(L::for_thread)
     }
 
     #[inline]

@@ -196,6 +196,11 @@ impl<A: Logger, B: Logger> Logger for (A, B) {
     }
 
     #[inline]
+    fn for_thread(&self) -> Self {
+        (self.0.for_thread(), self.1.for_thread())
+    }
+
+    #[inline]
     fn with_field_for_events(&self, key: &'static str, value: Value<'_>) -> Self {
         (
             self.0.with_field_for_events(key, value),

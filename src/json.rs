@@ -143,6 +143,10 @@ impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
         }
     }
 
+    fn for_thread(&self) -> Self {
+        JsonLogger::for_thread(self)
+    }
+
     fn with_method(&self, name: &'static str) -> Self {
         let mut core = self.core.clone();
         core.method = Some(name);

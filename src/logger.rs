@@ -565,6 +565,34 @@ pub trait Logger: Clone {
         self.with_field("method", Value::Str(name))
     }
 
+    /// A clone for one thread: the same destination, fields, level and
+    /// options, for a worker thread to make its spans' and fields' loggers
+    /// from. [`Ctx::for_thread`](crate::Ctx::for_thread) calls it.
+    ///
+    /// # For implementors
+    ///
+    /// The default is a clone. A logger whose clones share a reference
+    /// count (an `Arc`) gives a clone with a count of its own, so that
+    /// threads do not pass that count's cache line between them on every
+    /// span and field, as [`JsonLogger`](crate::JsonLogger) and
+    /// [`TextLogger`](crate::TextLogger) do.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Logger, MemoryLogger, Value};
+    ///
+    /// let logger = MemoryLogger::new().with_field("node", Value::Str("n1"));
+    /// let mut fields = Vec::new();
+    /// logger.for_thread().for_each_field(|key, _| fields.push(key));
+    /// assert_eq!(fields, ["node"]);
+    /// ```
+    #[must_use]
+    #[inline]
+    fn for_thread(&self) -> Self {
+        self.clone()
+    }
+
     /// Calls `f` with each field added with [`with_field`](Self::with_field)
     /// so far, each key once with its latest value, in the order the keys
     /// were last set. The span name of [`with_method`](Self::with_method) is

@@ -129,6 +129,10 @@ impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
         }
     }
 
+    fn for_thread(&self) -> Self {
+        TextLogger::for_thread(self)
+    }
+
     fn with_method(&self, name: &'static str) -> Self {
         let mut core = self.core.clone();
         core.method = Some(name);

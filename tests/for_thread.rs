@@ -118,3 +118,25 @@ fn a_clone_for_a_thread_keeps_the_fields_and_counts() {
     ctxtrace::warn!(Ctx::new(NopTracer, logger.clone()), "two");
     assert_eq!(logger.lines(), 2);
 }
+
+#[test]
+fn a_ctx_for_a_thread_forwards_through_pairs_and_either() {
+    use ctxtrace::{Either, MemoryLogger};
+    let json = JsonLogger::new(Vec::new()).without_time();
+    let memory = MemoryLogger::new();
+    let pair = Ctx::new(NopTracer, (json.clone(), memory.clone())).with_field("node", "n1");
+    let either: Ctx<NopTracer, Either<JsonLogger<Vec<u8>>, MemoryLogger>> =
+        Ctx::new(NopTracer, Either::Left(json.clone()));
+    std::thread::scope(|s| {
+        let (pair, either) = (pair.for_thread(), either.for_thread());
+        s.spawn(move || {
+            ctxtrace::info!(pair, "pair");
+            ctxtrace::info!(either, "either");
+        });
+    });
+    drop((pair, either));
+    assert_eq!(memory.entries()[0].field("node").unwrap().to_string(), "n1");
+    let text = String::from_utf8(json.into_writer().unwrap()).unwrap();
+    assert!(text.contains(r#""msg":"pair","node":"n1""#), "{text}");
+    assert!(text.contains(r#""msg":"either""#), "{text}");
+}

@@ -28,9 +28,11 @@ pub(crate) const STATUS_SYNC_EVERY: u64 = 5;
 
 /// The context of worker `worker_id`. Queue fields belong to the worker, not
 /// to any span: they go on the logger alone, and reach every line the
-/// worker's syncs write.
+/// worker's syncs write. The logger is the worker's own clone
+/// (`Ctx::for_thread`), so that workers do not share a reference count.
 pub(crate) fn worker_ctx<T: Tracer, L: Logger>(ctx: &Ctx<T, L>, worker_id: usize) -> Ctx<T, L> {
-    ctx.with_field("workerId", worker_id)
+    ctx.for_thread()
+        .with_field("workerId", worker_id)
         .with_field("queue", QUEUE_NAME)
 }
 
