@@ -8,12 +8,15 @@
 //!
 //! Modes, JSON lines to `io::sink()`: `json-ctxtrace` (`NopTracer` +
 //! `JsonLogger`), `json-slog` (slog-json behind a `Mutex`, fields on child
-//! loggers), `json-slog-buf` (the same behind a `BufWriter`), `json-tracing` (tracing-subscriber's JSON fmt layer, span
-//! fields in each line). Spans recorded in memory: `rec-ctxtrace`
+//! loggers), `json-slog-buf` (the same behind a `BufWriter`),
+//! `json-tracing` (tracing-subscriber's JSON fmt layer, span fields in each
+//! line). Spans recorded in memory: `rec-ctxtrace`
 //! (`MemoryTracer` + `NopLogger`), `rec-fastrace` (in-memory reporter on
 //! its collector thread), `rec-tracing` (`Registry` + a memory layer),
 //! `rec-otel` (the SDK's in-memory exporter behind a simple processor).
-//! Every library reads its own default clock.
+//! Every library reads its own default clock; `rec-ctxtrace-tsc`, for
+//! comparison only, is `rec-ctxtrace` on a TSC clock (quanta), the kind
+//! fastrace reads.
 //!
 //! The process runs [`CHUNK`] syncs to warm up, then `syncs` more in chunks
 //! of [`CHUNK`], each inside a call of `measured_syncs` (callgrind's
@@ -113,6 +116,14 @@ fn main() {
             assert_eq!(tracer.started(), 6 * total);
             tracer.spans().len() as u64
         }
+        "rec-ctxtrace-tsc" => {
+            // The same on a TSC clock, as fastrace reads: for comparison.
+            let tracer = MemoryTracer::with_clock_and_capacity(common::TscClock::new(), 6 * CHUNK);
+            let ctx = Ctx::new(tracer.clone(), NopLogger);
+            drive(syncs, |i| pod_sync::ctxtrace(&ctx, i), || {});
+            assert_eq!(tracer.started(), 6 * total);
+            tracer.spans().len() as u64
+        }
         "rec-fastrace" => {
             let spans = common::fastrace_memory();
             drive(syncs, pod_sync::fastrace, || {});
@@ -137,7 +148,7 @@ fn main() {
             recorded as u64
         }
         other => panic!(
-            "unknown mode {other}: json-ctxtrace, json-slog, json-slog-buf, json-tracing, \
+            "unknown mode {other}: json-ctxtrace, json-slog, json-slog-buf, json-tracing, rec-ctxtrace-tsc, \
              rec-ctxtrace, rec-fastrace, rec-tracing or rec-otel"
         ),
     };
