@@ -58,6 +58,18 @@ pub(crate) const fn mix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The random trace id of the generator's step `state`: both halves from
+/// that one step, mixed twice. Distinct steps give distinct halves (the mixer
+/// is a bijection), and the halves are never both zero (only the steps 0 and
+/// `HALVES` mix to zero in one of them).
+#[cfg(feature = "std")]
+#[inline]
+const fn trace_id_at(state: u64) -> TraceId {
+    /// Sets the low half's input apart from the high half's.
+    const HALVES: u64 = 0x5555_5555_5555_5555;
+    TraceId(((mix(state) as u128) << 64) | mix(state ^ HALVES) as u128)
+}
+
 /// A seed for one tracer's generator: std's random hasher keys (fresh for
 /// each `RandomState`), the wall-clock time, a monotonic instant and
 /// `address`, the address of the tracer's shared state.
@@ -137,9 +149,8 @@ impl IdGenerator {
     pub(crate) fn trace_id(&mut self) -> TraceId {
         match self.ids {
             Ids::Random => {
-                let high = self.next_random();
-                let low = self.next_random();
-                TraceId((u128::from(high) << 64) | u128::from(low))
+                self.state = self.state.wrapping_add(GAMMA);
+                trace_id_at(self.state)
             }
             Ids::Sequential => {
                 let id = self.next_trace;
@@ -189,10 +200,15 @@ impl AtomicIds {
         SpanId(self.next())
     }
 
-    /// A random trace id: never zero.
+    /// A random trace id: never zero, from one step of the counter
+    /// ([`trace_id_at`]): one atomic add.
     #[inline]
     pub(crate) fn trace_id(&self) -> TraceId {
-        TraceId((u128::from(self.next()) << 64) | u128::from(self.next()))
+        trace_id_at(
+            self.0
+                .fetch_add(GAMMA, Ordering::Relaxed)
+                .wrapping_add(GAMMA),
+        )
     }
 }
 
@@ -209,6 +225,26 @@ mod tests {
         assert_eq!(ids.span_id().0, 0xe220_a839_7b1d_cdaf);
         assert_eq!(ids.span_id().0, 0x6e78_9e6a_a1b9_65f4);
         assert_eq!(ids.span_id().0, 0x06c4_5d18_8009_454f);
+    }
+
+    #[test]
+    fn trace_ids_from_one_step_are_unique_and_never_zero() {
+        let ids = AtomicIds::new(0);
+        let n = if cfg!(miri) { 1_000 } else { 100_000 };
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..n {
+            let id = ids.trace_id();
+            assert_ne!(id.0, 0);
+            assert_ne!(id.0 >> 64, id.0 & u128::from(u64::MAX));
+            assert!(seen.insert(id.0));
+        }
+        // The steps that mix to zero in one half leave the other non-zero.
+        for seed in [
+            0u64.wrapping_sub(GAMMA),
+            0x5555_5555_5555_5555u64.wrapping_sub(GAMMA),
+        ] {
+            assert_ne!(AtomicIds::new(seed).trace_id().0, 0);
+        }
     }
 
     #[test]
