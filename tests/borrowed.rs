@@ -1,6 +1,8 @@
 //! A tracer by reference: `Ctx<&T, L>` records what `Ctx<T, L>` records,
 //! from any thread that can borrow the tracer.
 
+#![cfg(feature = "std")]
+
 use ctxtrace::{Ctx, JsonLogger, ManualClock, MemoryTracer, NopLogger, Sampled, Span, Tracer};
 
 fn sync<T: Tracer>(root: &Ctx<T, NopLogger>) {

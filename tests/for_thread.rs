@@ -3,6 +3,8 @@
 //! and options, and the writer is flushed once the last logger of any
 //! handle is gone.
 
+#![cfg(feature = "std")]
+
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex};
 

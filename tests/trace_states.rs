@@ -4,6 +4,8 @@
 //! recorder and the sampler keep each `tracestate` in a bounded table, and a
 //! reference names it by key.
 
+#![cfg(feature = "std")]
+
 use ctxtrace::{
     Ctx, MemorySpanRef, MemoryTracer, NopLogger, Sampled, SampledRef, TraceContext, Tracer,
 };
