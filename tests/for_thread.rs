@@ -36,7 +36,7 @@ impl Shared {
 
 #[test]
 fn threads_with_their_own_clones_write_whole_lines_to_one_writer() {
-    let n: u32 = if cfg!(miri) { 20 } else { 1_000 };
+    let n: u32 = if cfg!(miri) { 5 } else { 1_000 };
     let out = Shared::default();
     let logger = JsonLogger::new(out.clone())
         .without_time()
