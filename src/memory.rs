@@ -1047,10 +1047,9 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
     /// next span, its trace id the trace, and its flags and `tracestate`
     /// go on to every span under it.
     fn remote_parent(&self, remote: &TraceContext) -> Option<MemorySpanRef> {
-        if remote.state.is_empty() {
-            return Some(remote::remote_ref(remote, &mut Default::default()));
-        }
-        Some(remote::remote_ref(remote, &mut self.lock().states))
+        let state =
+            crate::states::States::key_for(&remote.state, |state| self.lock().states.insert(state));
+        Some(remote::remote_ref(remote, state))
     }
 
     fn trace_context(&self, span: &Option<MemorySpanRef>) -> Option<TraceContext> {

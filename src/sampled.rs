@@ -548,11 +548,9 @@ impl<T: Tracer> Tracer for Sampled<T> {
                     span_id: remote.parent.parent_id,
                 },
                 flags: remote.parent.flags.known().with_sampled(false),
-                state: if remote.state.is_empty() {
-                    StateKey::NONE
-                } else {
-                    lock(&self.shared.states).insert(&remote.state)
-                },
+                state: States::key_for(&remote.state, |state| {
+                    lock(&self.shared.states).insert(state)
+                }),
             })
         }
     }

@@ -132,6 +132,21 @@ impl States {
         StateKey::NONE
     }
 
+    /// The key for `state`: [`StateKey::NONE`] for an empty one, else what
+    /// `insert` (an [`insert`](States::insert) under the table's lock)
+    /// gives. A trace without a `tracestate`, the common case, takes no
+    /// lock.
+    pub(crate) fn key_for(
+        state: &TraceState,
+        insert: impl FnOnce(&TraceState) -> StateKey,
+    ) -> StateKey {
+        if state.is_empty() {
+            StateKey::NONE
+        } else {
+            insert(state)
+        }
+    }
+
     fn entry(&mut self, key: StateKey) -> Option<&mut Entry> {
         let entry = self.entries.get_mut(key.slot.checked_sub(1)? as usize)?;
         (entry.generation == key.generation).then_some(entry)

@@ -461,8 +461,8 @@ impl std::fmt::Write for Bytes<'_> {
 }
 
 /// The part of a writer logger that is the same for every line format: the
-/// shared sink, the clock, the fields of the `Ctx` rendered once in the
-/// logger's format, the span name, and the options.
+/// shared sink (with the clock), the fields of the `Ctx` rendered once in
+/// the logger's format, the span name, and the options.
 pub(crate) struct WriterCore<W, C> {
     /// The sink, through the handle whose reference count this logger and
     /// the loggers made from it share.

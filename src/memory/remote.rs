@@ -75,9 +75,9 @@ impl Propagation {
     }
 }
 
-/// The reference that stands for the remote span of `remote`; its
-/// `tracestate` goes into `states`.
-pub(super) fn remote_ref(remote: &TraceContext, states: &mut States) -> MemorySpanRef {
+/// The reference that stands for the remote span of `remote`, whose
+/// `tracestate` is kept under `state`.
+pub(super) fn remote_ref(remote: &TraceContext, state: StateKey) -> MemorySpanRef {
     MemorySpanRef {
         slot: u32::MAX,
         generation: 0,
@@ -87,7 +87,7 @@ pub(super) fn remote_ref(remote: &TraceContext, states: &mut States) -> MemorySp
         },
         propagation: RefPropagation {
             flags: remote.parent.flags.known(),
-            state: states.insert(&remote.state),
+            state,
             remote: true,
         },
     }
