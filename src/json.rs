@@ -1,13 +1,17 @@
 //! [`JsonLogger`]: one JSON object per line, with hand-written escaping.
 
 use std::fmt::{self, Write as _};
-use std::io::Write;
 use std::time::Duration;
 
 use crate::writer::{Bytes, WriterCore, is_renamed, push_i64, push_u64, word, writer_logger_api};
-use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
+use crate::{Clock, Destination, Level, LevelFilter, Logger, Record, SystemClock, Value};
 
 /// A logger that writes one JSON object per line.
+///
+/// `W` is any `io::Write + Send`, which the logger locks for each finished
+/// line, or an [`Unlocked`](crate::Unlocked) writer that takes whole lines
+/// through a shared reference (stderr, a [`NonBlocking`](crate::NonBlocking)
+/// queue): see [`Destination`].
 ///
 /// The keys come in this order: `time` (RFC 3339, UTC, nanoseconds; left out
 /// with [`without_time`](JsonLogger::without_time)), `level`, `target`,
@@ -87,7 +91,7 @@ use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 ///     "{\"level\":\"info\",\"target\":\"podlib::sync\",\"msg\":\"syncing 2 containers\",\"method\":\"sync_pod\",\"pod\":\"web-1\",\"attempt\":1,\"ready\":false}\n"
 /// );
 /// ```
-pub struct JsonLogger<W, C = SystemClock> {
+pub struct JsonLogger<W: Destination, C = SystemClock> {
     core: WriterCore<W, C>,
 }
 
@@ -97,7 +101,7 @@ writer_logger_api!(
     r#"{\"level\":\"info\",\"target\":\"pod_sync\",\"msg\":\"synced\",\"pod\":\"web-1\"}"#
 );
 
-impl<W: Write + Send, C: Clock> JsonLogger<W, C> {
+impl<W: Destination, C: Clock> JsonLogger<W, C> {
     /// The same logger, writing no `target`: for a stream whose readers do
     /// not group by module, or golden files that should not change when
     /// code moves between modules.
@@ -119,7 +123,7 @@ impl<W: Write + Send, C: Clock> JsonLogger<W, C> {
     }
 }
 
-impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
+impl<W: Destination, C: Clock> Logger for JsonLogger<W, C> {
     const MAX_LEVEL: LevelFilter = LevelFilter::Trace;
 
     #[inline]
@@ -160,7 +164,7 @@ impl<W: Write + Send, C: Clock> Logger for JsonLogger<W, C> {
     fn log(&self, record: &Record<'_>) {
         let time = self.core.now();
         let core = &self.core;
-        core.sink().emit(|buf, _scratch, times| {
+        core.emit(|buf, _scratch, times| {
             if let Some(time) = time {
                 buf.extend_from_slice(b"{\"time\":\"");
                 times.push(buf, time);

@@ -138,6 +138,8 @@ mod value;
 #[cfg(feature = "std")]
 mod clock;
 #[cfg(feature = "std")]
+mod destination;
+#[cfg(feature = "std")]
 mod json;
 #[cfg(feature = "std")]
 mod memory;
@@ -176,6 +178,9 @@ pub use value::{Field, Redacted, ToValue, Value, debug, display, error};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use clock::{Clock, ManualClock, SystemClock, SystemWall};
+#[cfg(feature = "std")]
+#[cfg_attr(docsrs, doc(cfg(feature = "std")))]
+pub use destination::{Destination, Unlocked};
 #[cfg(feature = "std")]
 #[cfg_attr(docsrs, doc(cfg(feature = "std")))]
 pub use error::WithCode;

@@ -316,14 +316,42 @@ impl Write for NonBlocking {
     /// Queues `buf` as one line, or drops it when the queue is full; always
     /// `Ok(buf.len())`.
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self).write(buf)
+    }
+
+    /// Returns at once: lines are written, and the real writer flushed, by
+    /// the background thread.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The same through a shared reference, so that a logger can write to a
+/// `NonBlocking` with no lock of its own:
+/// [`Unlocked::new(writer)`](crate::Unlocked). Each write is queued as one
+/// line, so lines stay whole.
+///
+/// # Examples
+///
+/// ```
+/// use ctxtrace::{Ctx, JsonLogger, NonBlocking, NopTracer, Unlocked};
+///
+/// let (writer, guard) = NonBlocking::new(std::io::sink(), 1024);
+/// let logger = JsonLogger::new(Unlocked::new(writer));
+/// ctxtrace::info!(Ctx::new(NopTracer, logger.clone()), "synced");
+/// drop(logger);
+/// assert_eq!(guard.finish().unwrap().written, 1);
+/// ```
+impl Write for &NonBlocking {
+    /// Queues `buf` as one line, or drops it when the queue is full; always
+    /// `Ok(buf.len())`.
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         if !buf.is_empty() {
             self.shared.push(buf);
         }
         Ok(buf.len())
     }
 
-    /// Returns at once: lines are written, and the real writer flushed, by
-    /// the background thread.
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }

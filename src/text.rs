@@ -1,12 +1,14 @@
 //! [`TextLogger`]: one logfmt line per entry.
 
 use std::fmt::{self, Write as _};
-use std::io::Write;
 
 use crate::writer::{Bytes, WriterCore, is_renamed, push_i64, push_u64, word, writer_logger_api};
-use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
+use crate::{Clock, Destination, Level, LevelFilter, Logger, Record, SystemClock, Value};
 
 /// A logger that writes one logfmt line per entry.
+///
+/// `W` is any `io::Write + Send`, locked for each finished line, or an
+/// [`Unlocked`](crate::Unlocked) writer: see [`Destination`].
 ///
 /// ```text
 /// time=2026-11-24T10:00:00.123456789Z level=info method=sync_pod trace_id=… span_id=… msg="syncing pod" pod=web-1 namespace=default
@@ -78,13 +80,13 @@ use crate::{Clock, Level, LevelFilter, Logger, Record, SystemClock, Value};
 ///     "level=info method=sync_pod msg=\"syncing pod\" pod=web-1 reason=\"image \\\"v2\\\"\" attempt=1\n"
 /// );
 /// ```
-pub struct TextLogger<W, C = SystemClock> {
+pub struct TextLogger<W: Destination, C = SystemClock> {
     core: WriterCore<W, C>,
 }
 
 writer_logger_api!(TextLogger, target: false, "level=info msg=synced pod=web-1");
 
-impl<W: Write + Send, C: Clock> TextLogger<W, C> {
+impl<W: Destination, C: Clock> TextLogger<W, C> {
     /// The same logger, writing each record's target as `target=` after
     /// `level=`.
     ///
@@ -105,7 +107,7 @@ impl<W: Write + Send, C: Clock> TextLogger<W, C> {
     }
 }
 
-impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
+impl<W: Destination, C: Clock> Logger for TextLogger<W, C> {
     const MAX_LEVEL: LevelFilter = LevelFilter::Trace;
 
     #[inline]
@@ -146,7 +148,7 @@ impl<W: Write + Send, C: Clock> Logger for TextLogger<W, C> {
     fn log(&self, record: &Record<'_>) {
         let time = self.core.now();
         let core = &self.core;
-        core.sink().emit(|buf, scratch, times| {
+        core.emit(|buf, scratch, times| {
             if let Some(time) = time {
                 buf.extend_from_slice(b"time=");
                 times.push(buf, time);

@@ -1,6 +1,7 @@
-//! What the writer loggers share: the locked sink with its error count, the
-//! per-thread buffers lines are rendered in, the level, time and target
-//! options, and number and time formatting.
+//! What the writer loggers share: the sink (the destination, locked or
+//! [`Unlocked`](crate::Unlocked), with its counts), the per-thread buffers
+//! lines are rendered in, the level, time and target options, and number and
+//! time formatting.
 
 use std::cell::RefCell;
 use std::io::{self, Write};
@@ -8,40 +9,29 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::Destination;
+
 /// A line buffer is shrunk back after a line longer than this, so one huge
 /// entry does not pin its memory for the life of the thread.
 const BUF_KEEP: usize = 64 * 1024;
 
-/// A writer behind a lock. The lock is held only to write a finished line
-/// (and to flush): lines are rendered before it is taken, in the buffers of
-/// the thread that logs ([`Scratch`]).
-#[derive(Debug)]
-pub(crate) struct Sink<W, C> {
+/// A writer logger's destination with its counts. Lines are rendered
+/// before the destination is reached, in the buffers of the thread that logs
+/// ([`Scratch`]); a locked destination is locked only to write a finished
+/// line (and to flush).
+pub(crate) struct Sink<W: Destination, C> {
     /// The clock, shared by every clone of the logger: a clone copies no
     /// clock, and the wall clock's offset is checked once a millisecond for
     /// all of them. On cache lines of its own: the lock's line changes hands
     /// with every line written, and a clock read beside it would wait for
     /// it each time.
     pub(crate) clock: Padded<C>,
-    state: Mutex<State<W>>,
-    lines: AtomicU64,
+    out: W::Out,
+    /// The lines written whole, counted per handle.
+    lines: Mutex<Tally>,
     errors: AtomicU64,
     /// The logger's type name, for the report of a flush that failed on drop.
     name: &'static str,
-}
-
-#[derive(Debug)]
-struct State<W> {
-    /// `None` only once [`into_writer`] took it.
-    writer: Option<W>,
-    /// `W::flush`, kept here so that dropping a `Sink<W>`, which knows
-    /// nothing of `W`, can flush it.
-    flush: fn(&mut W) -> io::Result<()>,
-    /// The last line failed part-way: the next one starts with a newline so
-    /// that it is whole.
-    broken: bool,
-    /// Lines were written since the last flush.
-    unflushed: bool,
 }
 
 /// What a writer logger holds its sink by. Every clone of a logger, and
@@ -49,10 +39,66 @@ struct State<W> {
 /// reference to its handle; [`WriterCore::for_thread`] makes a new handle, so
 /// that the loggers of one thread count theirs on a cache line that no
 /// other thread writes. The sink itself is counted once per handle.
-#[derive(Debug)]
+///
+/// A handle counts the lines its loggers write, on its own lines too: a
+/// thread that logs through a handle of its own writes no cache line that
+/// another thread's lines write, with an [`Unlocked`](crate::Unlocked)
+/// destination none at all.
 #[repr(align(128))]
-struct Handle<W, C> {
+struct Handle<W: Destination, C> {
     sink: Arc<Sink<W, C>>,
+    lines: Arc<Count>,
+}
+
+impl<W: Destination, C> Handle<W, C> {
+    /// A new handle on `sink`, with a line count of its own.
+    fn new(sink: Arc<Sink<W, C>>) -> Self {
+        let lines = sink
+            .lines
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .open();
+        Handle { sink, lines }
+    }
+}
+
+/// A line count on cache lines of its own.
+type Count = Padded<AtomicU64>;
+
+/// The line counts of a sink's handles: one per live handle, and the sum of
+/// those whose handles are gone. A count is folded into the sum when a new
+/// handle is made, so the list is as long as the handles alive then.
+#[derive(Debug, Default)]
+struct Tally {
+    gone: u64,
+    live: Vec<Arc<Count>>,
+}
+
+impl Tally {
+    /// A count for a new handle.
+    fn open(&mut self) -> Arc<Count> {
+        let Tally { gone, live } = self;
+        live.retain(|count| {
+            // Only the tally holds it: its handle is gone, and nothing can
+            // add to it any more.
+            let alive = Arc::strong_count(count) > 1;
+            if !alive {
+                *gone += count.0.load(Ordering::Relaxed);
+            }
+            alive
+        });
+        let count = Arc::new(Padded(AtomicU64::new(0)));
+        live.push(Arc::clone(&count));
+        count
+    }
+
+    fn sum(&self) -> u64 {
+        let live = self
+            .live
+            .iter()
+            .map(|count| count.0.load(Ordering::Relaxed));
+        live.fold(self.gone, u64::wrapping_add)
+    }
 }
 
 /// A value on cache lines of its own (128 bytes, as two adjacent lines are
@@ -87,10 +133,6 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = const { RefCell::new(Scratch::new()) };
 }
 
-fn flush_writer<W: Write>(writer: &mut W) -> io::Result<()> {
-    writer.flush()
-}
-
 /// Runs `f` on the writer, turning a panic into an error.
 pub(crate) fn guarded<W, R>(
     writer: &mut W,
@@ -102,18 +144,12 @@ pub(crate) fn guarded<W, R>(
     catch_unwind(AssertUnwindSafe(|| f(writer))).map_err(drop)
 }
 
-impl<W: Write, C> Sink<W, C> {
+impl<W: Destination, C> Sink<W, C> {
     pub(crate) fn new(writer: W, clock: C, name: &'static str) -> Self {
-        let state = State {
-            writer: Some(writer),
-            flush: flush_writer::<W>,
-            broken: false,
-            unflushed: false,
-        };
         Sink {
             clock: Padded(clock),
-            state: Mutex::new(state),
-            lines: AtomicU64::new(0),
+            out: writer.open(),
+            lines: Mutex::new(Tally::default()),
             errors: AtomicU64::new(0),
             name,
         }
@@ -127,23 +163,29 @@ impl<W: Write, C> Sink<W, C> {
     /// If `render` panics (a user `Display` did), nothing is written and the
     /// lock was never taken. If the writer panics, the panic is caught and
     /// counted as an error.
-    pub(crate) fn emit(&self, render: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>, &mut TimeCache)) {
+    /// A line written whole is counted in `lines`, its handle's count.
+    fn emit(
+        &self,
+        lines: &AtomicU64,
+        render: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>, &mut TimeCache),
+    ) {
         let mut render = Some(render);
         let _ = SCRATCH.try_with(|cell| {
             if let Ok(mut bufs) = cell.try_borrow_mut() {
                 if let Some(render) = render.take() {
-                    self.render_and_write(&mut bufs, render);
+                    self.render_and_write(lines, &mut bufs, render);
                 }
             }
         });
         // Re-entered, or the thread's buffers are gone (it is ending).
         if let Some(render) = render {
-            self.render_and_write(&mut Scratch::new(), render);
+            self.render_and_write(lines, &mut Scratch::new(), render);
         }
     }
 
     fn render_and_write(
         &self,
+        lines: &AtomicU64,
         bufs: &mut Scratch,
         render: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>, &mut TimeCache),
     ) {
@@ -157,7 +199,7 @@ impl<W: Write, C> Sink<W, C> {
         line.push(b'\n');
         render(line, scratch, times);
         line.push(b'\n');
-        self.write_line(line);
+        self.write_line(lines, line);
         if line.capacity() > BUF_KEEP {
             *line = Vec::new();
         }
@@ -168,45 +210,14 @@ impl<W: Write, C> Sink<W, C> {
 
     /// Writes `line`, which starts with the newline that mends a broken
     /// line.
-    fn write_line(&self, line: &[u8]) {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let State {
-            writer,
-            broken,
-            unflushed,
-            ..
-        } = &mut *state;
-        let Some(writer) = writer else { return };
-        let bytes = if *broken { line } else { &line[1..] };
-        let mut written = 0;
-        // Written only when they change: each write to the line is one more
-        // chance for a waiting thread to have taken it away.
-        if !*unflushed {
-            *unflushed = true;
-        }
-        match guarded(writer, |w| write_whole(w, bytes, &mut written)) {
-            Ok(Ok(())) => {
-                if *broken {
-                    *broken = false;
-                }
-                self.lines.fetch_add(1, Ordering::Relaxed);
-            }
-            Ok(Err(_)) => {
-                // Broken if the writer now ends part-way through a line. When
-                // only the mending newline got out, the writer is at the start
-                // of a line, and another newline would leave an empty one.
-                if let Some(last) = written.checked_sub(1).and_then(|i| bytes.get(i)) {
-                    *broken = *last != b'\n';
-                }
-                self.errors.fetch_add(1, Ordering::Relaxed);
-            }
-            Err(()) => {
-                // A writer that panicked may have taken any part of the
-                // line: start the next one on a line of its own.
-                *broken = true;
-                self.errors.fetch_add(1, Ordering::Relaxed);
-            }
-        }
+    #[inline]
+    fn write_line(&self, lines: &AtomicU64, line: &[u8]) {
+        let counter = if W::write_line(&self.out, line) {
+            lines
+        } else {
+            &self.errors
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Flushes the writer. A failure (an error or a panic) is counted in
@@ -214,63 +225,40 @@ impl<W: Write, C> Sink<W, C> {
     /// settled either way: the drop of the last clone flushes again only if
     /// more lines come.
     pub(crate) fn flush(&self, close: bool) -> io::Result<()> {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let State {
-            writer,
-            flush,
-            unflushed,
-            ..
-        } = &mut *state;
-        let Some(writer) = writer else {
-            return Ok(());
-        };
-        let flush = *flush;
-        let result = guarded(writer, flush)
-            .unwrap_or_else(|()| Err(io::Error::other("the writer panicked in flush")));
+        let result = W::flush(&self.out, close);
         if result.is_err() {
             self.errors.fetch_add(1, Ordering::Relaxed);
-        }
-        if result.is_ok() || close {
-            *unflushed = false;
         }
         result
     }
 }
 
-impl<W, C> Drop for Sink<W, C> {
+impl<W: Destination, C> Drop for Sink<W, C> {
     /// The last clone of a logger is gone: flush what it wrote, and report a
     /// failure on stderr, since no caller is left to tell.
     fn drop(&mut self) {
-        let state = self.state.get_mut().unwrap_or_else(PoisonError::into_inner);
-        let State {
-            writer,
-            flush,
-            unflushed,
-            ..
-        } = state;
-        let Some(writer) = writer else { return };
-        if !*unflushed {
-            return;
-        }
-        let flush = *flush;
-        let result = guarded(writer, flush)
-            .unwrap_or_else(|()| Err(io::Error::other("the writer panicked in flush")));
-        if let Err(e) = result {
+        if let Some(Err(e)) = W::settle(&mut self.out) {
             let errors = self.errors.get_mut();
             *errors += 1;
             let _ = writeln!(
                 io::stderr(),
                 "ctxtrace: the last {} was dropped and its writer failed to flush: {e} ({} lines written, {errors} errors); call close() to handle this",
                 self.name,
-                self.lines.get_mut(),
+                self.lines
+                    .get_mut()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .sum(),
             );
         }
     }
 }
 
-impl<W, C> Sink<W, C> {
+impl<W: Destination, C> Sink<W, C> {
     pub(crate) fn lines(&self) -> u64 {
-        self.lines.load(Ordering::Relaxed)
+        self.lines
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .sum()
     }
 
     pub(crate) fn errors(&self) -> u64 {
@@ -463,7 +451,7 @@ impl std::fmt::Write for Bytes<'_> {
 /// The part of a writer logger that is the same for every line format: the
 /// shared sink (with the clock), the fields of the `Ctx` rendered once in
 /// the logger's format, the span name, and the options.
-pub(crate) struct WriterCore<W, C> {
+pub(crate) struct WriterCore<W: Destination, C> {
     /// The sink, through the handle whose reference count this logger and
     /// the loggers made from it share.
     handle: Arc<Handle<W, C>>,
@@ -477,7 +465,7 @@ pub(crate) struct WriterCore<W, C> {
     pub(crate) target: bool,
 }
 
-impl<W, C> Clone for WriterCore<W, C> {
+impl<W: Destination, C> Clone for WriterCore<W, C> {
     fn clone(&self) -> Self {
         WriterCore {
             handle: Arc::clone(&self.handle),
@@ -490,7 +478,7 @@ impl<W, C> Clone for WriterCore<W, C> {
     }
 }
 
-impl<W, C> WriterCore<W, C> {
+impl<W: Destination, C> WriterCore<W, C> {
     /// The sink that lines go to.
     #[inline]
     pub(crate) fn sink(&self) -> &Sink<W, C> {
@@ -500,22 +488,18 @@ impl<W, C> WriterCore<W, C> {
     /// A copy with a handle of its own: see [`Handle`].
     pub(crate) fn for_thread(&self) -> Self {
         WriterCore {
-            handle: Arc::new(Handle {
-                sink: Arc::clone(&self.handle.sink),
-            }),
+            handle: Arc::new(Handle::new(Arc::clone(&self.handle.sink))),
             ..self.clone()
         }
     }
 }
 
-impl<W: Write, C: crate::Clock> WriterCore<W, C> {
+impl<W: Destination, C: crate::Clock> WriterCore<W, C> {
     /// A core writing to `writer`, at every level, with the time, and with
     /// the target if `target`. `name` names the logger in reports.
     pub(crate) fn new(writer: W, clock: C, target: bool, name: &'static str) -> Self {
         WriterCore {
-            handle: Arc::new(Handle {
-                sink: Arc::new(Sink::new(writer, clock, name)),
-            }),
+            handle: Arc::new(Handle::new(Arc::new(Sink::new(writer, clock, name)))),
             context: Shared(None),
             method: None,
             level: crate::LevelFilter::Trace,
@@ -565,6 +549,12 @@ impl<W: Write, C: crate::Clock> WriterCore<W, C> {
             time: self.time,
             target: self.target,
         }
+    }
+
+    /// Renders and writes one line: see [`Sink::emit`].
+    #[inline]
+    pub(crate) fn emit(&self, render: impl FnOnce(&mut Vec<u8>, &mut Vec<u8>, &mut TimeCache)) {
+        self.handle.sink.emit(&self.handle.lines.0, render);
     }
 
     /// The time for a line, read before the sink is locked.
@@ -886,7 +876,7 @@ fn keep_raw(text: &mut Vec<u8>, value: crate::Value<'_>) -> Kept {
     }
 }
 
-impl<W, C> std::fmt::Debug for WriterCore<W, C> {
+impl<W: Destination, C> std::fmt::Debug for WriterCore<W, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WriterLogger")
             .field("level", &self.level)
@@ -974,7 +964,7 @@ pub(crate) fn is_reserved(key: &str) -> bool {
 /// otherwise.
 macro_rules! writer_logger_api {
     ($name:ident, target: $target:literal, $example_line:literal) => {
-        impl<W: std::io::Write + Send> $name<W, $crate::SystemClock> {
+        impl<W: $crate::Destination> $name<W, $crate::SystemClock> {
             /// A logger that writes to `writer`, at every level, with the time.
             ///
             /// # Examples
@@ -994,7 +984,7 @@ macro_rules! writer_logger_api {
             }
         }
 
-        impl<W: std::io::Write + Send, C: $crate::Clock> $name<W, C> {
+        impl<W: $crate::Destination, C: $crate::Clock> $name<W, C> {
             /// A logger that takes its time stamps from `clock`.
             ///
             /// # Examples
@@ -1239,13 +1229,13 @@ macro_rules! writer_logger_api {
             }
         }
 
-        impl<W, C> Clone for $name<W, C> {
+        impl<W: $crate::Destination, C> Clone for $name<W, C> {
             fn clone(&self) -> Self {
                 $name { core: self.core.clone() }
             }
         }
 
-        impl<W, C> std::fmt::Debug for $name<W, C> {
+        impl<W: $crate::Destination, C> std::fmt::Debug for $name<W, C> {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.debug_tuple(stringify!($name)).field(&self.core).finish()
             }
@@ -1256,11 +1246,10 @@ macro_rules! writer_logger_api {
 pub(crate) use writer_logger_api;
 
 /// The writer inside a sink, if no other logger shares it.
-pub(crate) fn into_writer<W, C>(core: WriterCore<W, C>) -> Option<W> {
+pub(crate) fn into_writer<W: Destination, C>(core: WriterCore<W, C>) -> Option<W> {
     let WriterCore { handle, .. } = core;
     let mut sink = Arc::into_inner(Arc::into_inner(handle)?.sink)?;
-    let state = sink.state.get_mut().unwrap_or_else(PoisonError::into_inner);
-    state.writer.take()
+    W::take(&mut sink.out)
 }
 
 #[cfg(test)]
@@ -1271,6 +1260,24 @@ mod tests {
         let mut buf = Vec::new();
         context.push(&mut buf, entry);
         String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn a_tally_keeps_the_counts_of_handles_gone_and_only_live_ones() {
+        let mut tally = Tally::default();
+        let kept = tally.open();
+        kept.0.fetch_add(5, Ordering::Relaxed);
+        for n in 0..1_000 {
+            let count = tally.open();
+            count.0.fetch_add(n, Ordering::Relaxed);
+            // Its handle goes: folded in at the next `open`.
+        }
+        assert_eq!(tally.live.len(), 2, "the kept count and the last one");
+        assert_eq!(tally.sum(), 5 + (0..1_000).sum::<u64>());
+        drop(kept);
+        let _last = tally.open();
+        assert_eq!(tally.live.len(), 1);
+        assert_eq!(tally.sum(), 5 + (0..1_000).sum::<u64>());
     }
 
     #[test]

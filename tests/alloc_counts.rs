@@ -19,7 +19,7 @@ use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use ctxtrace::{
-    Ctx, JsonLogger, Logger, MemoryTracer, NopLogger, NopTracer, Span, TextLogger, Tracer,
+    Ctx, JsonLogger, Logger, MemoryTracer, NopLogger, NopTracer, Span, TextLogger, Tracer, Unlocked,
 };
 
 /// Counts allocations (and reallocations) made while `COUNTING` is set on
@@ -195,6 +195,13 @@ fn steady_state_allocations() {
     (0..100).for_each(|_| ctxtrace_sync::pod_sync(&ctx, 7));
     let text_sync_allocs = allocations(|| (0..N).for_each(|_| ctxtrace_sync::pod_sync(&ctx, 7)));
     assert_eq!(text_sync.lines(), 3 * (100 + N));
+    // The same with no lock of the logger's, on a thread's own handle.
+    let unlocked_sync = JsonLogger::new(Unlocked::new(io::sink()));
+    let ctx = Ctx::new(NopTracer, unlocked_sync.clone()).for_thread();
+    (0..100).for_each(|_| ctxtrace_sync::pod_sync(&ctx, 7));
+    let unlocked_sync_allocs =
+        allocations(|| (0..N).for_each(|_| ctxtrace_sync::pod_sync(&ctx, 7)));
+    assert_eq!(unlocked_sync.lines(), 3 * (100 + N));
 
     println!();
     let span = per_op(
@@ -224,6 +231,10 @@ fn steady_state_allocations() {
         "TextLogger pod sync (6 spans, 4 with_field, 3 lines), warm",
         text_sync_allocs,
     );
+    let unlocked_sync = per_op(
+        "JsonLogger<Unlocked<_>> pod sync, for_thread (6 spans, 4 with_field, 3 lines), warm",
+        unlocked_sync_allocs,
+    );
 
     assert_eq!(span, 0.0, "MemoryTracer allocates per span once warm");
     assert_eq!(
@@ -236,6 +247,10 @@ fn steady_state_allocations() {
     );
     assert_eq!(json_sync, 0.0, "a JsonLogger pod sync allocates once warm");
     assert_eq!(text_sync, 0.0, "a TextLogger pod sync allocates once warm");
+    assert_eq!(
+        unlocked_sync, 0.0,
+        "an unlocked JsonLogger pod sync allocates once warm"
+    );
     assert_eq!(json, 0.0, "JsonLogger allocates per line once warm");
     assert_eq!(text, 0.0, "TextLogger allocates per line once warm");
     assert_eq!(

@@ -142,3 +142,25 @@ fn a_ctx_for_a_thread_forwards_through_pairs_and_either() {
     assert!(text.contains(r#""msg":"pair","node":"n1""#), "{text}");
     assert!(text.contains(r#""msg":"either""#), "{text}");
 }
+
+#[test]
+fn lines_count_every_handle_live_or_gone() {
+    let logger = JsonLogger::new(io::sink());
+    let root = Ctx::new(NopTracer, logger.clone());
+    let mut kept = Vec::new();
+    for round in 1..=50u64 {
+        let ctx = root.for_thread();
+        ctxtrace::info!(ctx, "one");
+        ctxtrace::info!(ctx.with_field("round", round), "two");
+        // Every other handle stays alive past the next ones.
+        if round % 2 == 0 {
+            kept.push(ctx);
+        }
+        assert_eq!(logger.lines(), 2 * round);
+    }
+    ctxtrace::info!(root, "last");
+    assert_eq!(logger.lines(), 101);
+    assert_eq!(logger.for_thread().lines(), 101);
+    drop(kept);
+    assert_eq!(logger.lines(), 101);
+}
