@@ -3,7 +3,7 @@
 //! that keeps one value, and buffers of a huge span given back once reused.
 #![cfg(feature = "std")]
 
-use ctxtrace::{Ctx, Ids, ManualClock, MemoryTracer, NopLogger, Span, SpanLimits, Value};
+use ctxtrace::{Ctx, ManualClock, MemoryTracer, NopLogger, Span, SpanLimits, Value};
 
 type Tracer = MemoryTracer<ManualClock>;
 
@@ -225,7 +225,9 @@ fn dropped_counts_survive_serde() {
     // Counter ids: the old-data check below goes through `serde_json::Value`,
     // which holds a number past `u64` (a random 128-bit trace id) only as an
     // `f64`.
-    let tracer = tracer.with_limits(limits).with_ids(Ids::Sequential);
+    let tracer = tracer
+        .with_limits(limits)
+        .with_ids(ctxtrace::Ids::Sequential);
     let root = Ctx::new(tracer.clone(), NopLogger);
     let (ctx, mut span) = root.start_span("sync");
     let ctx = span.with_field(&ctx, "a", 1).with_field("b", 2);
