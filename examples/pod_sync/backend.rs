@@ -10,7 +10,7 @@ use std::process;
 
 use ctxtrace::{
     Ctx, DEFAULT_CAPACITY, Either, FlushReport, Ids, JsonLogger, MemoryLogger, MemoryTracer,
-    NonBlocking, NopLogger, NopTracer, SendLogger, SendTracer, TextLogger,
+    NonBlocking, NopLogger, NopTracer, SendLogger, SendTracer, TextLogger, Unlocked,
 };
 
 use crate::export;
@@ -26,7 +26,9 @@ const RECORDER_CAPACITY: usize = 16_384;
 /// through a [`NonBlocking`] writer, so a slow or stuck stderr or disk never
 /// holds up a sync; a line that finds the queue full is dropped, and the
 /// summary counts it (`lines_dropped`). 8192 lines of about 400 bytes is
-/// some 3 MiB at most.
+/// some 3 MiB at most. The loggers reach the queue [`Unlocked`]: it takes
+/// each line whole by itself, so the workers share no lock of the logger's
+/// on top of the queue's own.
 const LINE_QUEUE: usize = 8192;
 
 /// How many lines of a log file the summary shows.
@@ -43,7 +45,10 @@ pub(crate) trait Controller {
 
 /// The logger of every backend that records: the memory logger, logfmt or
 /// JSON lines, chosen at run time in one type.
-type Lines = Either<MemoryLogger, Either<TextLogger<NonBlocking>, JsonLogger<NonBlocking>>>;
+type Lines = Either<MemoryLogger, Either<TextLogger<Queue>, JsonLogger<Queue>>>;
+
+/// Where the text and json loggers write: see [`LINE_QUEUE`].
+type Queue = Unlocked<NonBlocking>;
 
 /// Runs `controller` with the backend `opts` asks for.
 ///
@@ -68,10 +73,10 @@ pub(crate) fn run(
     let dest = Destination::choose(program, opts);
     // Kept to the end: `finish` waits for the queued lines (3 s at most).
     let mut guard = None;
-    let mut non_blocking = || -> Result<NonBlocking, String> {
+    let mut non_blocking = || -> Result<Queue, String> {
         let (writer, flush) = NonBlocking::new(dest.open(program, opts)?, LINE_QUEUE);
         guard = Some(flush);
-        Ok(writer)
+        Ok(Unlocked::new(writer))
     };
     let logger: Lines = match opts.backend {
         BackendKind::Text => Either::Right(Either::Left(TextLogger::new(non_blocking()?))),
