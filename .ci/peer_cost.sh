@@ -39,7 +39,9 @@ rec_modes=(rec-ctxtrace rec-fastrace rec-tracing rec-otel)
 # Not a column of the targets: the recorder on a TSC clock (quanta, as the
 # benches' TscClock), the kind of clock fastrace reads. The core has no
 # such clock: reading the TSC takes `unsafe`, which it forbids.
-extra_modes=(rec-ctxtrace-tsc)
+# Nor is json-ctxtrace-unlocked: the JSON logger through `Unlocked<io::Sink>`,
+# which takes no lock of the logger's.
+extra_modes=(rec-ctxtrace-tsc json-ctxtrace-unlocked)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -120,11 +122,11 @@ for mode in "${json_modes[@]}" "${rec_modes[@]}" "${extra_modes[@]}"; do
 done
 
 echo "callgrind, $syncs syncs a run; per sync:"
-printf '%-14s %14s %15s %14s %15s\n' column "Ir/sync thread" "Ir/sync process" \
+printf '%-24s %14s %15s %14s %15s\n' column "Ir/sync thread" "Ir/sync process" \
     "allocs thread" "allocs process"
 for mode in "${json_modes[@]}" "${rec_modes[@]}" "${extra_modes[@]}"; do
     read -r t p a b <"$out/$mode"
-    printf '%-14s %14s %15s %14s %15s\n' "$mode" "$t" "$p" "$a" "$b"
+    printf '%-24s %14s %15s %14s %15s\n' "$mode" "$t" "$p" "$a" "$b"
 done
 echo
 
@@ -158,6 +160,8 @@ ratio "JSON lines, calling thread" "$(field json-ctxtrace 1)" "$(field json-slog
 # bytes once, as in front of a real file or pipe.
 awk -v c="$(field json-ctxtrace 1)" -v p="$(field json-slog-buf 1)" \
     'BEGIN { printf "%-36s %6.3f of %-14s (for comparison)\n", "JSON lines, calling thread", c / p, "json-slog-buf" }'
+awk -v c="$(field json-ctxtrace-unlocked 1)" -v p="$(field json-slog 1)" \
+    'BEGIN { printf "%-36s %6.3f of %-14s (for comparison, Unlocked)\n", "JSON lines, calling thread", c / p, "json-slog" }'
 read -r who v <<<"$(best_peer 1)"
 ratio "recording, calling thread" "$(field rec-ctxtrace 1)" "$v" "$who" 0.45 || missed=1
 read -r who v <<<"$(best_peer 2)"

@@ -22,23 +22,27 @@
 //!   all-thread CPU time per sync after the groups, and `.ci/peer_cost.sh`
 //!   counts the whole process.
 //! - `pod_sync/two_threads`: lines per second on one shared logger, with 1
-//!   and with 2 threads. Each sample spawns the threads (scoped, outside the
-//!   timed region) and lines them up on a barrier; each thread then reads
-//!   the clock, runs its `iters` syncs and reads it again, and the sample is
-//!   the time from the first start to the last end. Criterion's time per
-//!   iteration is then the wall time of one sync *on every thread at once*,
-//!   and its throughput (set to the lines of one iteration: 3 per thread)
-//!   is the lines per second of all threads together. After the group the
-//!   bench prints, for each logger, the ratio of the two medians' lines per
+//!   and with 2 threads. Each sample runs the syncs on 1 thread and then on
+//!   2, back to back, so that both halves meet the same phase of a noisy
+//!   machine. Each half spawns its threads (scoped, outside the timed
+//!   region) and lines them up on a barrier; each thread then reads the
+//!   clock, runs its `iters` syncs and reads it again, and the half's time
+//!   is from the first start to the last end: the wall time of one sync *on
+//!   every thread at once*. Criterion's time is the sum of the halves (its
+//!   throughput counts the lines of both, 3 + 6 an iteration). After the
+//!   group the bench prints, for each logger, the medians of the two halves
+//!   and the median over the samples of each one's ratio of lines per
 //!   second (`2 × t₁ / t₂`; the target for `ctxtrace` is at least 1.6 on a
-//!   2-core machine, and 2.0 is perfect scaling). The medians are taken
-//!   over criterion's measured samples (its warm-up samples come first and
-//!   are left out). Loggers: `JsonLogger`, the same with a
-//!   `for_thread()` clone per thread, slog-json behind a `Mutex` (it
-//!   formats under that lock) and tracing-subscriber's JSON layer (it
-//!   formats into a buffer of the thread's own). The ratio means something
-//!   only when the machine has a core free for the second thread: the bench
-//!   prints the load average beside it.
+//!   2-core machine, and 2.0 is perfect scaling). Medians are over
+//!   criterion's measured samples (its warm-up samples come first and are
+//!   left out). Loggers: `JsonLogger`, the same with a `for_thread()` clone
+//!   per thread, the same written through `&io::Sink` with no lock of the
+//!   logger's (`Unlocked`, also with `for_thread()`), slog-json behind a
+//!   `Mutex` (it formats under that lock) and tracing-subscriber's JSON
+//!   layer (it formats into a buffer of the thread's own and writes through
+//!   `io::sink` with no lock). The ratio means something only when the
+//!   machine has a core free for the second thread: the bench prints the
+//!   load average beside it.
 //!
 //! Run with `cargo bench --bench pod_sync -- --warm-up-time 1
 //! --measurement-time 3`. On a shared machine compare the columns of one
@@ -54,7 +58,7 @@ use std::time::{Duration, Instant};
 use common::pod_sync::{self, HandJson};
 use common::{HandRecorder, KEEP, input, timed_chunks};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use ctxtrace::{Ctx, JsonLogger, MemoryTracer, NopLogger, NopTracer, SystemClock};
+use ctxtrace::{Ctx, JsonLogger, MemoryTracer, NopLogger, NopTracer, SystemClock, Unlocked};
 use slog::Drain as _;
 
 /// Syncs between two emptyings of a peer's store: [`KEEP`] spans.
@@ -288,22 +292,31 @@ fn on_threads<G>(
     end - start
 }
 
-/// The nanoseconds per iteration of every sample that criterion took with
-/// one column, in order: the last `SAMPLES` are its measured samples.
-type Samples = RefCell<Vec<f64>>;
+/// Per sample that criterion took with one column, in order: the
+/// nanoseconds per sync with 1 thread and with 2 threads, run back to back.
+/// The last `SAMPLES` are its measured samples.
+type Samples = RefCell<Vec<(f64, f64)>>;
 
 /// How many samples criterion measures (`common::criterion()`).
 const SAMPLES: usize = 50;
 
-/// The median of the measured samples (the last [`SAMPLES`]).
-fn median(samples: &Samples) -> Option<f64> {
+/// The median of `values`.
+fn median_of(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied()
+}
+
+/// Over the measured samples (the last [`SAMPLES`]): the median time per
+/// sync with 1 thread, with 2, and the median of each sample's ratio of
+/// lines per second (`2 × t₁ / t₂`).
+fn medians(samples: &Samples) -> Option<(f64, f64, f64)> {
     let samples = samples.borrow();
-    let mut measured: Vec<f64> = samples[samples.len().saturating_sub(SAMPLES)..].to_vec();
-    if measured.is_empty() {
-        return None;
-    }
-    measured.sort_by(f64::total_cmp);
-    Some(measured[measured.len() / 2])
+    let measured = &samples[samples.len().saturating_sub(SAMPLES)..];
+    Some((
+        median_of(measured.iter().map(|s| s.0).collect())?,
+        median_of(measured.iter().map(|s| s.1).collect())?,
+        median_of(measured.iter().map(|s| 2.0 * s.0 / s.1).collect())?,
+    ))
 }
 
 fn two_threads(c: &mut Criterion) {
@@ -312,30 +325,28 @@ fn two_threads(c: &mut Criterion) {
 
     let logger = JsonLogger::new(io::sink());
     let ctx = Ctx::new(NopTracer, logger.clone());
+    let unlocked = Ctx::new(NopTracer, JsonLogger::new(Unlocked::new(io::sink())));
     let drain = Mutex::new(slog_json::Json::default(io::sink())).fuse();
     let log = slog::Logger::root(drain, slog::o!());
     let dispatch = tracing_json();
 
+    // Each sample runs the syncs on 1 thread, then on 2, back to back, so
+    // that both see the same phase of a noisy machine; criterion's time is
+    // their sum, and its throughput counts the lines of both (3 + 6).
+    group.throughput(Throughput::Elements(9));
     let mut column = |name: &str, run: &dyn Fn(usize, u64) -> Duration| {
-        let medians: Vec<Option<f64>> = [1, 2]
-            .into_iter()
-            .map(|threads| {
-                let samples = Samples::default();
-                group.throughput(Throughput::Elements(3 * threads as u64));
-                group.bench_function(format!("{name}/{threads}_thread"), |b| {
-                    b.iter_custom(|iters| {
-                        let wall = run(threads, iters);
-                        samples
-                            .borrow_mut()
-                            .push(wall.as_nanos() as f64 / iters as f64);
-                        wall
-                    })
-                });
-                median(&samples)
+        let samples = Samples::default();
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                let one = run(1, iters);
+                let two = run(2, iters);
+                let per_sync = |d: Duration| d.as_nanos() as f64 / iters as f64;
+                samples.borrow_mut().push((per_sync(one), per_sync(two)));
+                one + two
             })
-            .collect();
-        if let [Some(one), Some(two)] = medians[..] {
-            ratios.push((name.to_string(), one, two));
+        });
+        if let Some(m) = medians(&samples) {
+            ratios.push((name.to_string(), m));
         }
     };
 
@@ -349,6 +360,16 @@ fn two_threads(c: &mut Criterion) {
             threads,
             iters,
             || ctx.with_logger(ctx.logger().for_thread()),
+            pod_sync::ctxtrace,
+        )
+    });
+    // The same, written through `&io::Sink` with no lock of the logger's
+    // (`Unlocked`), as tracing-subscriber's `with_writer(io::sink)` is.
+    column("ctxtrace_unlocked", &|threads, iters| {
+        on_threads(
+            threads,
+            iters,
+            || unlocked.with_logger(unlocked.logger().for_thread()),
             pod_sync::ctxtrace,
         )
     });
@@ -377,12 +398,10 @@ fn two_threads(c: &mut Criterion) {
             .collect::<Vec<_>>()
             .join(" ")
     );
-    for (name, one, two) in ratios {
-        // Lines per second with 2 threads over lines per second with 1.
-        let ratio = 2.0 * one / two;
+    for (name, (one, two, ratio)) in ratios {
         println!(
-            "two_threads {name:<20} 1 thread {one:>8.0} ns/sync, 2 threads {two:>8.0} ns/sync each: \
-             {ratio:.2}x the lines per second"
+            "two_threads {name:<20} 1 thread {one:>8.0} ns/sync, 2 threads {two:>8.0} ns/sync each \
+             (medians); lines per second with 2 threads over 1, median of the samples: {ratio:.2}x"
         );
     }
 }

@@ -7,7 +7,9 @@
 //! ```
 //!
 //! Modes, JSON lines to `io::sink()`: `json-ctxtrace` (`NopTracer` +
-//! `JsonLogger`), `json-slog` (slog-json behind a `Mutex`, fields on child
+//! `JsonLogger`), `json-ctxtrace-unlocked` (the same through
+//! `Unlocked<io::Sink>`, with no lock of the logger's, for comparison only),
+//! `json-slog` (slog-json behind a `Mutex`, fields on child
 //! loggers), `json-slog-buf` (the same behind a `BufWriter`),
 //! `json-tracing` (tracing-subscriber's JSON fmt layer, span fields in each
 //! line). Spans recorded in memory: `rec-ctxtrace`
@@ -36,7 +38,7 @@ use std::io;
 use std::sync::Mutex;
 
 use common::pod_sync;
-use ctxtrace::{Ctx, JsonLogger, MemoryTracer, NopLogger, NopTracer};
+use ctxtrace::{Ctx, JsonLogger, MemoryTracer, NopLogger, NopTracer, Unlocked};
 use slog::Drain as _;
 
 /// Syncs per chunk, and syncs of the warm-up.
@@ -81,6 +83,13 @@ fn main() {
     let kept = match mode.as_str() {
         "json-ctxtrace" => {
             let logger = JsonLogger::new(io::sink());
+            let ctx = Ctx::new(NopTracer, logger.clone());
+            drive(syncs, |i| pod_sync::ctxtrace(&ctx, i), || {});
+            assert_eq!((logger.lines(), logger.errors()), (3 * total, 0));
+            logger.lines()
+        }
+        "json-ctxtrace-unlocked" => {
+            let logger = JsonLogger::new(Unlocked::new(io::sink()));
             let ctx = Ctx::new(NopTracer, logger.clone());
             drive(syncs, |i| pod_sync::ctxtrace(&ctx, i), || {});
             assert_eq!((logger.lines(), logger.errors()), (3 * total, 0));
@@ -148,7 +157,7 @@ fn main() {
             recorded as u64
         }
         other => panic!(
-            "unknown mode {other}: json-ctxtrace, json-slog, json-slog-buf, json-tracing, rec-ctxtrace-tsc, \
+            "unknown mode {other}: json-ctxtrace, json-ctxtrace-unlocked, json-slog, json-slog-buf, json-tracing, rec-ctxtrace-tsc, \
              rec-ctxtrace, rec-fastrace, rec-tracing or rec-otel"
         ),
     };
