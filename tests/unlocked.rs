@@ -10,7 +10,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use ctxtrace::{Ctx, JsonLogger, LevelFilter, NonBlocking, NopTracer, TextLogger, Unlocked};
+use ctxtrace::{
+    Ctx, JsonLogger, LevelFilter, NonBlocking, NopTracer, SendLogger, TextLogger, Unlocked,
+};
 
 /// A destination written through `&self`: each `write` appends its bytes
 /// whole. It can fail, panic or hold a write until told, and counts its
@@ -224,31 +226,41 @@ fn level_fields_and_the_writer_back() {
     );
 }
 
+/// Two threads, each with a `for_thread` clone of `root`, log [`LINES`]
+/// lines each.
+fn two_workers_log<L: SendLogger>(root: &Ctx<NopTracer, L>) {
+    std::thread::scope(|s| {
+        for worker in 0..2u32 {
+            let ctx = root.for_thread().with_field("worker", worker);
+            s.spawn(move || {
+                for i in 0..LINES {
+                    ctxtrace::info!(ctx, "a line long enough to matter"; n = i);
+                }
+            });
+        }
+    });
+}
+
+/// `text` is the two workers' lines, each one whole.
+fn assert_whole_lines(text: &str) {
+    assert_eq!(text.lines().count(), 2 * LINES);
+    for line in text.lines() {
+        serde_json::from_str::<serde_json::Value>(line).expect("a whole JSON line");
+    }
+}
+
 #[test]
 fn through_a_non_blocking_queue_nothing_is_lost_below_capacity() {
     let bytes = Arc::new(Mutex::new(Vec::new()));
     let (writer, guard) = NonBlocking::new(Collect(Arc::clone(&bytes)), 4 * LINES);
     let logger = JsonLogger::new(Unlocked::new(writer)).without_time();
     let root = Ctx::new(NopTracer, logger.clone());
-    std::thread::scope(|s| {
-        for worker in 0..2u32 {
-            let ctx = root.for_thread().with_field("worker", worker);
-            s.spawn(move || {
-                for i in 0..LINES {
-                    ctxtrace::info!(ctx, "line"; n = i);
-                }
-            });
-        }
-    });
+    two_workers_log(&root);
     drop(root);
     drop(logger);
     let report = guard.finish().expect("every line written");
     assert_eq!((report.written, report.dropped), (2 * LINES as u64, 0));
-    let text = String::from_utf8(bytes.lock().unwrap().clone()).unwrap();
-    assert_eq!(text.lines().count(), 2 * LINES);
-    for line in text.lines() {
-        serde_json::from_str::<serde_json::Value>(line).expect("a whole JSON line");
-    }
+    assert_whole_lines(&String::from_utf8(bytes.lock().unwrap().clone()).unwrap());
 }
 
 /// A writer for the queue's thread that keeps what it is given.
@@ -278,22 +290,10 @@ fn a_file_in_append_mode_gets_every_line_whole() {
         .unwrap();
     let logger = JsonLogger::new(Unlocked::new(file));
     let root = Ctx::new(NopTracer, logger.clone());
-    std::thread::scope(|s| {
-        for worker in 0..2u32 {
-            let ctx = root.for_thread().with_field("worker", worker);
-            s.spawn(move || {
-                for i in 0..LINES {
-                    ctxtrace::info!(ctx, "a line long enough to matter"; n = i);
-                }
-            });
-        }
-    });
+    two_workers_log(&root);
     drop(root);
     logger.close().unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
-    assert_eq!(text.lines().count(), 2 * LINES);
-    for line in text.lines() {
-        serde_json::from_str::<serde_json::Value>(line).expect("a whole JSON line");
-    }
+    assert_whole_lines(&text);
 }
