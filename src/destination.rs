@@ -36,40 +36,47 @@ use crate::writer::{Padded, guarded, write_whole};
 /// ctxtrace::info!(Ctx::new(NopTracer, unlocked.clone()), "synced");
 /// assert_eq!((locked.lines(), unlocked.lines()), (1, 1));
 /// ```
-pub trait Destination: Send + Sized + sealed::Sealed {
-    /// How the logger keeps the destination.
-    #[doc(hidden)]
-    type Out: Send + Sync;
+pub trait Destination: Send + sealed::Sealed {}
 
-    /// The destination, kept for writing.
-    #[doc(hidden)]
-    fn open(self) -> Self::Out;
+impl<W: Write + Send> Destination for W {}
 
-    /// Writes `line`, which starts with a newline that is sent only when the
-    /// line before broke off part-way. Whether the line got out whole; a
-    /// panic of the writer is caught and is a `false`.
-    #[doc(hidden)]
-    fn write_line(out: &Self::Out, line: &[u8]) -> bool;
-
-    /// Flushes; with `close`, what was written so far is settled either way.
-    #[doc(hidden)]
-    fn flush(out: &Self::Out, close: bool) -> io::Result<()>;
-
-    /// The flush of the last clone's drop: `None` when no line came since
-    /// the last flush.
-    #[doc(hidden)]
-    fn settle(out: &mut Self::Out) -> Option<io::Result<()>>;
-
-    /// The destination back, once; `None` after that.
-    #[doc(hidden)]
-    fn take(out: &mut Self::Out) -> Option<Self>;
+impl<W> Destination for Unlocked<W>
+where
+    W: Send + Sync,
+    for<'a> &'a W: Write,
+{
 }
 
-mod sealed {
-    pub trait Sealed {}
-    impl<W: std::io::Write + Send> Sealed for W {}
-    impl<W> Sealed for super::Unlocked<W> {}
+/// What the writers need of a destination, out of reach of other crates.
+pub(crate) mod sealed {
+    use std::io;
+
+    pub trait Sealed: Sized {
+        /// How the logger keeps the destination.
+        type Out: Send + Sync;
+
+        /// The destination, kept for writing.
+        fn open(self) -> Self::Out;
+
+        /// Writes `line`, which starts with a newline that is sent only
+        /// when the line before broke off part-way. Whether the line got
+        /// out whole; a panic of the writer is caught and is a `false`.
+        fn write_line(out: &Self::Out, line: &[u8]) -> bool;
+
+        /// Flushes; with `close`, what was written so far is settled either
+        /// way.
+        fn flush(out: &Self::Out, close: bool) -> io::Result<()>;
+
+        /// The flush of the last clone's drop: `None` when no line came
+        /// since the last flush.
+        fn settle(out: &mut Self::Out) -> Option<io::Result<()>>;
+
+        /// The destination back, once; `None` after that.
+        fn take(out: &mut Self::Out) -> Option<Self>;
+    }
 }
+
+use sealed::Sealed;
 
 /// The error of a writer that panicked in `flush`.
 fn panicked_in_flush() -> io::Error {
@@ -77,7 +84,6 @@ fn panicked_in_flush() -> io::Error {
 }
 
 /// A destination behind the logger's lock.
-#[doc(hidden)]
 #[derive(Debug)]
 pub struct Locked<W>(Mutex<LockedState<W>>);
 
@@ -92,7 +98,7 @@ struct LockedState<W> {
     unflushed: bool,
 }
 
-impl<W: Write + Send> Destination for W {
+impl<W: Write + Send> Sealed for W {
     type Out = Locked<W>;
 
     fn open(self) -> Locked<W> {
@@ -186,11 +192,13 @@ impl<W: Write + Send> Destination for W {
 /// A `BufWriter` needs `&mut` and so cannot be unlocked: give it to the
 /// logger as it is, or put it behind a [`NonBlocking`](crate::NonBlocking).
 ///
-/// Faults are handled as for a locked writer: an error or a panic of the
-/// writer is counted in `errors()` and never reaches the caller, and the
-/// next line then starts with a newline, so that it is whole (after a
-/// failed write that sent nothing, that leaves one empty line). Dropping
-/// the last clone of the logger flushes the writer.
+/// An error or a panic of the writer is counted in `errors()` and never
+/// reaches the caller, as with a locked writer, and the next line starts
+/// with a newline, so that it does not run on from the part that got out
+/// (after a failed write that sent nothing, that leaves one empty line).
+/// Unlike a locked writer's, that mending is best effort when threads
+/// write at once: another thread's line may already follow the broken
+/// one. Dropping the last clone of the logger flushes the writer.
 ///
 /// # Examples
 ///
@@ -266,7 +274,6 @@ impl<W> Unlocked<W> {
 }
 
 /// An unlocked destination as the logger keeps it.
-#[doc(hidden)]
 #[derive(Debug)]
 pub struct UnlockedOut<W> {
     /// `None` only once [`Destination::take`] took it.
@@ -285,7 +292,7 @@ struct Flags {
     unflushed: AtomicBool,
 }
 
-impl<W> Destination for Unlocked<W>
+impl<W> Sealed for Unlocked<W>
 where
     W: Send + Sync,
     for<'a> &'a W: Write,
@@ -305,13 +312,16 @@ where
         };
         let flags = &out.flags.0;
         let broken = flags.broken.load(Ordering::Relaxed);
-        if !flags.unflushed.load(Ordering::Relaxed) {
-            flags.unflushed.store(true, Ordering::Relaxed);
-        }
         let bytes = if broken { line } else { &line[1..] };
         // `write_all`, not a loop of `write`s: it is what the destination
         // makes whole (std's stderr holds its lock for all of it).
-        match guarded(&mut writer, |w| w.write_all(bytes)) {
+        let result = guarded(&mut writer, |w| w.write_all(bytes));
+        // After the write: a flush on another thread that cleared the flag
+        // before this line got out leaves it set, for the drop's flush.
+        if !flags.unflushed.load(Ordering::Relaxed) {
+            flags.unflushed.store(true, Ordering::Relaxed);
+        }
+        match result {
             Ok(Ok(())) => {
                 if broken {
                     flags.broken.store(false, Ordering::Relaxed);
@@ -330,10 +340,13 @@ where
         let Some(mut writer) = out.writer.as_ref() else {
             return Ok(());
         };
+        // Cleared before the flush, so that a line written meanwhile sets it
+        // again; set again if the flush failed.
+        let unflushed = out.flags.0.unflushed.swap(false, Ordering::Relaxed);
         let result =
             guarded(&mut writer, |w| w.flush()).unwrap_or_else(|()| Err(panicked_in_flush()));
-        if result.is_ok() || close {
-            out.flags.0.unflushed.store(false, Ordering::Relaxed);
+        if result.is_err() && !close && unflushed {
+            out.flags.0.unflushed.store(true, Ordering::Relaxed);
         }
         result
     }

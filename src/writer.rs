@@ -26,7 +26,7 @@ pub(crate) struct Sink<W: Destination, C> {
     /// with every line written, and a clock read beside it would wait for
     /// it each time.
     pub(crate) clock: Padded<C>,
-    out: W::Out,
+    out: <W as crate::destination::sealed::Sealed>::Out,
     /// The lines written whole, counted per handle.
     lines: Mutex<Tally>,
     errors: AtomicU64,
@@ -78,14 +78,15 @@ impl Tally {
     /// A count for a new handle.
     fn open(&mut self) -> Arc<Count> {
         let Tally { gone, live } = self;
-        live.retain(|count| {
+        live.retain_mut(|count| match Arc::get_mut(count) {
             // Only the tally holds it: its handle is gone, and nothing can
-            // add to it any more.
-            let alive = Arc::strong_count(count) > 1;
-            if !alive {
-                *gone += count.0.load(Ordering::Relaxed);
+            // add to it any more. (`get_mut` orders the handle's last adds
+            // before this read, as a count check alone would not.)
+            Some(gone_count) => {
+                *gone = gone.wrapping_add(*gone_count.0.get_mut());
+                false
             }
-            alive
+            None => true,
         });
         let count = Arc::new(Padded(AtomicU64::new(0)));
         live.push(Arc::clone(&count));
@@ -1067,9 +1068,11 @@ macro_rules! writer_logger_api {
             /// made from one logger on several threads count on one shared
             /// cache line, which the cores then pass between them. Give each
             /// worker thread its own `for_thread()` clone, once, and the
-            /// counting stays on that thread; lines still go to the one
-            /// writer, in one order. It costs one allocation, so call it when
-            /// the thread starts, not per entry.
+            /// counting stays on that thread; the clone counts its lines on
+            /// lines of its own too. Lines still go to the one writer. It
+            /// costs two allocations and a pass under a lock over the
+            /// handles alive, so call it when the thread starts, not per
+            /// entry.
             ///
             /// # Examples
             ///

@@ -164,3 +164,28 @@ fn lines_count_every_handle_live_or_gone() {
     drop(kept);
     assert_eq!(logger.lines(), 101);
 }
+
+#[test]
+fn lines_stay_exact_while_threads_make_and_drop_handles() {
+    const ROUNDS: u64 = if cfg!(miri) { 10 } else { 1_000 };
+    let logger = JsonLogger::new(io::sink());
+    let root = Ctx::new(NopTracer, logger.clone());
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| {
+                for _ in 0..ROUNDS {
+                    ctxtrace::info!(root.for_thread(), "x");
+                }
+            });
+        }
+        // Meanwhile this thread makes handles too (each one folds in the
+        // counts of those gone), and the count never goes back.
+        let mut last = 0;
+        for _ in 0..ROUNDS {
+            let n = logger.for_thread().lines();
+            assert!(n >= last, "{n} after {last}");
+            last = n;
+        }
+    });
+    assert_eq!(logger.lines(), 3 * ROUNDS);
+}

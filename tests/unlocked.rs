@@ -136,6 +136,10 @@ fn a_write_that_waits_holds_up_no_other_thread() {
         let slow = s.spawn(|| ctxtrace::info!(ctx.for_thread(), "slow"));
         // Until the slow line's write has started, its hold is still set.
         while dest.hold.lock().unwrap().is_some() {
+            assert!(
+                !slow.is_finished(),
+                "the slow thread ended before its write"
+            );
             std::thread::yield_now();
         }
         // A locked logger would wait here for the slow write, forever.
@@ -204,6 +208,29 @@ fn the_last_clone_flushes_and_close_reports_a_failed_flush() {
     assert_eq!(logger.errors(), 1);
     let err = logger.close().unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+    // `close` settled it: the drop of the last clone does not flush again.
+    assert_eq!(dest.flushes.load(Ordering::Relaxed), 3);
+}
+
+#[test]
+fn a_failed_flush_is_tried_again_on_drop_and_a_good_one_is_not() {
+    let dest = Arc::new(Dest::default());
+    let logger = JsonLogger::new(Unlocked::new(ArcDest(Arc::clone(&dest))));
+    let ctx = Ctx::new(NopTracer, logger.clone());
+    ctxtrace::info!(ctx, "x");
+    dest.fail_flush.store(true, Ordering::Relaxed);
+    assert!(logger.flush().is_err());
+    dest.fail_flush.store(false, Ordering::Relaxed);
+    drop((ctx, logger));
+    // The line is still not known to be out: the drop flushes again.
+    assert_eq!(dest.flushes.load(Ordering::Relaxed), 2);
+
+    let logger = JsonLogger::new(Unlocked::new(ArcDest(Arc::clone(&dest))));
+    ctxtrace::info!(Ctx::new(NopTracer, logger.clone()), "y");
+    assert!(logger.flush().is_ok());
+    drop(logger);
+    // Flushed, and no line since: the drop does not flush.
+    assert_eq!(dest.flushes.load(Ordering::Relaxed), 3);
 }
 
 #[test]
@@ -277,7 +304,7 @@ impl Write for Collect {
 }
 
 #[test]
-#[cfg_attr(miri, ignore = "miri's isolation has no file system")]
+#[cfg_attr(miri, ignore = "file system use is left out under miri")]
 fn a_file_in_append_mode_gets_every_line_whole() {
     let dir = std::env::temp_dir().join(format!("ctxtrace-unlocked-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
