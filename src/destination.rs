@@ -78,9 +78,10 @@ pub(crate) mod sealed {
 
 use sealed::Sealed;
 
-/// The error of a writer that panicked in `flush`.
-fn panicked_in_flush() -> io::Error {
-    io::Error::other("the writer panicked in flush")
+/// Flushes `writer`, turning a panic into an error.
+fn flush_guarded<W: Write>(mut writer: W) -> io::Result<()> {
+    guarded(&mut writer, |w| w.flush())
+        .unwrap_or_else(|()| Err(io::Error::other("the writer panicked in flush")))
 }
 
 /// A destination behind the logger's lock.
@@ -157,7 +158,7 @@ impl<W: Write + Send> Sealed for W {
         let Some(writer) = writer else {
             return Ok(());
         };
-        let result = guarded(writer, W::flush).unwrap_or_else(|()| Err(panicked_in_flush()));
+        let result = flush_guarded(writer);
         if result.is_ok() || close {
             *unflushed = false;
         }
@@ -167,7 +168,7 @@ impl<W: Write + Send> Sealed for W {
     fn settle(out: &mut Locked<W>) -> Option<io::Result<()>> {
         let state = out.0.get_mut().unwrap_or_else(PoisonError::into_inner);
         let writer = state.writer.as_mut().filter(|_| state.unflushed)?;
-        Some(guarded(writer, W::flush).unwrap_or_else(|()| Err(panicked_in_flush())))
+        Some(flush_guarded(writer))
     }
 
     fn take(out: &mut Locked<W>) -> Option<W> {
@@ -337,14 +338,13 @@ where
     }
 
     fn flush(out: &UnlockedOut<W>, close: bool) -> io::Result<()> {
-        let Some(mut writer) = out.writer.as_ref() else {
+        let Some(writer) = out.writer.as_ref() else {
             return Ok(());
         };
         // Cleared before the flush, so that a line written meanwhile sets it
         // again; set again if the flush failed.
         let unflushed = out.flags.0.unflushed.swap(false, Ordering::Relaxed);
-        let result =
-            guarded(&mut writer, |w| w.flush()).unwrap_or_else(|()| Err(panicked_in_flush()));
+        let result = flush_guarded(writer);
         if result.is_err() && !close && unflushed {
             out.flags.0.unflushed.store(true, Ordering::Relaxed);
         }
@@ -355,8 +355,8 @@ where
         if !*out.flags.0.unflushed.get_mut() {
             return None;
         }
-        let mut writer = out.writer.as_ref()?;
-        Some(guarded(&mut writer, |w| w.flush()).unwrap_or_else(|()| Err(panicked_in_flush())))
+        let writer = out.writer.as_ref()?;
+        Some(flush_guarded(writer))
     }
 
     fn take(out: &mut UnlockedOut<W>) -> Option<Self> {

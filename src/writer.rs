@@ -26,7 +26,7 @@ pub(crate) struct Sink<W: Destination, C> {
     /// with every line written, and a clock read beside it would wait for
     /// it each time.
     pub(crate) clock: Padded<C>,
-    out: <W as crate::destination::sealed::Sealed>::Out,
+    out: W::Out,
     /// The lines written whole, counted per handle.
     lines: Mutex<Tally>,
     errors: AtomicU64,
