@@ -300,3 +300,67 @@ fn the_futures_are_send_and_static() {
     assert_eq!(rec.tracer.spans().len(), 0);
     assert_eq!(rec.tracer.open(), 0);
 }
+
+/// Tasks on a multi-threaded runtime, moved between workers at each
+/// `.await`, log through one unlocked logger into a `NonBlocking` queue, as
+/// the async agent does: every line arrives whole, with its task's fields,
+/// and every one is counted.
+#[test]
+fn tasks_log_whole_lines_through_an_unlocked_queue() {
+    const TASKS: usize = 16;
+    const LINES: usize = 200;
+    let bytes = Arc::new(Mutex::new(Vec::new()));
+    let (writer, guard) = ctxtrace::NonBlocking::new(Keep(Arc::clone(&bytes)), TASKS * LINES);
+    let logger = JsonLogger::new(ctxtrace::Unlocked::new(writer)).without_time();
+    let root = Ctx::new(NopTracer, logger.clone());
+    runtime().block_on(async {
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|task| {
+                let ctx = root.with_field("task", task);
+                tokio::spawn(async move {
+                    for n in 0..LINES {
+                        ctxtrace::info!(ctx, "synced"; n = n);
+                        tokio::task::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+    });
+    drop(root);
+    assert_eq!(logger.lines(), (TASKS * LINES) as u64);
+    drop(logger);
+    let report = guard.finish().expect("every line written");
+    assert_eq!(
+        (report.written, report.dropped),
+        ((TASKS * LINES) as u64, 0)
+    );
+    let text = String::from_utf8(bytes.lock().unwrap().clone()).unwrap();
+    let mut next = [0u64; TASKS];
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("a whole JSON line");
+        let task = v["task"].as_u64().unwrap() as usize;
+        assert_eq!(
+            v["n"].as_u64(),
+            Some(next[task]),
+            "each task's lines in order"
+        );
+        next[task] += 1;
+    }
+    assert_eq!(next, [LINES as u64; TASKS]);
+}
+
+/// A writer for the queue's thread that keeps what it is given.
+struct Keep(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Keep {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
