@@ -3,6 +3,8 @@
 mod common;
 
 use std::fmt;
+use std::io;
+use std::sync::{Arc, Mutex};
 
 use common::Recorder;
 use ctxtrace::{JsonLogger, Level, LevelFilter, Logger as _, MemoryLogger, OwnedValue};
@@ -55,14 +57,32 @@ fn an_event_arrives_with_typed_fields_level_target_message_and_location() {
     assert_eq!((entry.method(), entry.span_ids()), (None, None));
 }
 
+/// A writer whose bytes a test reads while the logger may still live: the
+/// subscriber can outlive `with_default` for a moment, when a new call site
+/// in another test makes `tracing` visit every live dispatcher.
+#[derive(Clone, Default)]
+struct SharedBuf(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for SharedBuf {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 #[test]
 fn an_event_through_json_logger_keeps_numbers_numbers() {
-    let logger = JsonLogger::new(Vec::new()).without_time();
-    let subscriber = tracing_subscriber::registry().with(CtxtraceLayer::new(logger.clone()));
+    let out = SharedBuf::default();
+    let logger = JsonLogger::new(out.clone()).without_time();
+    let subscriber = tracing_subscriber::registry().with(CtxtraceLayer::new(logger));
     tracing::subscriber::with_default(subscriber, || {
         tracing::info!(answer = 42, ok = true, name = "x", "hello {}", 1);
     });
-    let out = String::from_utf8(logger.into_writer().unwrap()).unwrap();
+    let out = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 1);
     let line: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
