@@ -3,6 +3,7 @@
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
+use crate::logger::plain_key;
 use crate::writer::{Bytes, WriterCore, is_renamed, push_i64, push_u64, word, writer_logger_api};
 use crate::{Clock, Destination, Level, LevelFilter, Logger, Record, SystemClock, Value};
 
@@ -131,19 +132,24 @@ impl<W: Destination, C: Clock> Logger for JsonLogger<W, C> {
         self.core.level.allows(level)
     }
 
+    // Inlined, so that a literal key is checked where it is given.
+    #[inline]
     fn with_field(&self, key: &'static str, value: Value<'_>) -> Self {
+        let plain = plain_key(key);
         JsonLogger {
             core: self
                 .core
-                .with_context(key, value, false, |buf| push_field(buf, key, value)),
+                .with_context(key, value, false, |buf| push_field(buf, key, plain, value)),
         }
     }
 
+    #[inline]
     fn with_field_for_events(&self, key: &'static str, value: Value<'_>) -> Self {
+        let plain = plain_key(key);
         JsonLogger {
             core: self
                 .core
-                .with_context(key, value, true, |buf| push_field(buf, key, value)),
+                .with_context(key, value, true, |buf| push_field(buf, key, plain, value)),
         }
     }
 
@@ -151,10 +157,11 @@ impl<W: Destination, C: Clock> Logger for JsonLogger<W, C> {
         JsonLogger::for_thread(self)
     }
 
+    #[inline]
     fn with_method(&self, name: &'static str) -> Self {
-        let mut core = self.core.clone();
-        core.method = Some(name);
-        JsonLogger { core }
+        JsonLogger {
+            core: self.core.with_method(name),
+        }
     }
 
     fn for_each_field(&self, f: impl FnMut(&'static str, Value<'_>)) {
@@ -189,8 +196,14 @@ impl<W: Destination, C: Clock> Logger for JsonLogger<W, C> {
             }
             push_message(buf, record.message());
             if let Some(method) = core.method {
-                buf.extend_from_slice(b",\"method\":");
-                push_str(buf, method);
+                if core.method_plain {
+                    buf.extend_from_slice(b",\"method\":\"");
+                    buf.extend_from_slice(method.as_bytes());
+                    buf.push(b'"');
+                } else {
+                    buf.extend_from_slice(b",\"method\":");
+                    push_str(buf, method);
+                }
             }
             if let Some(ids) = record.span_ids() {
                 buf.extend_from_slice(b",\"trace_id\":\"");
@@ -200,13 +213,17 @@ impl<W: Destination, C: Clock> Logger for JsonLogger<W, C> {
                 buf.push(b'"');
             }
             core.push_context(buf, record.fields());
-            if record.repeats_keys() {
+            if record.plain_keys() {
+                for field in record.fields() {
+                    push_field(buf, field.key, true, field.value);
+                }
+            } else if record.repeats_keys() {
                 for field in record.unique_fields() {
-                    push_field(buf, field.key, field.value);
+                    push_field(buf, field.key, false, field.value);
                 }
             } else {
                 for field in record.fields() {
-                    push_field(buf, field.key, field.value);
+                    push_field(buf, field.key, false, field.value);
                 }
             }
             buf.push(b'}');
@@ -225,8 +242,24 @@ fn level_key(level: Level) -> &'static [u8] {
     }
 }
 
-/// Appends `,"key":value`.
-fn push_field(buf: &mut Vec<u8>, key: &str, value: Value<'_>) {
+/// Appends `,"key":value`. With `plain`, `key` is known to be
+/// [plain](crate::logger::plain_key) and is copied as it is; without, it is
+/// renamed and escaped as it needs.
+#[inline]
+fn push_field(buf: &mut Vec<u8>, key: &str, plain: bool, value: Value<'_>) {
+    if plain {
+        buf.extend_from_slice(b",\"");
+        buf.extend_from_slice(key.as_bytes());
+    } else {
+        push_key(buf, key);
+    }
+    buf.extend_from_slice(b"\":");
+    push_value(buf, value);
+}
+
+/// Appends `,"key`, renamed and escaped as it needs.
+#[inline(never)]
+fn push_key(buf: &mut Vec<u8>, key: &str) {
     buf.push(b',');
     if is_renamed(key) {
         buf.extend_from_slice(b"\"fields.");
@@ -234,8 +267,6 @@ fn push_field(buf: &mut Vec<u8>, key: &str, value: Value<'_>) {
         buf.push(b'"');
     }
     escape(buf, key);
-    buf.extend_from_slice(b"\":");
-    push_value(buf, value);
 }
 
 pub(crate) fn push_value(buf: &mut Vec<u8>, value: Value<'_>) {

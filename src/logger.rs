@@ -64,6 +64,11 @@ pub struct Callsite<'a> {
     /// holds it as it is: checked once, when the call site is made (at
     /// compile time for the macros' static ones).
     plain_target: bool,
+    /// The keys of the fields that the records of this call site carry.
+    keys: &'a [&'a str],
+    /// Every key of `keys` is [plain](plain_key) and none repeats, so the
+    /// writers write them as they are: checked once, like `plain_target`.
+    plain_keys: bool,
 }
 
 /// Whether `s` is printable ASCII without `"` or `\\`: text that a JSON string
@@ -75,6 +80,92 @@ const fn is_plain_ascii(s: &str) -> bool {
         let b = bytes[i];
         if b < 0x20 || b >= 0x7f || b == b'"' || b == b'\\' {
             return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Keys the writers use for their fixed fields: a field with one of these
+/// keys is written as `fields.<key>`, so that no field can pass for a fixed
+/// one. The writers' `is_reserved` holds the same set.
+pub(crate) const RESERVED: [&str; 7] = [
+    "time", "level", "target", "msg", "method", "trace_id", "span_id",
+];
+
+/// Whether `a` and `b` are the same bytes, in a `const fn`.
+const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether `name` is not empty and holds only ASCII letters, digits and
+/// `_ . - / @ :`: text that a JSON string and a bare logfmt value hold as
+/// it is. Inlined, so that a literal is checked when its caller is
+/// compiled.
+#[inline(always)]
+pub(crate) const fn plain_name(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/' | b'@' | b':')) {
+            return false;
+        }
+        i += 1;
+    }
+    !bytes.is_empty()
+}
+
+/// Whether a writer writes `key` as it is, in JSON and in logfmt alike: not
+/// empty, only ASCII letters, digits and `_ . - / @ :`, and neither a fixed
+/// key nor one that starts with `fields.` (those are renamed). Most keys
+/// are; the writers check every other key byte by byte as they write it.
+///
+/// A `const fn`, so that the macros check their keys at compile time, and
+/// inlined, so that a literal key given to `with_field` is checked when
+/// the caller is compiled.
+#[inline(always)]
+pub(crate) const fn plain_key(key: &str) -> bool {
+    let bytes = key.as_bytes();
+    if !plain_name(key) {
+        return false;
+    }
+    if bytes.len() >= 7 && same_bytes(bytes.split_at(7).0, b"fields.") {
+        return false;
+    }
+    let mut r = 0;
+    while r < RESERVED.len() {
+        if same_bytes(bytes, RESERVED[r].as_bytes()) {
+            return false;
+        }
+        r += 1;
+    }
+    true
+}
+
+/// Whether every key of `keys` is [plain](plain_key) and none repeats.
+const fn plain_unique_keys(keys: &[&str]) -> bool {
+    let mut i = 0;
+    while i < keys.len() {
+        if !plain_key(keys[i]) {
+            return false;
+        }
+        let mut j = 0;
+        while j < i {
+            if same_bytes(keys[i].as_bytes(), keys[j].as_bytes()) {
+                return false;
+            }
+            j += 1;
         }
         i += 1;
     }
@@ -111,7 +202,60 @@ impl<'a> Callsite<'a> {
             file,
             line,
             plain_target: is_plain_ascii(target),
+            keys: &[],
+            plain_keys: true,
         }
+    }
+
+    /// The same call site, whose records carry fields with these keys, in
+    /// this order. The macros give each call site its keys, checked once at
+    /// compile time, so that the writers need not check them on each line.
+    /// A record whose fields have other keys is written as well, checked
+    /// key by key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Callsite, Ctx, Field, JsonLogger, Level, NopTracer};
+    ///
+    /// static SITE: Callsite<'static> =
+    ///     Callsite::new("podlib", file!(), line!()).with_keys(&["pod", "attempt"]);
+    /// assert_eq!(SITE.keys(), ["pod", "attempt"]);
+    ///
+    /// let logger = JsonLogger::new(Vec::new()).without_time().without_target();
+    /// let ctx = Ctx::new(NopTracer, logger.clone());
+    /// let fields = [Field::new("pod", &"web-1"), Field::new("attempt", &2)];
+    /// ctx.log_at(&SITE, Level::Info, format_args!("synced"), &fields);
+    /// // Not the keys of the call site: checked and renamed all the same.
+    /// let other = [Field::new("msg", &"forged")];
+    /// ctx.log_at(&SITE, Level::Info, format_args!("synced"), &other);
+    /// drop(ctx);
+    /// let out = String::from_utf8(logger.into_writer().unwrap()).unwrap();
+    /// assert_eq!(
+    ///     out,
+    ///     "{\"level\":\"info\",\"msg\":\"synced\",\"pod\":\"web-1\",\"attempt\":2}\n\
+    ///      {\"level\":\"info\",\"msg\":\"synced\",\"fields.msg\":\"forged\"}\n"
+    /// );
+    /// ```
+    #[must_use]
+    pub const fn with_keys(mut self, keys: &'a [&'a str]) -> Self {
+        self.keys = keys;
+        self.plain_keys = plain_unique_keys(keys);
+        self
+    }
+
+    /// The keys that [`with_keys`](Callsite::with_keys) gave; none for a
+    /// call site made with [`new`](Callsite::new) alone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::Callsite;
+    ///
+    /// assert!(Callsite::UNKNOWN.keys().is_empty());
+    /// ```
+    pub const fn keys(&self) -> &'a [&'a str] {
+        self.keys
     }
 
     /// Whether the target needs no escaping in a JSON string.
@@ -365,6 +509,21 @@ impl<'a> Record<'a> {
         (1..fields.len()).any(|i| fields[..i].iter().any(|f| same_key(f.key, fields[i].key)))
     }
 
+    /// Whether the fields' keys are the call site's keys, which were checked
+    /// when it was made: each [plain](plain_key), none repeated. A writer
+    /// then writes them as they are.
+    #[inline]
+    pub(crate) fn plain_keys(&self) -> bool {
+        let site = self.callsite;
+        site.plain_keys
+            && site.keys.len() == self.fields.len()
+            && self
+                .fields
+                .iter()
+                .zip(site.keys)
+                .all(|(f, &k)| same_key(f.key, k))
+    }
+
     /// Whether the entry gives the field `key` itself, which then overrides a
     /// `Ctx` field with the same key.
     ///
@@ -410,8 +569,31 @@ impl<'a> Record<'a> {
 /// their bytes, so that keys that differ, the common case, cost no `memcmp`.
 #[inline]
 fn same_key(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && (a.as_ptr() == b.as_ptr() || (a.as_bytes().first() == b.as_bytes().first() && a == b))
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    if a.as_ptr() == b.as_ptr() {
+        return true;
+    }
+    // A key of up to 16 bytes, most keys, as two words that may overlap:
+    // no call to `memcmp`.
+    let n = a.len();
+    let word = |s: &[u8], at: usize, w: usize| {
+        let mut x = [0u8; 8];
+        if let (Some(to), Some(from)) = (x.get_mut(..w), s.get(at..at + w)) {
+            to.copy_from_slice(from);
+        }
+        u64::from_le_bytes(x)
+    };
+    let half = |s: &[u8], w: usize| (word(s, 0, w), word(s, n - w, w));
+    match n {
+        0 => true,
+        1..=3 => a.first() == b.first() && a[n / 2] == b[n / 2] && a.last() == b.last(),
+        4..=7 => half(a, 4) == half(b, 4),
+        8..=16 => half(a, 8) == half(b, 8),
+        _ => a.first() == b.first() && a == b,
+    }
 }
 
 /// The iterator of [`Record::unique_fields`]: each field that no later field
@@ -634,4 +816,145 @@ pub trait Logger: Clone {
     /// Never panic on the entry's content and never end the process; an I/O
     /// error is the logger's to count or report, not the caller's.
     fn log(&self, record: &Record<'_>);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What [`plain_key`] is documented to be, written the obvious way.
+    fn plain_key_model(key: &str) -> bool {
+        !key.is_empty()
+            && key.bytes().all(|b| {
+                b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/' | b'@' | b':')
+            })
+            && !RESERVED.contains(&key)
+            && !key.starts_with("fields.")
+    }
+
+    #[test]
+    fn plain_key_is_the_documented_set() {
+        let mut keys = vec![
+            "",
+            "pod",
+            "k8s.pod/name@v1:x-y_z",
+            "fields",
+            "fields.",
+            "fields.pod",
+            "fieldsx",
+            "Fields.pod",
+            "a b",
+            "a=b",
+            "a\"b",
+            "a\\b",
+            "é",
+            "\u{0}",
+            "\u{7f}",
+            "times",
+            "tim",
+            "METHOD",
+            "span_ids",
+            "msg.",
+            "level2",
+        ];
+        keys.extend(RESERVED);
+        for key in keys {
+            assert_eq!(plain_key(key), plain_key_model(key), "{key:?}");
+            assert_eq!(
+                plain_name(key),
+                !key.is_empty() && plain_key_model(&format!("x{key}")),
+                "{key:?}"
+            );
+        }
+        // Every byte alone, and after a plain one.
+        for b in 0..=0x7fu8 {
+            let one = char::from(b).to_string();
+            assert_eq!(plain_key(&one), plain_key_model(&one), "{b:#x}");
+            let two = format!("k{one}");
+            assert_eq!(plain_key(&two), plain_key_model(&two), "{b:#x}");
+        }
+    }
+
+    #[test]
+    fn a_call_sites_keys_are_plain_only_when_each_is_and_none_repeats() {
+        assert!(Callsite::new("t", "", 0).plain_keys);
+        assert!(
+            Callsite::new("t", "", 0)
+                .with_keys(&["pod", "attempt"])
+                .plain_keys
+        );
+        assert!(
+            !Callsite::new("t", "", 0)
+                .with_keys(&["pod", "a b"])
+                .plain_keys
+        );
+        assert!(
+            !Callsite::new("t", "", 0)
+                .with_keys(&["pod", "msg"])
+                .plain_keys
+        );
+        assert!(
+            !Callsite::new("t", "", 0)
+                .with_keys(&["pod", "attempt", "pod"])
+                .plain_keys
+        );
+    }
+
+    #[test]
+    fn a_records_keys_are_plain_only_when_they_are_its_call_sites() {
+        static SITE: Callsite<'static> = Callsite::new("t", "", 0).with_keys(&["pod", "attempt"]);
+        let (one, two) = (1, 2);
+        let same = [Field::new("pod", &one), Field::new("attempt", &two)];
+        let record =
+            |fields| Record::new(Level::Info, format_args!("m"), fields).with_callsite(&SITE);
+        assert!(record(&same).plain_keys());
+        // The same keys, from other memory.
+        let (pod, attempt) = (String::from("pod"), String::from("attempt"));
+        let copied = [
+            Field {
+                key: "pod",
+                value: Value::Str(&pod),
+            },
+            Field {
+                key: "attempt",
+                value: Value::Str(&attempt),
+            },
+        ];
+        assert!(record(&copied).plain_keys());
+        for other in [
+            &[Field::new("pod", &one)][..],
+            &[Field::new("attempt", &one), Field::new("pod", &two)],
+            &[Field::new("pod", &one), Field::new("attempx", &two)],
+            &[Field::new("pod", &one), Field::new("msg", &two)],
+            &[
+                Field::new("pod", &one),
+                Field::new("attempt", &two),
+                Field::new("x", &two),
+            ],
+        ] {
+            assert!(!record(other).plain_keys(), "{other:?}");
+        }
+        // No call site given: keys unknown, so only an entry with no fields.
+        assert!(Record::new(Level::Info, format_args!("m"), &[]).plain_keys());
+        assert!(!Record::new(Level::Info, format_args!("m"), &same).plain_keys());
+    }
+
+    #[test]
+    fn same_key_compares_every_byte_at_every_length() {
+        for len in 0..40 {
+            let a: String = (0..len)
+                .map(|i| char::from(b'a' + (i % 26) as u8))
+                .collect();
+            let copy = a.clone();
+            assert!(same_key(&a, &copy), "{a:?}");
+            assert!(same_key(&a, &a), "{a:?}");
+            for at in 0..len {
+                let mut b = a.clone().into_bytes();
+                b[at] = b'Z';
+                let b = String::from_utf8(b).unwrap();
+                assert!(!same_key(&a, &b), "{a:?} {b:?}");
+            }
+            assert!(!same_key(&a, &format!("{a}a")), "{a:?}");
+        }
+    }
 }

@@ -195,7 +195,8 @@ macro_rules! __log {
         let __level = $level;
         if __ctx.enabled(__level) {
             static __CALLSITE: $crate::Callsite<'static> =
-                $crate::Callsite::new($target, ::core::file!(), ::core::line!());
+                $crate::Callsite::new($target, ::core::file!(), ::core::line!())
+                    .with_keys(&$crate::__log!(@keys [] $($fields)*));
             __ctx.log_at(
                 &__CALLSITE,
                 __level,
@@ -219,6 +220,21 @@ macro_rules! __log {
     };
     (@fields [$($out:tt)*] $key:tt = $value:expr $(, $($rest:tt)*)?) => {
         $crate::__log!(@fields [$($out)* $crate::Field::new($crate::__log!(@key $key), &$value),] $($($rest)*)?)
+    };
+    // The fields' keys, into an array expression for the call site, which
+    // checks them at compile time.
+    (@keys [] $($key:tt = $value:expr),* $(,)?) => {
+        [$($crate::__log!(@key $key)),*]
+    };
+    (@keys [$($out:tt)*]) => { [$($out)*] };
+    (@keys [$($out:tt)*] $key:tt = % $value:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@keys [$($out)* $crate::__log!(@key $key),] $($($rest)*)?)
+    };
+    (@keys [$($out:tt)*] $key:tt = ? $value:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@keys [$($out)* $crate::__log!(@key $key),] $($($rest)*)?)
+    };
+    (@keys [$($out:tt)*] $key:tt = $value:expr $(, $($rest:tt)*)?) => {
+        $crate::__log!(@keys [$($out)* $crate::__log!(@key $key),] $($($rest)*)?)
     };
     // A key: an identifier, written as it is spelled, or a string literal.
     (@key $key:ident) => { ::core::stringify!($key) };

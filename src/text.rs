@@ -2,6 +2,7 @@
 
 use std::fmt::{self, Write as _};
 
+use crate::logger::plain_key;
 use crate::writer::{Bytes, WriterCore, is_renamed, push_i64, push_u64, word, writer_logger_api};
 use crate::{Clock, Destination, Level, LevelFilter, Logger, Record, SystemClock, Value};
 
@@ -115,18 +116,23 @@ impl<W: Destination, C: Clock> Logger for TextLogger<W, C> {
         self.core.level.allows(level)
     }
 
+    // Inlined, so that a literal key is checked where it is given.
+    #[inline]
     fn with_field(&self, key: &'static str, value: Value<'_>) -> Self {
+        let plain = plain_key(key);
         TextLogger {
             core: self.core.with_context(key, value, false, |buf| {
-                push_field(buf, &mut Vec::new(), key, value);
+                push_field(buf, &mut Vec::new(), key, plain, value);
             }),
         }
     }
 
+    #[inline]
     fn with_field_for_events(&self, key: &'static str, value: Value<'_>) -> Self {
+        let plain = plain_key(key);
         TextLogger {
             core: self.core.with_context(key, value, true, |buf| {
-                push_field(buf, &mut Vec::new(), key, value);
+                push_field(buf, &mut Vec::new(), key, plain, value);
             }),
         }
     }
@@ -135,10 +141,11 @@ impl<W: Destination, C: Clock> Logger for TextLogger<W, C> {
         TextLogger::for_thread(self)
     }
 
+    #[inline]
     fn with_method(&self, name: &'static str) -> Self {
-        let mut core = self.core.clone();
-        core.method = Some(name);
-        TextLogger { core }
+        TextLogger {
+            core: self.core.with_method(name),
+        }
     }
 
     fn for_each_field(&self, f: impl FnMut(&'static str, Value<'_>)) {
@@ -162,7 +169,11 @@ impl<W: Destination, C: Clock> Logger for TextLogger<W, C> {
             }
             if let Some(method) = core.method {
                 buf.extend_from_slice(b" method=");
-                push_str(buf, method);
+                if core.method_plain {
+                    buf.extend_from_slice(method.as_bytes());
+                } else {
+                    push_str(buf, method);
+                }
             }
             if let Some(ids) = record.span_ids() {
                 buf.extend_from_slice(b" trace_id=");
@@ -176,29 +187,39 @@ impl<W: Destination, C: Clock> Logger for TextLogger<W, C> {
                 None => push_rendered(buf, scratch, record.message()),
             }
             core.push_context(buf, record.fields());
-            if record.repeats_keys() {
+            if record.plain_keys() {
+                for field in record.fields() {
+                    push_field(buf, scratch, field.key, true, field.value);
+                }
+            } else if record.repeats_keys() {
                 for field in record.unique_fields() {
-                    push_field(buf, scratch, field.key, field.value);
+                    push_field(buf, scratch, field.key, false, field.value);
                 }
             } else {
                 for field in record.fields() {
-                    push_field(buf, scratch, field.key, field.value);
+                    push_field(buf, scratch, field.key, false, field.value);
                 }
             }
         });
     }
 }
 
-/// Appends ` key=value`, or nothing for [`Value::Null`].
-fn push_field(buf: &mut Vec<u8>, scratch: &mut Vec<u8>, key: &str, value: Value<'_>) {
+/// Appends ` key=value`, or nothing for [`Value::Null`]. With `plain`, `key`
+/// is known to be [plain](crate::logger::plain_key) and is copied as it is;
+/// without, it is renamed and encoded as it needs.
+fn push_field(buf: &mut Vec<u8>, scratch: &mut Vec<u8>, key: &str, plain: bool, value: Value<'_>) {
     if let Value::Null = value {
         return;
     }
     buf.push(b' ');
-    if is_renamed(key) {
-        buf.extend_from_slice(b"fields.");
+    if plain {
+        buf.extend_from_slice(key.as_bytes());
+    } else {
+        if is_renamed(key) {
+            buf.extend_from_slice(b"fields.");
+        }
+        push_key(buf, key);
     }
-    push_key(buf, key);
     buf.push(b'=');
     match value {
         Value::Str(s) => push_str(buf, s),

@@ -460,6 +460,8 @@ pub(crate) struct WriterCore<W: Destination, C> {
     /// keys; empty when there are none.
     context: Shared,
     pub(crate) method: Option<&'static str>,
+    /// The method is [plain](crate::logger::plain_name): written as it is.
+    pub(crate) method_plain: bool,
     pub(crate) level: crate::LevelFilter,
     pub(crate) time: bool,
     /// Whether lines carry the record's target.
@@ -472,6 +474,7 @@ impl<W: Destination, C> Clone for WriterCore<W, C> {
             handle: Arc::clone(&self.handle),
             context: self.context.clone(),
             method: self.method,
+            method_plain: self.method_plain,
             level: self.level,
             time: self.time,
             target: self.target,
@@ -480,6 +483,16 @@ impl<W: Destination, C> Clone for WriterCore<W, C> {
 }
 
 impl<W: Destination, C> WriterCore<W, C> {
+    /// A copy whose lines carry the method `name`. Inlined, so that a
+    /// literal name is checked where it is given.
+    #[inline]
+    pub(crate) fn with_method(&self, name: &'static str) -> Self {
+        let mut core = self.clone();
+        core.method = Some(name);
+        core.method_plain = crate::logger::plain_name(name);
+        core
+    }
+
     /// The sink that lines go to.
     #[inline]
     pub(crate) fn sink(&self) -> &Sink<W, C> {
@@ -503,6 +516,7 @@ impl<W: Destination, C: crate::Clock> WriterCore<W, C> {
             handle: Arc::new(Handle::new(Arc::new(Sink::new(writer, clock, name)))),
             context: Shared(None),
             method: None,
+            method_plain: false,
             level: crate::LevelFilter::Trace,
             time: true,
             target,
@@ -546,6 +560,7 @@ impl<W: Destination, C: crate::Clock> WriterCore<W, C> {
             handle: Arc::clone(&self.handle),
             context: Shared(Some(node)),
             method: self.method,
+            method_plain: self.method_plain,
             level: self.level,
             time: self.time,
             target: self.target,
@@ -1257,6 +1272,16 @@ pub(crate) fn into_writer<W: Destination, C>(core: WriterCore<W, C>) -> Option<W
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_reserved_keys_are_the_call_sites_reserved_keys() {
+        for key in crate::logger::RESERVED {
+            assert!(is_reserved(key) && is_renamed(key), "{key}");
+        }
+        for key in ["times", "tim", "msgs", "span", "fields", "pod"] {
+            assert!(!is_reserved(key), "{key}");
+        }
+    }
+
     use super::*;
 
     fn rendered(context: &Context, entry: &[crate::Field<'_>]) -> String {

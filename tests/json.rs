@@ -775,3 +775,88 @@ proptest! {
         check_case(&line, &expected);
     }
 }
+
+#[test]
+fn hostile_span_names_are_escaped_in_the_method() {
+    for name in hostile_strings() {
+        // `start_span` takes a `&'static str`: this test's names live on.
+        let name: &'static str = Box::leak(name.into_boxed_str());
+        let (logger, out) = logger();
+        let (ctx, _span) = Ctx::new(NopTracer, logger).start_span(name);
+        ctxtrace::info!(ctx, "m");
+        assert_line(
+            &out.line(),
+            &[
+                ("level", s("info")),
+                ("target", s("json")),
+                ("msg", s("m")),
+                ("method", s(name)),
+            ],
+        );
+    }
+}
+
+/// A call site's keys ([`Callsite::with_keys`]) are written as they are only
+/// when the record's fields have those very keys and each is plain; any
+/// other key is renamed and escaped as ever.
+#[test]
+fn a_call_sites_keys_are_trusted_only_for_fields_with_those_keys() {
+    static PLAIN: Callsite<'static> = Callsite::new("json", "", 0).with_keys(&["pod", "attempt"]);
+    static HOSTILE: Callsite<'static> =
+        Callsite::new("json", "", 0).with_keys(&["a \"b\"\n", "level"]);
+    static TWICE: Callsite<'static> = Callsite::new("json", "", 0).with_keys(&["pod", "pod"]);
+    let (logger, out) = logger();
+    let ctx = Ctx::new(NopTracer, logger).with_field("pod", "ctx");
+    let log = |site: &Callsite<'_>, fields: &[Field<'_>]| {
+        out.clear();
+        ctx.log_at(site, Level::Info, format_args!("m"), fields);
+        out.line()
+    };
+    let fixed = [("level", s("info")), ("target", s("json")), ("msg", s("m"))];
+    let with = |fields: &[(&'static str, Expected)]| [&fixed[..], fields].concat();
+    let (web, two) = ("web-1", 2);
+
+    // The call site's own keys.
+    let line = log(
+        &PLAIN,
+        &[Field::new("pod", &web), Field::new("attempt", &two)],
+    );
+    assert_line(
+        &line,
+        &with(&[("pod", s("web-1")), ("attempt", Expected::U64(2))]),
+    );
+    // Other keys, under a call site that claims plain ones.
+    let line = log(
+        &PLAIN,
+        &[Field::new("level", &web), Field::new("a\"\n", &two)],
+    );
+    assert_line(
+        &line,
+        &with(&[
+            ("pod", s("ctx")),
+            ("fields.level", s("web-1")),
+            ("a\"\n", Expected::U64(2)),
+        ]),
+    );
+    let line = log(&PLAIN, &[Field::new("msg", &web)]);
+    assert_line(
+        &line,
+        &with(&[("pod", s("ctx")), ("fields.msg", s("web-1"))]),
+    );
+    // The call site's keys, which are not plain.
+    let line = log(
+        &HOSTILE,
+        &[Field::new("a \"b\"\n", &web), Field::new("level", &two)],
+    );
+    assert_line(
+        &line,
+        &with(&[
+            ("pod", s("ctx")),
+            ("a \"b\"\n", s("web-1")),
+            ("fields.level", Expected::U64(2)),
+        ]),
+    );
+    // A key given twice: the last value, once.
+    let line = log(&TWICE, &[Field::new("pod", &web), Field::new("pod", &two)]);
+    assert_line(&line, &with(&[("pod", Expected::U64(2))]));
+}

@@ -9,8 +9,8 @@ use std::io;
 use std::net::Ipv4Addr;
 
 use ctxtrace::{
-    Ctx, Field, Level, ManualClock, MemoryTracer, NopTracer, Redacted, Span, SpanIds, TextLogger,
-    Tracer,
+    Callsite, Ctx, Field, Level, ManualClock, MemoryTracer, NopTracer, Redacted, Span, SpanIds,
+    TextLogger, Tracer,
 };
 use proptest::prelude::*;
 use support::{
@@ -632,4 +632,56 @@ proptest! {
         prop_assert!(line.contains(" trace_id="));
         check_case(&line, &expected);
     }
+}
+
+#[test]
+fn hostile_span_names_are_quoted_in_the_method() {
+    for name in hostile_strings() {
+        // `start_span` takes a `&'static str`: this test's names live on.
+        let name: &'static str = Box::leak(name.into_boxed_str());
+        let (logger, out) = logger();
+        let (ctx, _span) = Ctx::new(NopTracer, logger).start_span(name);
+        ctxtrace::info!(ctx, "m");
+        assert_line(
+            &out.line(),
+            &[("level", s("info")), ("method", s(name)), ("msg", s("m"))],
+        );
+    }
+}
+
+/// A call site's keys ([`Callsite::with_keys`]) are written as they are only
+/// when the record's fields have those very keys and each is plain.
+#[test]
+fn a_call_sites_keys_are_trusted_only_for_fields_with_those_keys() {
+    static PLAIN: Callsite<'static> = Callsite::new("text", "", 0).with_keys(&["pod", "attempt"]);
+    static HOSTILE: Callsite<'static> = Callsite::new("text", "", 0).with_keys(&["a b", "level"]);
+    let (logger, out) = logger();
+    let ctx = Ctx::new(NopTracer, logger);
+    let log = |site: &Callsite<'_>, fields: &[Field<'_>]| {
+        out.clear();
+        ctx.log_at(site, Level::Info, format_args!("m"), fields);
+        out.line()
+    };
+    let (web, two) = ("web-1", 2);
+    assert_eq!(
+        log(
+            &PLAIN,
+            &[Field::new("pod", &web), Field::new("attempt", &two)]
+        ),
+        "level=info msg=m pod=web-1 attempt=2"
+    );
+    assert_eq!(
+        log(
+            &PLAIN,
+            &[Field::new("level", &web), Field::new("a=b", &two)]
+        ),
+        "level=info msg=m fields.level=web-1 a%3Db=2"
+    );
+    assert_eq!(
+        log(
+            &HOSTILE,
+            &[Field::new("a b", &web), Field::new("level", &two)]
+        ),
+        "level=info msg=m a%20b=web-1 fields.level=2"
+    );
 }
