@@ -38,7 +38,8 @@ pub struct Record<'a> {
 ///
 /// The logging macros make one `static` `Callsite` per call, with the
 /// caller's `module_path!()` as the target (or the `target: "..."` given to
-/// the macro), `file!()` and `line!()`, so passing it costs a reference. A
+/// the macro), `file!()`, `line!()` and the keys of the call's fields
+/// ([`with_keys`](Callsite::with_keys)), so passing it costs a reference. A
 /// bridge from another logging system borrows its strings for the one call.
 ///
 /// # Examples
