@@ -33,8 +33,9 @@ pub struct Record<'a> {
     callsite: &'a Callsite<'a>,
 }
 
-/// Where an entry was written: its target, file and line. What a logger
-/// receives with each [`Record`].
+/// Where an entry was written: its target, file and line, and the keys of
+/// its fields when they are known. What a logger receives with each
+/// [`Record`].
 ///
 /// The logging macros make one `static` `Callsite` per call, with the
 /// caller's `module_path!()` as the target (or the `target: "..."` given to
@@ -89,7 +90,8 @@ const fn is_plain_ascii(s: &str) -> bool {
 
 /// Keys the writers use for their fixed fields: a field with one of these
 /// keys is written as `fields.<key>`, so that no field can pass for a fixed
-/// one. The writers' `is_reserved` holds the same set.
+/// one. The writers' `is_reserved` reads this list (after a look at the
+/// first letter, which must be `t`, `l`, `m` or `s`: a test checks it).
 pub(crate) const RESERVED: [&str; 7] = [
     "time", "level", "target", "msg", "method", "trace_id", "span_id",
 ];
@@ -111,8 +113,8 @@ const fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 
 /// Whether `name` is not empty and holds only ASCII letters, digits and
 /// `_ . - / @ :`: text that a JSON string and a bare logfmt value hold as
-/// it is. Inlined, so that a literal is checked when its caller is
-/// compiled.
+/// it is. Inlined, so that the optimiser can fold the check of a literal
+/// into its caller.
 #[inline(always)]
 pub(crate) const fn plain_name(name: &str) -> bool {
     let bytes = name.as_bytes();
@@ -133,8 +135,9 @@ pub(crate) const fn plain_name(name: &str) -> bool {
 /// are; the writers check every other key byte by byte as they write it.
 ///
 /// A `const fn`, so that the macros check their keys at compile time, and
-/// inlined, so that a literal key given to `with_field` is checked when
-/// the caller is compiled.
+/// inlined, so that the optimiser can fold the check of a literal key
+/// given to `with_field` into its caller (in an optimised build; it is a
+/// check at run time otherwise, as cheap as the one it replaces).
 #[inline(always)]
 pub(crate) const fn plain_key(key: &str) -> bool {
     let bytes = key.as_bytes();
@@ -154,8 +157,18 @@ pub(crate) const fn plain_key(key: &str) -> bool {
     true
 }
 
-/// Whether every key of `keys` is [plain](plain_key) and none repeats.
+/// The most keys that [`plain_unique_keys`] checks: its check for repeats
+/// takes time that grows with the square of the count, and it runs in the
+/// compiler for the macros, which stops a constant that takes long. A call
+/// with more fields is written with each key checked.
+const MAX_CHECKED_KEYS: usize = 32;
+
+/// Whether every key of `keys` is [plain](plain_key) and none repeats; never
+/// for more than [`MAX_CHECKED_KEYS`] keys.
 const fn plain_unique_keys(keys: &[&str]) -> bool {
+    if keys.len() > MAX_CHECKED_KEYS {
+        return false;
+    }
     let mut i = 0;
     while i < keys.len() {
         if !plain_key(keys[i]) {
@@ -513,6 +526,7 @@ impl<'a> Record<'a> {
     /// Whether the fields' keys are the call site's keys, which were checked
     /// when it was made: each [plain](plain_key), none repeated. A writer
     /// then writes them as they are.
+    #[cfg(feature = "std")]
     #[inline]
     pub(crate) fn plain_keys(&self) -> bool {
         let site = self.callsite;
@@ -566,8 +580,10 @@ impl<'a> Record<'a> {
     }
 }
 
-/// Whether two keys are the same: compared by length and first byte before
-/// their bytes, so that keys that differ, the common case, cost no `memcmp`.
+/// Whether two keys are the same: by length, then by address, then, for a
+/// key of up to 16 bytes (most keys), as two words that may overlap, and for
+/// a longer one by its first byte before its bytes; so that comparing keys
+/// costs no `memcmp` call but for long keys that share a first byte.
 #[inline]
 fn same_key(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -819,6 +835,7 @@ pub trait Logger: Clone {
     fn log(&self, record: &Record<'_>);
 }
 
+#[cfg(feature = "std")]
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -899,6 +916,15 @@ mod tests {
                 .with_keys(&["pod", "attempt", "pod"])
                 .plain_keys
         );
+        // Past `MAX_CHECKED_KEYS`, not checked and not trusted.
+        let owned: Vec<String> = (0..=MAX_CHECKED_KEYS).map(|i| format!("k{i}")).collect();
+        let keys: Vec<&str> = owned.iter().map(String::as_str).collect();
+        assert!(
+            Callsite::new("t", "", 0)
+                .with_keys(&keys[..MAX_CHECKED_KEYS])
+                .plain_keys
+        );
+        assert!(!Callsite::new("t", "", 0).with_keys(&keys).plain_keys);
     }
 
     #[test]

@@ -116,7 +116,7 @@ impl<W: Destination, C: Clock> Logger for TextLogger<W, C> {
         self.core.level.allows(level)
     }
 
-    // Inlined, so that a literal key is checked where it is given.
+    // Inlined, so that the check of a literal key can fold into the caller.
     #[inline]
     fn with_field(&self, key: &'static str, value: Value<'_>) -> Self {
         let plain = plain_key(key);

@@ -483,8 +483,8 @@ impl<W: Destination, C> Clone for WriterCore<W, C> {
 }
 
 impl<W: Destination, C> WriterCore<W, C> {
-    /// A copy whose lines carry the method `name`. Inlined, so that a
-    /// literal name is checked where it is given.
+    /// A copy whose lines carry the method `name`. Inlined, so that the
+    /// check of a literal name can fold into the caller.
     #[inline]
     pub(crate) fn with_method(&self, name: &'static str) -> Self {
         let mut core = self.clone();
@@ -963,16 +963,14 @@ pub(crate) fn is_renamed(key: &str) -> bool {
     }
 }
 
-/// Keys the writers use for their fixed fields. A field with one of these keys
+/// Whether `key` is one the writers use for their fixed fields
+/// ([`RESERVED`](crate::logger::RESERVED)). A field with one of these keys
 /// is written as `fields.<key>`, so that no field can pass for a fixed one.
 /// The set is the same whatever a logger's options: `target` is renamed by a
 /// `TextLogger` that does not write the target too, so the written key of a
 /// field never depends on an option.
 pub(crate) fn is_reserved(key: &str) -> bool {
-    matches!(
-        key,
-        "time" | "level" | "target" | "msg" | "method" | "trace_id" | "span_id"
-    )
+    crate::logger::RESERVED.contains(&key)
 }
 
 /// The builder methods and counters that `TextLogger` and `JsonLogger` share.
@@ -1273,12 +1271,13 @@ pub(crate) fn into_writer<W: Destination, C>(core: WriterCore<W, C>) -> Option<W
 #[cfg(test)]
 mod tests {
     #[test]
-    fn the_reserved_keys_are_the_call_sites_reserved_keys() {
+    fn every_reserved_key_is_renamed_and_no_other() {
+        // `is_renamed` looks at the first letter before the list.
         for key in crate::logger::RESERVED {
             assert!(is_reserved(key) && is_renamed(key), "{key}");
         }
-        for key in ["times", "tim", "msgs", "span", "fields", "pod"] {
-            assert!(!is_reserved(key), "{key}");
+        for key in ["times", "tim", "msgs", "span", "fields", "pod", "Level", ""] {
+            assert!(!is_reserved(key) && !is_renamed(key), "{key}");
         }
     }
 

@@ -15,7 +15,8 @@ use ctxtrace::{
 use proptest::prelude::*;
 use support::{
     Capture, CharByChar, Expected, TextError, Val, any_fields, assert_json_value, assert_one_line,
-    hostile_string, hostile_strings, json_key, json_members, json_raw, json_string, merged_fields,
+    hostile_string, hostile_strings, json_key, json_members, json_raw, json_string, leak,
+    merged_fields,
 };
 
 /// 2026-11-24T10:00:00.123456789Z
@@ -779,8 +780,8 @@ proptest! {
 #[test]
 fn hostile_span_names_are_escaped_in_the_method() {
     for name in hostile_strings() {
-        // `start_span` takes a `&'static str`: this test's names live on.
-        let name: &'static str = Box::leak(name.into_boxed_str());
+        // `start_span` takes a `&'static str`.
+        let name = leak(&name);
         let (logger, out) = logger();
         let (ctx, _span) = Ctx::new(NopTracer, logger).start_span(name);
         ctxtrace::info!(ctx, "m");
@@ -859,4 +860,26 @@ fn a_call_sites_keys_are_trusted_only_for_fields_with_those_keys() {
     // A key given twice: the last value, once.
     let line = log(&TWICE, &[Field::new("pod", &web), Field::new("pod", &two)]);
     assert_line(&line, &with(&[("pod", Expected::U64(2))]));
+}
+
+/// A call with more fields than a call site checks at compile time is
+/// written all the same, each key checked as it is written.
+#[test]
+fn a_call_with_many_fields_is_written_whole() {
+    let (logger, out) = logger();
+    let ctx = Ctx::new(NopTracer, logger);
+    ctxtrace::info!(ctx, "m";
+        k0 = 0, k1 = 1, k2 = 2, k3 = 3, k4 = 4, k5 = 5, k6 = 6, k7 = 7, k8 = 8, k9 = 9,
+        k10 = 10, k11 = 11, k12 = 12, k13 = 13, k14 = 14, k15 = 15, k16 = 16, k17 = 17,
+        k18 = 18, k19 = 19, k20 = 20, k21 = 21, k22 = 22, k23 = 23, k24 = 24, k25 = 25,
+        k26 = 26, k27 = 27, k28 = 28, k29 = 29, k30 = 30, k31 = 31, k32 = 32, level = 33);
+    let keys: Vec<String> = (0..33).map(|i| format!("k{i}")).collect();
+    let mut want = vec![("level", s("info")), ("target", s("json")), ("msg", s("m"))];
+    want.extend(
+        keys.iter()
+            .zip(0..)
+            .map(|(k, i)| (k.as_str(), Expected::U64(i))),
+    );
+    want.push(("fields.level", Expected::U64(33)));
+    assert_line(&out.line(), &want);
 }

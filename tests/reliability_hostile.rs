@@ -23,6 +23,9 @@ use serde_json::json;
 mod fields;
 #[path = "support/json.rs"]
 mod json;
+#[path = "support/leak.rs"]
+mod leak;
+use leak::leak;
 #[path = "support/logfmt.rs"]
 mod logfmt;
 
@@ -341,20 +344,6 @@ fn entry(val: fn() -> BoxedStrategy<Val>) -> impl Strategy<Value = Entry> {
                 time,
             },
         )
-}
-
-/// Keys are `&'static str`: each distinct key is leaked once and kept in a
-/// static table (so that miri sees it as still reachable, not as a leak).
-fn leak(key: &str) -> &'static str {
-    static KEYS: std::sync::Mutex<std::collections::BTreeSet<&'static str>> =
-        std::sync::Mutex::new(std::collections::BTreeSet::new());
-    let mut keys = KEYS.lock().unwrap_or_else(|e| e.into_inner());
-    if let Some(&known) = keys.get(key) {
-        return known;
-    }
-    let leaked: &'static str = Box::leak(key.to_owned().into_boxed_str());
-    keys.insert(leaked);
-    leaked
 }
 
 // ---------------------------------------------------------------------------

@@ -15,7 +15,7 @@ use ctxtrace::{
 use proptest::prelude::*;
 use support::{
     Capture, CharByChar, Expected, TextError, Val, any_fields, assert_text_value, hostile_string,
-    hostile_strings, is_hidden, logfmt, logfmt_value, merged_fields, text_key,
+    hostile_strings, is_hidden, leak, logfmt, logfmt_value, merged_fields, text_key,
 };
 
 /// 2026-11-24T10:00:00.123456789Z
@@ -637,8 +637,8 @@ proptest! {
 #[test]
 fn hostile_span_names_are_quoted_in_the_method() {
     for name in hostile_strings() {
-        // `start_span` takes a `&'static str`: this test's names live on.
-        let name: &'static str = Box::leak(name.into_boxed_str());
+        // `start_span` takes a `&'static str`.
+        let name = leak(&name);
         let (logger, out) = logger();
         let (ctx, _span) = Ctx::new(NopTracer, logger).start_span(name);
         ctxtrace::info!(ctx, "m");

@@ -18,6 +18,10 @@ mod logfmt_rules;
 #[allow(unused_imports)] // each test file uses its own subset
 pub use logfmt_rules::{is_hidden, parse as logfmt, written_key as text_key};
 
+mod leak;
+#[allow(unused_imports)] // each test file uses its own subset
+pub use leak::leak;
+
 use ctxtrace::{Redacted, ToValue, Value};
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;
