@@ -196,12 +196,12 @@ impl<W: Destination, C: Clock> Logger for JsonLogger<W, C> {
             }
             push_message(buf, record.message());
             if let Some(method) = core.method {
+                buf.extend_from_slice(b",\"method\":");
                 if core.method_plain {
-                    buf.extend_from_slice(b",\"method\":\"");
+                    buf.push(b'"');
                     buf.extend_from_slice(method.as_bytes());
                     buf.push(b'"');
                 } else {
-                    buf.extend_from_slice(b",\"method\":");
                     push_str(buf, method);
                 }
             }
@@ -213,17 +213,15 @@ impl<W: Destination, C: Clock> Logger for JsonLogger<W, C> {
                 buf.push(b'"');
             }
             core.push_context(buf, record.fields());
-            if record.plain_keys() {
-                for field in record.fields() {
-                    push_field(buf, field.key, true, field.value);
-                }
-            } else if record.repeats_keys() {
+            // Keys checked at the call site are unique as well as plain.
+            let plain = record.plain_keys();
+            if !plain && record.repeats_keys() {
                 for field in record.unique_fields() {
                     push_field(buf, field.key, false, field.value);
                 }
             } else {
                 for field in record.fields() {
-                    push_field(buf, field.key, false, field.value);
+                    push_field(buf, field.key, plain, field.value);
                 }
             }
             buf.push(b'}');

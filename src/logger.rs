@@ -120,13 +120,19 @@ pub(crate) const fn plain_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        if !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/' | b'@' | b':')) {
+        if !is_plain_key_byte(bytes[i]) {
             return false;
         }
         i += 1;
     }
     !bytes.is_empty()
+}
+
+/// Whether `b` is an ASCII letter or digit or one of `_ . - / @ :`: a byte
+/// that logfmt writes as it is in a key, and that needs no escaping in JSON.
+#[inline(always)]
+pub(crate) const fn is_plain_key_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/' | b'@' | b':')
 }
 
 /// Whether a writer writes `key` as it is, in JSON and in logfmt alike: not

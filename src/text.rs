@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::logger::plain_key;
+use crate::logger::{is_plain_key_byte, plain_key};
 use crate::writer::{Bytes, WriterCore, is_renamed, push_i64, push_u64, word, writer_logger_api};
 use crate::{Clock, Destination, Level, LevelFilter, Logger, Record, SystemClock, Value};
 
@@ -187,17 +187,15 @@ impl<W: Destination, C: Clock> Logger for TextLogger<W, C> {
                 None => push_rendered(buf, scratch, record.message()),
             }
             core.push_context(buf, record.fields());
-            if record.plain_keys() {
-                for field in record.fields() {
-                    push_field(buf, scratch, field.key, true, field.value);
-                }
-            } else if record.repeats_keys() {
+            // Keys checked at the call site are unique as well as plain.
+            let plain = record.plain_keys();
+            if !plain && record.repeats_keys() {
                 for field in record.unique_fields() {
                     push_field(buf, scratch, field.key, false, field.value);
                 }
             } else {
                 for field in record.fields() {
-                    push_field(buf, scratch, field.key, false, field.value);
+                    push_field(buf, scratch, field.key, plain, field.value);
                 }
             }
         });
@@ -242,10 +240,6 @@ fn push_field(buf: &mut Vec<u8>, scratch: &mut Vec<u8>, key: &str, plain: bool, 
         }
         other => push_rendered(buf, scratch, format_args!("{other}")),
     }
-}
-
-fn is_plain_key_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-' | b'/' | b'@' | b':')
 }
 
 /// Appends `key`: as it is when every byte is plain (the common case), else
