@@ -41,7 +41,12 @@ rec_modes=(rec-ctxtrace rec-fastrace rec-tracing rec-otel)
 # such clock: reading the TSC takes `unsafe`, which it forbids.
 # Nor is json-ctxtrace-unlocked: the JSON logger through `Unlocked<io::Sink>`,
 # which takes no lock of the logger's.
-extra_modes=(rec-ctxtrace-tsc json-ctxtrace-unlocked)
+# Nor are the hand-written floors of benches/common: json-hand writes the same
+# three lines with std's `write!` (the time as an integer, nothing escaped,
+# the span fields written out in each format string); rec-hand and
+# rec-hand-tsc keep the same spans in a store written for this one sync, on
+# ctxtrace's SystemClock and on the TSC clock.
+extra_modes=(rec-ctxtrace-tsc json-ctxtrace-unlocked json-hand rec-hand rec-hand-tsc)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -173,6 +178,21 @@ awk -v c="$(field rec-ctxtrace-tsc 1)" -v p="$v" -v who="$who" \
 read -r who v <<<"$(best_peer 2)"
 awk -v c="$(field rec-ctxtrace-tsc 2)" -v p="$v" -v who="$who" \
     'BEGIN { printf "%-36s %6.3f of %-14s (for comparison, TSC clock)\n", "recording, whole process", c / p, who }'
+
+# Not targets: the hand-written floors against the same peers, as ctxtrace's
+# rows are measured. A floor above a target means that code written for this
+# one sync, with no library under it, misses the target too.
+awk -v c="$(field json-hand 1)" -v p="$(field json-slog 1)" \
+    'BEGIN { printf "%-36s %6.3f of %-14s (for comparison, hand-written)\n", "JSON lines, calling thread", c / p, "json-slog" }'
+for clock in "" -tsc; do
+    for k in 1 2; do
+        read -r who v <<<"$(best_peer "$k")"
+        what=$([ "$k" = 1 ] && echo "calling thread" || echo "whole process")
+        awk -v c="$(field "rec-hand$clock" "$k")" -v p="$v" -v who="$who" -v what="$what" \
+            -v clock="${clock:+, TSC clock}" \
+            'BEGIN { printf "%-36s %6.3f of %-14s (for comparison, hand-written%s)\n", "recording, " what, c / p, who, clock }'
+    done
+done
 
 if [ "$check" = 1 ] && [ "$missed" = 1 ]; then
     echo "peer_cost: a target is missed"

@@ -18,7 +18,10 @@
 //! `rec-otel` (the SDK's in-memory exporter behind a simple processor).
 //! Every library reads its own default clock; `rec-ctxtrace-tsc`, for
 //! comparison only, is `rec-ctxtrace` on a TSC clock (quanta), the kind
-//! fastrace reads.
+//! fastrace reads. The hand-written floors of `common`, for comparison
+//! too: `json-hand` (the three lines through std's `write!`, the time as an
+//! integer, nothing escaped), `rec-hand` and `rec-hand-tsc` (the six spans
+//! in a store written for this one sync, on `SystemClock` and on the TSC).
 //!
 //! The process runs [`CHUNK`] syncs to warm up, then `syncs` more in chunks
 //! of [`CHUNK`], each inside a call of `measured_syncs` (callgrind's
@@ -95,6 +98,23 @@ fn main() {
             assert_eq!((logger.lines(), logger.errors()), (3 * total, 0));
             logger.lines()
         }
+        "json-hand" => {
+            // The hand-written lines of `common`, for comparison only.
+            let hand = pod_sync::HandJson::new();
+            drive(syncs, |i| pod_sync::hand_json(&hand, i), || {});
+            3 * total
+        }
+        "rec-hand" => {
+            // As many spans as `rec-ctxtrace` keeps, for the same reason.
+            let rec = common::HandRecorder::with_capacity(ctxtrace::SystemClock::new(), 6 * CHUNK);
+            drive(syncs, |i| pod_sync::hand_record(&rec, i), || {});
+            6 * total
+        }
+        "rec-hand-tsc" => {
+            let rec = common::HandRecorder::with_capacity(common::TscClock::new(), 6 * CHUNK);
+            drive(syncs, |i| pod_sync::hand_record(&rec, i), || {});
+            6 * total
+        }
         "json-slog" => {
             let drain = Mutex::new(slog_json::Json::default(io::sink())).fuse();
             let log = slog::Logger::root(drain, slog::o!());
@@ -158,7 +178,7 @@ fn main() {
         }
         other => panic!(
             "unknown mode {other}: json-ctxtrace, json-ctxtrace-unlocked, json-slog, json-slog-buf, json-tracing, rec-ctxtrace-tsc, \
-             rec-ctxtrace, rec-fastrace, rec-tracing or rec-otel"
+             rec-ctxtrace, rec-fastrace, rec-tracing, rec-otel, json-hand, rec-hand or rec-hand-tsc"
         ),
     };
     println!("{mode}: {syncs} measured syncs ({kept} lines or spans)");

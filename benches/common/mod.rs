@@ -629,6 +629,7 @@ impl HandSpan {
 #[derive(Debug)]
 pub struct HandRecorder<C> {
     pub clock: C,
+    keep: usize,
     ring: Mutex<HandRing>,
 }
 
@@ -641,8 +642,14 @@ struct HandRing {
 
 impl<C: Clock> HandRecorder<C> {
     pub fn new(clock: C) -> Self {
+        HandRecorder::with_capacity(clock, KEEP)
+    }
+
+    /// A recorder that keeps the last `keep` spans.
+    pub fn with_capacity(clock: C, keep: usize) -> Self {
         HandRecorder {
             clock,
+            keep,
             ring: Mutex::new(HandRing::default()),
         }
     }
@@ -665,7 +672,7 @@ impl<C: Clock> HandRecorder<C> {
     pub fn end(&self, mut span: HandSpan) {
         span.end = self.clock.now();
         let mut ring = self.ring.lock().unwrap_or_else(PoisonError::into_inner);
-        if ring.spans.len() >= KEEP {
+        if ring.spans.len() >= self.keep {
             if let Some(mut old) = ring.spans.pop_front() {
                 old.text.clear();
                 old.attrs.clear();
