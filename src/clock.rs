@@ -1,6 +1,7 @@
 //! Clocks for the memory recorder and the writer loggers: [`Clock`],
 //! [`SystemClock`], [`SystemWall`] and [`ManualClock`].
 
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -126,6 +127,10 @@ const WALL_READ_NANOS: u64 = 20_000;
 #[derive(Debug)]
 pub struct SystemClock<S = SystemWall> {
     origin: Instant,
+    /// `origin` as [`RawInstant`] reads it, when reading works on this
+    /// platform: then the monotonic time is measured without std's
+    /// `Instant` subtraction.
+    raw_origin: Option<RawInstant>,
     wall: S,
     /// The wall time minus the monotonic time at the last check, wrapping.
     offset: AtomicU64,
@@ -170,6 +175,7 @@ impl<S: Clock> SystemClock<S> {
         let offset = wall.now();
         SystemClock {
             origin,
+            raw_origin: RawInstant::origin(origin),
             wall,
             offset: AtomicU64::new(offset),
             checked: AtomicU64::new(0),
@@ -228,6 +234,7 @@ impl<S: Clone> Clone for SystemClock<S> {
     fn clone(&self) -> Self {
         SystemClock {
             origin: self.origin,
+            raw_origin: self.raw_origin,
             wall: self.wall.clone(),
             offset: AtomicU64::new(self.offset.load(Ordering::Relaxed)),
             checked: AtomicU64::new(self.checked.load(Ordering::Relaxed)),
@@ -243,13 +250,140 @@ impl<S: Clock> Clock for SystemClock<S> {
 
     #[inline]
     fn monotonic(&self) -> u64 {
-        saturating_nanos(self.origin.elapsed())
+        match self.raw_origin {
+            Some(origin) => RawInstant::of(Instant::now()).nanos_since(origin),
+            None => saturating_nanos(self.origin.elapsed()),
+        }
     }
 
     #[inline]
     fn now_and_monotonic(&self) -> (u64, u64) {
         let mono = self.monotonic();
         (self.wall_at(mono), mono)
+    }
+}
+
+/// An [`Instant`] as the seconds and nanoseconds that its `Hash` writes.
+///
+/// `Instant` has no accessor for its value, and measuring it against an
+/// origin (`elapsed`) goes through std's checked subtraction of two
+/// timespecs and an `Option`, which cost more than the clock read itself
+/// on the paths that read the clock for every span. Its `Hash` writes the
+/// value as one `u64` of seconds and one `u32` of nanoseconds (a `timespec`
+/// on Unix, a `Duration` elsewhere), which a capturing hasher reads, as
+/// the memory recorder reads a thread's number from `ThreadId`.
+///
+/// That shape is std's, not a promise: [`origin`](RawInstant::origin)
+/// checks it once, on instants a known distance apart, and a clock whose
+/// check fails measures with `elapsed` as before. Either way the same
+/// nanoseconds come out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct RawInstant {
+    /// The seconds as written; on Unix a signed count, so differences are
+    /// taken wrapping and read as signed.
+    secs: u64,
+    nanos: u32,
+}
+
+impl RawInstant {
+    /// The instant's seconds and nanoseconds, as its `Hash` writes them.
+    #[inline]
+    fn of(instant: Instant) -> RawInstant {
+        let mut capture = Capture::default();
+        instant.hash(&mut capture);
+        capture.raw
+    }
+
+    /// `origin` read raw, if its `Hash` has the shape that [`of`](Self::of)
+    /// reads: exactly a `u64` then a `u32`, which give the right distance
+    /// to instants a known duration later, across a carry of the
+    /// nanoseconds too.
+    fn origin(origin: Instant) -> Option<RawInstant> {
+        let mut capture = Capture::default();
+        origin.hash(&mut capture);
+        if capture.writes != [Write::U64, Write::U32] {
+            return None;
+        }
+        let raw = capture.raw;
+        let distances = [
+            1,
+            999_999_999,
+            1_000_000_000,
+            1_500_000_001,
+            86_400_000_000_007,
+        ];
+        distances
+            .iter()
+            .all(|&nanos| {
+                origin
+                    .checked_add(Duration::from_nanos(nanos))
+                    .is_some_and(|later| RawInstant::of(later).nanos_since(raw) == nanos)
+            })
+            .then_some(raw)
+    }
+
+    /// The nanoseconds from `origin` to this instant, as
+    /// `saturating_nanos(self.duration_since(origin))` gives them: zero
+    /// when this instant is the earlier one.
+    #[inline]
+    fn nanos_since(self, origin: RawInstant) -> u64 {
+        let secs = self.secs.wrapping_sub(origin.secs) as i64;
+        let nanos =
+            i128::from(secs) * 1_000_000_000 + i128::from(self.nanos) - i128::from(origin.nanos);
+        u64::try_from(nanos.max(0)).unwrap_or(u64::MAX)
+    }
+}
+
+/// What a [`Capture`] was given, in order: the check of
+/// [`RawInstant::origin`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Write {
+    #[default]
+    None,
+    U64,
+    U32,
+    Other,
+}
+
+/// The hasher that [`RawInstant`] reads an instant with.
+#[derive(Default)]
+struct Capture {
+    raw: RawInstant,
+    /// The first two writes, and `Other` for any write past them.
+    writes: [Write; 2],
+    count: usize,
+}
+
+impl Capture {
+    #[inline]
+    fn wrote(&mut self, write: Write) {
+        match self.writes.get_mut(self.count) {
+            Some(slot) => *slot = write,
+            None => self.writes = [Write::Other; 2],
+        }
+        self.count += 1;
+    }
+}
+
+impl Hasher for Capture {
+    fn finish(&self) -> u64 {
+        0
+    }
+
+    fn write(&mut self, _bytes: &[u8]) {
+        self.wrote(Write::Other);
+    }
+
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.raw.secs = n;
+        self.wrote(Write::U64);
+    }
+
+    #[inline]
+    fn write_u32(&mut self, n: u32) {
+        self.raw.nanos = n;
+        self.wrote(Write::U32);
     }
 }
 
@@ -362,5 +496,43 @@ impl Clock for ManualClock {
     #[inline]
     fn now(&self) -> u64 {
         self.nanos.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_instants_measure_as_elapsed_does() {
+        let origin = Instant::now();
+        let raw = RawInstant::origin(origin);
+        #[cfg(any(unix, windows))]
+        assert!(raw.is_some(), "std's Instant hashes as RawInstant reads it");
+        let Some(raw) = raw else { return };
+        for nanos in [0, 1, 999_999_999, 1_000_000_001, 123_456_789_012] {
+            let later = origin + Duration::from_nanos(nanos);
+            assert_eq!(RawInstant::of(later).nanos_since(raw), nanos);
+            // Earlier than the origin: zero, as `duration_since` saturates.
+            if let Some(earlier) = origin.checked_sub(Duration::from_nanos(nanos)) {
+                assert_eq!(RawInstant::of(earlier).nanos_since(raw), 0);
+            }
+        }
+        let now = Instant::now();
+        let expected = saturating_nanos(now.duration_since(origin));
+        assert_eq!(RawInstant::of(now).nanos_since(raw), expected);
+    }
+
+    #[test]
+    fn a_clock_measures_from_its_origin_either_way() {
+        let clock = SystemClock::new();
+        let raw = clock.monotonic();
+        let elapsed = saturating_nanos(clock.origin.elapsed());
+        assert!(raw <= elapsed);
+        let fallback = SystemClock {
+            raw_origin: None,
+            ..clock.clone()
+        };
+        assert!(fallback.monotonic() >= elapsed);
     }
 }
