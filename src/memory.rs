@@ -908,19 +908,26 @@ impl Inner {
         }
     }
 
+    /// Keeps a finished span, making room by dropping the oldest when the
+    /// ring is full; with a capacity of 0 the span itself is dropped.
+    ///
+    /// One call of [`recycle`](Inner::recycle) for either case, so that it
+    /// is inlined: a recorder that runs full, as an always-on one does,
+    /// recycles a span at every end.
     fn finish(&mut self, record: Box<SpanRecord>) {
-        if self.capacity == 0 {
-            self.dropped += 1;
-            self.recycle(record);
+        if self.finished.len() < self.capacity {
+            self.finished.push_back(record);
             return;
         }
-        if self.finished.len() >= self.capacity {
-            if let Some(oldest) = self.finished.pop_front() {
-                self.recycle(oldest);
+        self.dropped += 1;
+        let dropped = match self.finished.pop_front() {
+            Some(oldest) => {
+                self.finished.push_back(record);
+                oldest
             }
-            self.dropped += 1;
-        }
-        self.finished.push_back(record);
+            None => record,
+        };
+        self.recycle(dropped);
     }
 }
 
