@@ -913,7 +913,9 @@ impl Inner {
     ///
     /// One call of [`recycle`](Inner::recycle) for either case, so that it
     /// is inlined: a recorder that runs full, as an always-on one does,
-    /// recycles a span at every end.
+    /// recycles a span at every end. Inlined into the span's `drop`, its
+    /// one caller.
+    #[inline]
     fn finish(&mut self, record: Box<SpanRecord>) {
         if self.finished.len() < self.capacity {
             self.finished.push_back(record);

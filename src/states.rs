@@ -156,10 +156,19 @@ impl States {
     /// [`release`](States::release), and its value is given for the span's
     /// record. `None` for no key, and for a key whose entry was reused
     /// (counted as lost).
+    ///
+    /// Inlined for the check of the key, which spans without a
+    /// `tracestate` stop at; the table is looked up out of line.
+    #[inline]
     pub(crate) fn hold(&mut self, key: StateKey) -> Option<Arc<TraceState>> {
         if !key.is_some() {
             return None;
         }
+        self.hold_entry(key)
+    }
+
+    /// [`hold`](States::hold) for a key that names an entry.
+    fn hold_entry(&mut self, key: StateKey) -> Option<Arc<TraceState>> {
         match self.entry(key) {
             Some(entry) => {
                 entry.held = entry.held.saturating_add(1);
