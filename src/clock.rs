@@ -242,6 +242,17 @@ impl<S: Clone> Clone for SystemClock<S> {
     }
 }
 
+impl<S> SystemClock<S> {
+    /// The monotonic time through std's `elapsed`, where [`RawInstant`]
+    /// cannot read an `Instant`: out of line, so that the usual path stays
+    /// small enough to inline where lines and spans read the clock.
+    #[cold]
+    #[inline(never)]
+    fn elapsed(&self) -> u64 {
+        saturating_nanos(self.origin.elapsed())
+    }
+}
+
 impl<S: Clock> Clock for SystemClock<S> {
     #[inline]
     fn now(&self) -> u64 {
@@ -252,7 +263,7 @@ impl<S: Clock> Clock for SystemClock<S> {
     fn monotonic(&self) -> u64 {
         match self.raw_origin {
             Some(origin) => RawInstant::of(Instant::now()).nanos_since(origin),
-            None => saturating_nanos(self.origin.elapsed()),
+            None => self.elapsed(),
         }
     }
 

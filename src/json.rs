@@ -168,6 +168,9 @@ impl<W: Destination, C: Clock> Logger for JsonLogger<W, C> {
         self.core.for_each_field(f);
     }
 
+    /// Inlined: the line is rendered out of line, in the shared core;
+    /// this reads the clock and hands over the record.
+    #[inline]
     fn log(&self, record: &Record<'_>) {
         let time = self.core.now();
         let core = &self.core;
