@@ -514,6 +514,32 @@ impl Clock for ManualClock {
 mod tests {
     use super::*;
 
+    /// What a [`Capture`] reads of `value`: the check that
+    /// [`RawInstant::origin`] makes first.
+    fn captured(value: impl Hash) -> (RawInstant, [Write; 2]) {
+        let mut capture = Capture::default();
+        value.hash(&mut capture);
+        (capture.raw, capture.writes)
+    }
+
+    #[test]
+    fn a_capture_takes_only_one_u64_then_one_u32() {
+        let raw = RawInstant { secs: 5, nanos: 7 };
+        assert_eq!(captured((5u64, 7u32)), (raw, [Write::U64, Write::U32]));
+        // Any other shape is told apart, so a clock would fall back.
+        let other = [
+            captured((7u32, 5u64)).1,
+            captured((5u64, 7u32, 1u8)).1,
+            captured((5u64, 7u64)).1,
+            captured(5u128).1,
+            captured("5.7").1,
+            captured(5u64).1,
+        ];
+        for writes in other {
+            assert_ne!(writes, [Write::U64, Write::U32], "{writes:?}");
+        }
+    }
+
     #[test]
     fn raw_instants_measure_as_elapsed_does() {
         let origin = Instant::now();
