@@ -1,10 +1,11 @@
 //! Clocks for the memory recorder and the writer loggers: [`Clock`],
 //! [`SystemClock`], [`SystemWall`] and [`ManualClock`].
 
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::capture::{Capture, Write};
 
 /// A source of timestamps, in nanoseconds since the Unix epoch, and of the
 /// monotonic time that durations are measured with.
@@ -300,9 +301,11 @@ impl RawInstant {
     /// The instant's seconds and nanoseconds, as its `Hash` writes them.
     #[inline]
     fn of(instant: Instant) -> RawInstant {
-        let mut capture = Capture::default();
-        instant.hash(&mut capture);
-        capture.raw
+        let capture = Capture::of(&instant);
+        RawInstant {
+            secs: capture.u64,
+            nanos: capture.u32,
+        }
     }
 
     /// `origin` read raw, if its `Hash` has the shape that [`of`](Self::of)
@@ -310,12 +313,10 @@ impl RawInstant {
     /// to instants a known duration later, across a carry of the
     /// nanoseconds too.
     fn origin(origin: Instant) -> Option<RawInstant> {
-        let mut capture = Capture::default();
-        origin.hash(&mut capture);
-        if capture.writes != [Write::U64, Write::U32] {
+        if Capture::of(&origin).writes != [Write::U64, Write::U32] {
             return None;
         }
-        let raw = capture.raw;
+        let raw = RawInstant::of(origin);
         let distances = [
             1,
             999_999_999,
@@ -342,59 +343,6 @@ impl RawInstant {
         let nanos =
             i128::from(secs) * 1_000_000_000 + i128::from(self.nanos) - i128::from(origin.nanos);
         u64::try_from(nanos.max(0)).unwrap_or(u64::MAX)
-    }
-}
-
-/// What a [`Capture`] was given, in order: the check of
-/// [`RawInstant::origin`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum Write {
-    #[default]
-    None,
-    U64,
-    U32,
-    Other,
-}
-
-/// The hasher that [`RawInstant`] reads an instant with.
-#[derive(Default)]
-struct Capture {
-    raw: RawInstant,
-    /// The first two writes, and `Other` for any write past them.
-    writes: [Write; 2],
-    count: usize,
-}
-
-impl Capture {
-    #[inline]
-    fn wrote(&mut self, write: Write) {
-        match self.writes.get_mut(self.count) {
-            Some(slot) => *slot = write,
-            None => self.writes = [Write::Other; 2],
-        }
-        self.count += 1;
-    }
-}
-
-impl Hasher for Capture {
-    fn finish(&self) -> u64 {
-        0
-    }
-
-    fn write(&mut self, _bytes: &[u8]) {
-        self.wrote(Write::Other);
-    }
-
-    #[inline]
-    fn write_u64(&mut self, n: u64) {
-        self.raw.secs = n;
-        self.wrote(Write::U64);
-    }
-
-    #[inline]
-    fn write_u32(&mut self, n: u32) {
-        self.raw.nanos = n;
-        self.wrote(Write::U32);
     }
 }
 
@@ -513,32 +461,6 @@ impl Clock for ManualClock {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// What a [`Capture`] reads of `value`: the check that
-    /// [`RawInstant::origin`] makes first.
-    fn captured(value: impl Hash) -> (RawInstant, [Write; 2]) {
-        let mut capture = Capture::default();
-        value.hash(&mut capture);
-        (capture.raw, capture.writes)
-    }
-
-    #[test]
-    fn a_capture_takes_only_one_u64_then_one_u32() {
-        let raw = RawInstant { secs: 5, nanos: 7 };
-        assert_eq!(captured((5u64, 7u32)), (raw, [Write::U64, Write::U32]));
-        // Any other shape is told apart, so a clock would fall back.
-        let other = [
-            captured((7u32, 5u64)).1,
-            captured((5u64, 7u32, 1u8)).1,
-            captured((5u64, 7u64)).1,
-            captured(5u128).1,
-            captured("5.7").1,
-            captured(5u64).1,
-        ];
-        for writes in other {
-            assert_ne!(writes, [Write::U64, Write::U32], "{writes:?}");
-        }
-    }
 
     #[test]
     fn raw_instants_measure_as_elapsed_does() {

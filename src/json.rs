@@ -216,17 +216,9 @@ impl<W: Destination, C: Clock> Logger for JsonLogger<W, C> {
                 buf.push(b'"');
             }
             core.push_context(buf, record.fields());
-            // Keys checked at the call site are unique as well as plain.
-            let plain = record.plain_keys();
-            if !plain && record.repeats_keys() {
-                for field in record.unique_fields() {
-                    push_field(buf, field.key, false, field.value);
-                }
-            } else {
-                for field in record.fields() {
-                    push_field(buf, field.key, plain, field.value);
-                }
-            }
+            record.for_each_written_field(|field, plain| {
+                push_field(buf, field.key, plain, field.value);
+            });
             buf.push(b'}');
         });
     }

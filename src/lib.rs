@@ -136,6 +136,8 @@ mod tracer;
 mod value;
 
 #[cfg(feature = "std")]
+mod capture;
+#[cfg(feature = "std")]
 mod clock;
 #[cfg(feature = "std")]
 mod destination;

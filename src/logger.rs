@@ -545,6 +545,21 @@ impl<'a> Record<'a> {
                 .all(|(f, &k)| same_key(f.key, k))
     }
 
+    /// Calls `f` with each field that a writer writes for this record, in
+    /// order, and whether its key is [plain](plain_key) as the call site
+    /// checked it: every field when the keys are the call site's (checked
+    /// unique too) or none repeats, else [`unique_fields`](Record::unique_fields).
+    #[cfg(feature = "std")]
+    #[inline]
+    pub(crate) fn for_each_written_field(&self, mut f: impl FnMut(&'a Field<'a>, bool)) {
+        let plain = self.plain_keys();
+        if !plain && self.repeats_keys() {
+            self.unique_fields().for_each(|field| f(field, false));
+        } else {
+            self.fields.iter().for_each(|field| f(field, plain));
+        }
+    }
+
     /// Whether the entry gives the field `key` itself, which then overrides a
     /// `Ctx` field with the same key.
     ///

@@ -11,7 +11,6 @@ use std::cell::RefCell;
 use remote::{Propagation, RefPropagation};
 use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
-use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -1239,26 +1238,9 @@ fn thread_number() -> u64 {
 }
 
 /// `ThreadId` has no stable accessor for its number; its `Hash` writes that
-/// number as one `u64`, which a capturing hasher reads.
+/// number as one `u64`, which a [`Capture`](crate::capture::Capture) reads.
 fn read_thread_number() -> u64 {
-    #[derive(Default)]
-    struct Capture(u64);
-    impl Hasher for Capture {
-        fn finish(&self) -> u64 {
-            self.0
-        }
-        fn write(&mut self, bytes: &[u8]) {
-            for &b in bytes {
-                self.0 = (self.0 << 8) | u64::from(b);
-            }
-        }
-        fn write_u64(&mut self, n: u64) {
-            self.0 = n;
-        }
-    }
-    let mut capture = Capture::default();
-    std::thread::current().id().hash(&mut capture);
-    capture.0
+    crate::capture::Capture::of(&std::thread::current().id()).u64
 }
 
 #[cfg(test)]

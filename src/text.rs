@@ -190,17 +190,9 @@ impl<W: Destination, C: Clock> Logger for TextLogger<W, C> {
                 None => push_rendered(buf, scratch, record.message()),
             }
             core.push_context(buf, record.fields());
-            // Keys checked at the call site are unique as well as plain.
-            let plain = record.plain_keys();
-            if !plain && record.repeats_keys() {
-                for field in record.unique_fields() {
-                    push_field(buf, scratch, field.key, false, field.value);
-                }
-            } else {
-                for field in record.fields() {
-                    push_field(buf, scratch, field.key, plain, field.value);
-                }
-            }
+            record.for_each_written_field(|field, plain| {
+                push_field(buf, scratch, field.key, plain, field.value);
+            });
         });
     }
 }
