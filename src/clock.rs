@@ -301,7 +301,11 @@ impl RawInstant {
     /// The instant's seconds and nanoseconds, as its `Hash` writes them.
     #[inline]
     fn of(instant: Instant) -> RawInstant {
-        let capture = Capture::of(&instant);
+        RawInstant::from_capture(Capture::of(&instant))
+    }
+
+    #[inline]
+    fn from_capture(capture: Capture) -> RawInstant {
         RawInstant {
             secs: capture.u64,
             nanos: capture.u32,
@@ -313,10 +317,11 @@ impl RawInstant {
     /// to instants a known duration later, across a carry of the
     /// nanoseconds too.
     fn origin(origin: Instant) -> Option<RawInstant> {
-        if Capture::of(&origin).writes != [Write::U64, Write::U32] {
+        let capture = Capture::of(&origin);
+        if capture.writes != [Write::U64, Write::U32] {
             return None;
         }
-        let raw = RawInstant::of(origin);
+        let raw = RawInstant::from_capture(capture);
         let distances = [
             1,
             999_999_999,
