@@ -46,7 +46,10 @@ rec_modes=(rec-ctxtrace rec-fastrace rec-tracing rec-otel)
 # the span fields written out in each format string); rec-hand and
 # rec-hand-tsc keep the same spans in a store written for this one sync, on
 # ctxtrace's SystemClock and on the TSC clock.
-extra_modes=(rec-ctxtrace-tsc json-ctxtrace-unlocked json-hand rec-hand rec-hand-tsc)
+# Nor is rec-json-ctxtrace, which no peer has: the recorder and the JSON
+# logger at once, as the main job's json backend, every event carrying the
+# Ctx's fields.
+extra_modes=(rec-ctxtrace-tsc json-ctxtrace-unlocked json-hand rec-hand rec-hand-tsc rec-json-ctxtrace)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 

@@ -22,6 +22,9 @@
 //! too: `json-hand` (the three lines through std's `write!`, the time as an
 //! integer, nothing escaped), `rec-hand` and `rec-hand-tsc` (the six spans
 //! in a store written for this one sync, on `SystemClock` and on the TSC).
+//! And `rec-json-ctxtrace`, with no peer: `MemoryTracer` + `JsonLogger`,
+//! spans and lines at once, as the main job's `json` backend runs, where
+//! every event carries the `Ctx`'s fields.
 //!
 //! The process runs [`CHUNK`] syncs to warm up, then `syncs` more in chunks
 //! of [`CHUNK`], each inside a call of `measured_syncs` (callgrind's
@@ -145,6 +148,15 @@ fn main() {
             assert_eq!(tracer.started(), 6 * total);
             tracer.spans().len() as u64
         }
+        "rec-json-ctxtrace" => {
+            let tracer = MemoryTracer::with_capacity(6 * CHUNK);
+            let logger = JsonLogger::new(io::sink());
+            let ctx = Ctx::new(tracer.clone(), logger.clone());
+            drive(syncs, |i| pod_sync::ctxtrace(&ctx, i), || {});
+            assert_eq!(tracer.started(), 6 * total);
+            assert_eq!(logger.lines(), 3 * total);
+            tracer.spans().len() as u64
+        }
         "rec-ctxtrace-tsc" => {
             // The same on a TSC clock, as fastrace reads: for comparison.
             let tracer = MemoryTracer::with_clock_and_capacity(common::TscClock::new(), 6 * CHUNK);
@@ -178,7 +190,7 @@ fn main() {
         }
         other => panic!(
             "unknown mode {other}: json-ctxtrace, json-ctxtrace-unlocked, json-slog, json-slog-buf, json-tracing, rec-ctxtrace-tsc, \
-             rec-ctxtrace, rec-fastrace, rec-tracing, rec-otel, json-hand, rec-hand or rec-hand-tsc"
+             rec-ctxtrace, rec-fastrace, rec-tracing, rec-otel, rec-json-ctxtrace, json-hand, rec-hand or rec-hand-tsc"
         ),
     };
     println!("{mode}: {syncs} measured syncs ({kept} lines or spans)");

@@ -366,6 +366,14 @@ impl<A: Logger, B: Logger> Logger for Either<A, B> {
     }
 
     #[inline]
+    fn has_fields(&self) -> bool {
+        match self {
+            Either::Left(l) => l.has_fields(),
+            Either::Right(l) => l.has_fields(),
+        }
+    }
+
+    #[inline]
     fn log(&self, record: &Record<'_>) {
         // The side's compile-time level, checked again here, lets the
         // compiler drop the call into a side that can never take this level.
@@ -540,6 +548,11 @@ impl<L: Logger> Logger for Option<L> {
         if let Some(l) = self {
             l.for_each_field(f);
         }
+    }
+
+    #[inline]
+    fn has_fields(&self) -> bool {
+        self.as_ref().is_some_and(L::has_fields)
     }
 
     #[inline]

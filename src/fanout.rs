@@ -223,6 +223,11 @@ impl<A: Logger, B: Logger> Logger for (A, B) {
     }
 
     #[inline]
+    fn has_fields(&self) -> bool {
+        self.0.has_fields() || self.1.has_fields()
+    }
+
+    #[inline]
     fn log(&self, record: &Record<'_>) {
         let level = record.level();
         if A::MAX_LEVEL.allows(level) && self.0.enabled(level) {

@@ -168,6 +168,11 @@ impl<W: Destination, C: Clock> Logger for JsonLogger<W, C> {
         self.core.for_each_field(f);
     }
 
+    #[inline]
+    fn has_fields(&self) -> bool {
+        self.core.has_fields()
+    }
+
     /// Inlined: the line is rendered out of line, in the shared core;
     /// this reads the clock and hands over the record.
     #[inline]

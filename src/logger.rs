@@ -847,6 +847,38 @@ pub trait Logger: Clone {
         let _ = f;
     }
 
+    /// Whether [`for_each_field`](Self::for_each_field) may give a field:
+    /// `false` only when it gives none. A tracer that records events asks
+    /// before each entry logged under a span, and when there is no field
+    /// to add, copies an entry of literal message and plain values straight
+    /// into the span, with no scratch buffer.
+    ///
+    /// # For implementors
+    ///
+    /// The default is `true`, which is never wrong: the tracer then asks
+    /// `for_each_field` as it always does. A logger that can tell cheaply
+    /// that it has no fields to give returns `false` then, as this crate's
+    /// loggers do; [`NopLogger`](crate::NopLogger) always does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{JsonLogger, Logger, MemoryLogger, NopLogger, Value};
+    ///
+    /// assert!(!NopLogger.has_fields());
+    /// let logger = MemoryLogger::new();
+    /// assert!(!logger.has_fields());
+    /// assert!(logger.with_field("pod", Value::Str("web-1")).has_fields());
+    /// // A writer logger gives events only the fields it keeps for them.
+    /// let json = JsonLogger::new(Vec::new());
+    /// assert!(!json.with_field("pod", Value::Str("web-1")).has_fields());
+    /// assert!(json.with_field_for_events("pod", Value::Str("web-1")).has_fields());
+    /// ```
+    #[inline]
+    fn has_fields(&self) -> bool {
+        true
+    }
+
     /// Writes one entry. Called only when [`enabled`](Self::enabled) said yes.
     ///
     /// # For implementors

@@ -77,11 +77,17 @@ const POOL_MAX: usize = 1024;
 /// `Ctx` whose span has already ended is counted in
 /// [`late_events`](MemoryTracer::late_events) and not kept.
 ///
-/// - **Rendered outside the lock.** An event's message and values are
-///   formatted into a buffer of the calling thread's own before the
-///   recorder's lock is taken, which is held only to append the finished
-///   event. A slow `Display` holds up no other thread, and a `Display` that
-///   starts a span or logs into the same recorder gets its own span or event.
+/// - **Rendered outside the lock.** No code of the caller's runs under the
+///   recorder's lock. Whatever would run some (a message with arguments to
+///   format, a `Display`, `Debug`, error or path value, the logger's
+///   fields) is rendered into a buffer of the calling thread's own before
+///   the lock is taken, which is held only to append the finished event. A
+///   slow `Display` holds up no other thread, and a `Display` that starts a
+///   span or logs into the same recorder gets its own span or event. An
+///   entry with a literal message and only strings, numbers, booleans,
+///   durations and `None` is copied straight into the span under the lock:
+///   the same copy that appending a rendered event makes, with no buffer
+///   between.
 ///
 /// # Examples
 ///
@@ -193,23 +199,16 @@ impl Rendered {
         wide: Vec::new(),
     };
 
-    /// Renders the message, the `Ctx`'s fields that the entry does not
-    /// override, then the entry's own fields, each key once. Any `Display`
-    /// runs here, with no lock held.
+    /// Renders the `Ctx`'s fields that the entry does not override, then the
+    /// target, the message and the entry's own fields, each key once. Any
+    /// `Display` runs here, with no lock held.
     fn render<L: Logger>(&mut self, record: &Record<'_>, context: &L) {
-        self.text.clear();
-        self.fields.clear();
-        self.wide.clear();
+        self.render_context(record, context);
         self.target = push_text(&mut self.text, record.target());
         self.message = write_text(&mut self.text, record.message());
         let Rendered {
             fields, text, wide, ..
         } = self;
-        context.for_each_field(|key, value| {
-            if !record.has_field(key) {
-                fields.push(Stored::copy(key, value, text, wide));
-            }
-        });
         if record.repeats_keys() {
             for field in record.unique_fields() {
                 fields.push(Stored::copy(field.key, field.value, text, wide));
@@ -219,6 +218,25 @@ impl Rendered {
                 fields.push(Stored::copy(field.key, field.value, text, wide));
             }
         }
+    }
+
+    /// Empties the buffers and renders only the `Ctx`'s fields that the
+    /// entry does not override: the part of a [plain](plain_message)
+    /// entry that the logger gives, copied before the recorder is locked
+    /// because a logger of the caller's may run any code to give it.
+    #[inline]
+    fn render_context<L: Logger>(&mut self, record: &Record<'_>, context: &L) {
+        self.text.clear();
+        self.fields.clear();
+        self.wide.clear();
+        let Rendered {
+            fields, text, wide, ..
+        } = self;
+        context.for_each_field(|key, value| {
+            if !record.has_field(key) {
+                fields.push(Stored::copy(key, value, text, wide));
+            }
+        });
     }
 
     /// Gives back memory that one huge event made the buffers grow to.
@@ -319,6 +337,33 @@ impl Stored {
         Stored { key, value }
     }
 
+    /// [`copy`](Stored::copy), inlined, for a value that
+    /// [`copies_plainly`]: any other is kept as `Null`.
+    #[inline(always)]
+    fn copy_plain(
+        key: &'static str,
+        value: Value<'_>,
+        text: &mut String,
+        wide: &mut Vec<Wide>,
+    ) -> Stored {
+        let value = match value {
+            Value::I64(n) => StoredValue::I64(n),
+            Value::U64(n) => StoredValue::U64(n),
+            Value::F64(n) => StoredValue::F64(n),
+            Value::Bool(b) => StoredValue::Bool(b),
+            Value::Duration(d) => StoredValue::Duration(d.as_secs(), d.subsec_nanos()),
+            Value::Null => StoredValue::Null,
+            Value::I128(&n) => push_wide(wide, Wide::I128(n)),
+            Value::U128(&n) => push_wide(wide, Wide::U128(n)),
+            Value::Str(s) => {
+                let (start, end) = push_text(text, s);
+                StoredValue::Str(start, end)
+            }
+            _ => StoredValue::Null,
+        };
+        Stored { key, value }
+    }
+
     fn get<'a>(&self, text: &'a str, wide: &'a [Wide]) -> Value<'a> {
         match self.value {
             StoredValue::Str(start, end) => Value::Str(slice(text, (start, end))),
@@ -335,6 +380,36 @@ impl Stored {
             },
         }
     }
+}
+
+/// Whether [`Stored::copy`] copies `value` without running user code: no
+/// `Display`, `Debug`, error or path.
+#[inline]
+fn copies_plainly(value: Value<'_>) -> bool {
+    matches!(
+        value,
+        Value::Str(_)
+            | Value::I64(_)
+            | Value::U64(_)
+            | Value::I128(_)
+            | Value::U128(_)
+            | Value::F64(_)
+            | Value::Bool(_)
+            | Value::Duration(_)
+            | Value::Null
+    )
+}
+
+/// The message of an entry that the recorder copies under its lock, as it
+/// is: one whose message is a literal (no argument to format) and whose
+/// fields [copy plainly](copies_plainly), each key once. `None` for any
+/// other, which is rendered into the thread's scratch buffer first, so that
+/// no `Display` runs under the lock.
+#[inline]
+fn plain_message<'a>(record: &Record<'a>) -> Option<&'a str> {
+    let message = record.message().as_str()?;
+    (record.fields().iter().all(|f| copies_plainly(f.value)) && !record.repeats_keys())
+        .then_some(message)
 }
 
 /// Appends a 128-bit integer to `wide` and returns where it is. Past
@@ -1021,14 +1096,38 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
         }
         let Some(span) = span else { return };
         let unix_nanos = self.shared.clock.now();
-        let keep = |one: &mut Rendered| {
-            one.render(record, context);
+        let plain = plain_message(record);
+        if let Some(message) = plain.filter(|_| !context.has_fields()) {
+            // Nothing to render: no scratch buffer.
             let mut inner = self.lock();
             match inner.slots.get_mut(span.slot as usize) {
-                Some(live) if live.generation == span.generation => {
-                    live.events
-                        .append(one, record.level(), unix_nanos, self.max_events)
-                }
+                Some(live) if live.generation == span.generation => live.events.push_plain(
+                    &Rendered::EMPTY,
+                    record,
+                    message,
+                    unix_nanos,
+                    self.max_events,
+                ),
+                _ => inner.late_events += 1,
+            }
+            return;
+        }
+        let keep = |one: &mut Rendered| {
+            match plain {
+                Some(_) => one.render_context(record, context),
+                None => one.render(record, context),
+            }
+            let mut inner = self.lock();
+            match inner.slots.get_mut(span.slot as usize) {
+                Some(live) if live.generation == span.generation => match plain {
+                    Some(message) => {
+                        live.events
+                            .push_plain(one, record, message, unix_nanos, self.max_events);
+                    }
+                    None => live
+                        .events
+                        .append(one, record.level(), unix_nanos, self.max_events),
+                },
                 _ => inner.late_events += 1,
             }
             drop(inner);
@@ -1111,6 +1210,59 @@ impl Events {
             unix_nanos,
             message: shift(one.message),
             target: shift(one.target),
+            fields: (first, self.fields.len() as u32),
+        });
+    }
+
+    /// Keeps one [plain](plain_message) event, whose message is `message`:
+    /// the `Ctx`'s fields rendered in `context` (those the entry does not
+    /// override), then the entry's own target, message and fields, copied
+    /// straight into the span's buffers. It is counted as dropped, as in
+    /// [`append`](Events::append), when the span has `max` events already
+    /// or its text would pass 4 GiB.
+    #[inline]
+    fn push_plain(
+        &mut self,
+        context: &Rendered,
+        record: &Record<'_>,
+        message: &str,
+        unix_nanos: u64,
+        max: u32,
+    ) {
+        let fields = record.fields();
+        let text = fields.iter().fold(
+            context.text.len() + record.target().len() + message.len(),
+            |n, f| match f.value {
+                Value::Str(s) => n.saturating_add(s.len()),
+                _ => n,
+            },
+        );
+        if self.list.len() >= max as usize
+            || self.text.len().saturating_add(text) > u32::MAX as usize
+            || self.fields.len() + context.fields.len() + fields.len() > u32::MAX as usize
+        {
+            self.dropped += 1;
+            return;
+        }
+        let first = self.fields.len() as u32;
+        if !context.fields.is_empty() {
+            let (text, wide) = (self.text.len() as u32, self.wide.len() as u32);
+            self.text.push_str(&context.text);
+            self.wide.extend_from_slice(&context.wide);
+            self.fields
+                .extend(context.fields.iter().map(|f| f.shifted(text, wide)));
+        }
+        let target = push_text(&mut self.text, record.target());
+        let message = push_text(&mut self.text, message);
+        for field in fields {
+            let stored = Stored::copy_plain(field.key, field.value, &mut self.text, &mut self.wide);
+            self.fields.push(stored);
+        }
+        self.list.push(EventMeta {
+            level: record.level(),
+            unix_nanos,
+            message,
+            target,
             fields: (first, self.fields.len() as u32),
         });
     }

@@ -148,6 +148,11 @@ impl Logger for NopLogger {
     }
 
     #[inline(always)]
+    fn has_fields(&self) -> bool {
+        false
+    }
+
+    #[inline(always)]
     fn log(&self, _record: &Record<'_>) {}
 }
 

@@ -588,6 +588,13 @@ impl<W: Destination, C: crate::Clock> WriterCore<W, C> {
         }
     }
 
+    /// Whether [`for_each_field`](WriterCore::for_each_field) gives any
+    /// field: whether one was kept.
+    #[inline]
+    pub(crate) fn has_fields(&self) -> bool {
+        self.context.0.as_ref().is_some_and(|c| !c.kept.is_empty())
+    }
+
     /// Calls `f` with each context field and its value as it was kept.
     pub(crate) fn for_each_field(&self, f: impl FnMut(&'static str, crate::Value<'_>)) {
         if let Some(context) = &self.context.0 {

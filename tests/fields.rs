@@ -237,3 +237,79 @@ fn a_ctx_with_no_span_does_not_pay_for_events() {
     assert_eq!(costly.count(), 0);
     assert_eq!(tracer.late_events(), 0);
 }
+
+/// How many fields `for_each_field` gives.
+fn given<L: Logger>(logger: &L) -> usize {
+    let mut n = 0;
+    logger.for_each_field(|_, _| n += 1);
+    n
+}
+
+/// `has_fields` is `false` only for a logger that gives no field: the
+/// recorder skips `for_each_field` then, so a wrong `false` would lose the
+/// `Ctx`'s fields from span events.
+#[test]
+fn has_fields_is_false_only_for_a_logger_that_gives_none() {
+    fn check<L: Logger>(logger: &L, has: bool) {
+        assert_eq!(logger.has_fields(), has, "{}", std::any::type_name::<L>());
+        assert_eq!(given(logger) > 0, has, "{}", std::any::type_name::<L>());
+    }
+    let memory = MemoryLogger::new();
+    let json = JsonLogger::new(io::sink());
+    let text = TextLogger::new(io::sink());
+    check(&NopLogger, false);
+    check(&memory, false);
+    check(&memory.with_method("sync"), false);
+    check(&memory.with_field("pod", Value::Str("web-1")), true);
+    // Writer loggers give only the fields they keep for events.
+    check(&json, false);
+    check(&json.with_field("pod", Value::Str("web-1")), false);
+    check(
+        &json.with_field_for_events("pod", Value::Str("web-1")),
+        true,
+    );
+    check(&text.with_field("pod", Value::Str("web-1")), false);
+    check(&text.with_field_for_events("pod", Value::U64(1)), true);
+    let kept = memory.with_field("pod", Value::Str("web-1"));
+    check(
+        &ctxtrace::Either::<NopLogger, MemoryLogger>::Left(NopLogger),
+        false,
+    );
+    check(
+        &ctxtrace::Either::<NopLogger, MemoryLogger>::Right(kept.clone()),
+        true,
+    );
+    check(&None::<MemoryLogger>, false);
+    check(&Some(memory.clone()), false);
+    check(&Some(kept.clone()), true);
+    check(&(NopLogger, memory.clone()), false);
+    check(&(NopLogger, kept.clone()), true);
+    check(&(kept, json), true);
+}
+
+/// A `Ctx` whose logger gives no fields still gets its entries' own fields
+/// on span events, on either way in: copied as they are, or rendered.
+#[test]
+fn span_events_under_a_logger_with_no_fields_keep_their_own() {
+    let tracer = MemoryTracer::new();
+    let ctx = Ctx::new(tracer.clone(), JsonLogger::new(io::sink()));
+    let (ctx, span) = ctx.start_span("sync_pod");
+    assert!(!ctx.logger().has_fields());
+    ctxtrace::info!(ctx, "plain"; pod = "web-1");
+    ctxtrace::info!(ctx, "rendered {}", 1; pod = ctxtrace::display(&"web-2"));
+    drop(span);
+    let spans = tracer.spans();
+    let events: Vec<Vec<(&str, Value<'_>)>> = spans
+        .find("sync_pod")
+        .unwrap()
+        .events()
+        .map(|e| e.fields().collect())
+        .collect();
+    assert_eq!(
+        events,
+        [
+            vec![("pod", Value::Str("web-1"))],
+            vec![("pod", Value::Str("web-2"))]
+        ]
+    );
+}

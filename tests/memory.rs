@@ -478,3 +478,116 @@ fn span_events_keep_the_target_of_their_entry() {
     let data = spans.find("sync").unwrap().to_data();
     assert_eq!(data.events[3].target, "podlib::pull");
 }
+
+/// An event's every kept part, in a form that compares.
+fn event_parts(event: ctxtrace::Event<'_>) -> (Level, String, String, u64, Vec<String>) {
+    let fields = event
+        .fields()
+        .map(|(key, value)| format!("{key}={value:?}"))
+        .collect();
+    (
+        event.level(),
+        event.message().to_owned(),
+        event.target().to_owned(),
+        event.unix_nanos(),
+        fields,
+    )
+}
+
+/// An entry with a literal message and plain values is copied straight
+/// into the span; one with a `Display`, a formatted argument, a repeated
+/// key or the logger's fields is rendered first. Both kinds, mixed in one
+/// span and in either order, keep the same parts in the order logged.
+#[test]
+fn plain_and_rendered_events_keep_the_same_parts_in_order() {
+    let tracer = MemoryTracer::with_clock(ManualClock::new(5));
+    let root = Ctx::new(tracer.clone(), NopLogger);
+    let (ctx, span) = root.start_span("mixed");
+    let wide = u128::MAX;
+    let name = String::from("web-1");
+    let path = std::path::Path::new("/var/lib/pods");
+    // Plain: copied under the lock.
+    ctxtrace::info!(ctx, "created pod web-1"; image = "nginx:1.27", pull_ms = 12u32,
+        wide = &wide, ok = true, ratio = 0.5, took = Duration::from_millis(3), gone = None::<u32>);
+    // Rendered first: a formatted argument, a `Display` value, a path.
+    ctxtrace::warn!(ctx, "created pod {}", name; image = "nginx:1.27", pull_ms = 12u32);
+    ctxtrace::info!(ctx, "pulled"; image = %name);
+    ctxtrace::info!(ctx, "mounted"; dir = path);
+    // Plain again, after rendered ones: its ranges start past their text.
+    ctxtrace::error!(ctx, target: "podlib::pull", "pulled"; image = "web-1");
+    // A repeated key is rendered, the last value kept.
+    ctxtrace::info!(ctx, "twice"; n = 1u32, n = 2u32);
+    drop(span);
+
+    let spans = tracer.spans();
+    let events: Vec<_> = spans
+        .find("mixed")
+        .unwrap()
+        .events()
+        .map(event_parts)
+        .collect();
+    let parts = |level, message: &str, target: &str, fields: &[&str]| {
+        let fields = fields.iter().map(|f| f.to_string()).collect();
+        (level, message.to_owned(), target.to_owned(), 5, fields)
+    };
+    let here = module_path!();
+    assert_eq!(
+        events,
+        [
+            parts(
+                Level::Info,
+                "created pod web-1",
+                here,
+                &[
+                    "image=Str(\"nginx:1.27\")",
+                    "pull_ms=U64(12)",
+                    &format!("wide=U128({wide})"),
+                    "ok=Bool(true)",
+                    "ratio=F64(0.5)",
+                    "took=Duration(3ms)",
+                    "gone=Null",
+                ]
+            ),
+            parts(
+                Level::Warn,
+                "created pod web-1",
+                here,
+                &["image=Str(\"nginx:1.27\")", "pull_ms=U64(12)",]
+            ),
+            parts(Level::Info, "pulled", here, &["image=Str(\"web-1\")"]),
+            parts(
+                Level::Info,
+                "mounted",
+                here,
+                &["dir=Str(\"/var/lib/pods\")"]
+            ),
+            parts(
+                Level::Error,
+                "pulled",
+                "podlib::pull",
+                &["image=Str(\"web-1\")"]
+            ),
+            parts(Level::Info, "twice", here, &["n=U64(2)"]),
+        ]
+    );
+}
+
+/// The span limit holds on both ways in: literal messages with plain
+/// values, and formatted ones.
+#[test]
+fn plain_and_rendered_events_count_against_one_limit() {
+    let tracer = MemoryTracer::with_clock(ManualClock::new(0))
+        .with_limits(ctxtrace::SpanLimits::new().with_max_events(3));
+    let root = Ctx::new(tracer.clone(), NopLogger);
+    let (ctx, span) = root.start_span("busy");
+    for i in 0..4u32 {
+        ctxtrace::info!(ctx, "plain"; i = i);
+        ctxtrace::info!(ctx, "rendered {}", i; i = i);
+    }
+    drop(span);
+    let spans = tracer.spans();
+    let busy = spans.find("busy").unwrap();
+    let kept: Vec<_> = busy.events().map(|e| e.message().to_owned()).collect();
+    assert_eq!(kept, ["plain", "rendered 0", "plain"]);
+    assert_eq!(busy.dropped_events(), 5);
+}

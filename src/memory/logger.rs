@@ -458,6 +458,11 @@ impl Logger for MemoryLogger {
         }
     }
 
+    #[inline]
+    fn has_fields(&self) -> bool {
+        !self.fields.is_empty()
+    }
+
     fn log(&self, record: &Record<'_>) {
         // Everything is formatted before the store is locked, so a panicking
         // `Display` leaves the store untouched.
