@@ -247,6 +247,27 @@ fn tracestate_errors_name_the_rule() {
     assert_eq!(TraceState::parse(&sparse).unwrap().len(), 32);
 }
 
+#[test]
+fn tracestate_over_512_bytes_loses_whole_members_from_the_right() {
+    // 16 members of 31 bytes and 15 commas make 511 bytes; one more makes 512.
+    let mut members: Vec<String> = (0..16)
+        .map(|i| format!("k{i:02}={}", "v".repeat(27)))
+        .collect();
+    members[0].push('v');
+    let exact = members.join(",");
+    assert_eq!(exact.len(), TraceState::CAPACITY);
+    assert_eq!(TraceState::parse(&exact).unwrap().as_str(), exact);
+    // The length is that of the kept form, without OWS or empty members.
+    let spaced = format!(" {} ,,", members.join(" \t, ,"));
+    assert_eq!(TraceState::parse(&spaced).unwrap().as_str(), exact);
+    // At 513 bytes, with no member over 128 characters, the right-most goes.
+    members[0].push('v');
+    let state = TraceState::parse(&members.join(",")).unwrap();
+    assert_eq!(state.as_str(), members[..15].join(","));
+    assert_eq!(state.len(), 15);
+    assert_eq!(state.get("k15"), None);
+}
+
 // ---- Properties ----
 
 fn key() -> impl Strategy<Value = String> {
@@ -308,8 +329,22 @@ proptest! {
     #[test]
     #[cfg_attr(miri, ignore)]
     fn tracestate_round_trips(members in members(), seps in prop::collection::vec(ows(), 33), split in 0usize..33) {
-        let normal: Vec<String> = members.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let normal = normal.join(",");
+        // The kept form. Up to 32 members of up to 26 bytes (a 13-byte key,
+        // a 12-byte value) can pass 512 bytes, and then the library truncates
+        // by whole members as the W3C says: those over 128 characters first
+        // (none here), then from the right. So what is kept is the longest
+        // prefix of the members whose normal form fits.
+        let mut normal = String::new();
+        let mut kept = 0;
+        for (k, v) in &members {
+            let sep = if kept == 0 { "" } else { "," };
+            let member = format!("{sep}{k}={v}");
+            if normal.len() + member.len() > TraceState::CAPACITY {
+                break;
+            }
+            normal.push_str(&member);
+            kept += 1;
+        }
         // The same members with OWS and empty members, over two header values.
         let mut noisy = String::new();
         for (i, (k, v)) in members.iter().enumerate() {
@@ -324,9 +359,9 @@ proptest! {
         let state = TraceState::parse_all([first, second]).unwrap();
         prop_assert_eq!(state.as_str(), normal.as_str());
         prop_assert_eq!(TraceState::parse(state.as_str()), Ok(state));
-        prop_assert_eq!(state.len(), members.len());
-        for (k, v) in &members {
-            prop_assert_eq!(state.get(k), Some(v.as_str()));
+        prop_assert_eq!(state.len(), kept);
+        for (i, (k, v)) in members.iter().enumerate() {
+            prop_assert_eq!(state.get(k), (i < kept).then_some(v.as_str()));
         }
     }
 
