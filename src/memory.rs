@@ -316,37 +316,25 @@ impl Stored {
         text: &mut String,
         wide: &mut Vec<Wide>,
     ) -> Stored {
-        let value = match value {
-            Value::I64(n) => StoredValue::I64(n),
-            Value::U64(n) => StoredValue::U64(n),
-            Value::F64(n) => StoredValue::F64(n),
-            Value::Bool(b) => StoredValue::Bool(b),
-            Value::Duration(d) => StoredValue::Duration(d.as_secs(), d.subsec_nanos()),
-            Value::Null => StoredValue::Null,
-            Value::I128(&n) => push_wide(wide, Wide::I128(n)),
-            Value::U128(&n) => push_wide(wide, Wide::U128(n)),
-            Value::Str(s) => {
-                let (start, end) = push_text(text, s);
-                StoredValue::Str(start, end)
-            }
-            other => {
-                let (start, end) = write_text(text, format_args!("{other}"));
+        let value = match Stored::copy_plain(value, text, wide) {
+            Some(value) => value,
+            None => {
+                let (start, end) = write_text(text, format_args!("{value}"));
                 StoredValue::Str(start, end)
             }
         };
         Stored { key, value }
     }
 
-    /// [`copy`](Stored::copy), inlined, for a value that
-    /// [`copies_plainly`]: any other is kept as `Null`.
+    /// [`copy`](Stored::copy)'s part for a value that is not
+    /// [rendered](Value::is_rendered), inlined: `None` for one that is.
     #[inline(always)]
     fn copy_plain(
-        key: &'static str,
         value: Value<'_>,
         text: &mut String,
         wide: &mut Vec<Wide>,
-    ) -> Stored {
-        let value = match value {
+    ) -> Option<StoredValue> {
+        Some(match value {
             Value::I64(n) => StoredValue::I64(n),
             Value::U64(n) => StoredValue::U64(n),
             Value::F64(n) => StoredValue::F64(n),
@@ -359,9 +347,8 @@ impl Stored {
                 let (start, end) = push_text(text, s);
                 StoredValue::Str(start, end)
             }
-            _ => StoredValue::Null,
-        };
-        Stored { key, value }
+            _ => return None,
+        })
     }
 
     fn get<'a>(&self, text: &'a str, wide: &'a [Wide]) -> Value<'a> {
@@ -382,33 +369,15 @@ impl Stored {
     }
 }
 
-/// Whether [`Stored::copy`] copies `value` without running user code: no
-/// `Display`, `Debug`, error or path.
-#[inline]
-fn copies_plainly(value: Value<'_>) -> bool {
-    matches!(
-        value,
-        Value::Str(_)
-            | Value::I64(_)
-            | Value::U64(_)
-            | Value::I128(_)
-            | Value::U128(_)
-            | Value::F64(_)
-            | Value::Bool(_)
-            | Value::Duration(_)
-            | Value::Null
-    )
-}
-
 /// The message of an entry that the recorder copies under its lock, as it
 /// is: one whose message is a literal (no argument to format) and whose
-/// fields [copy plainly](copies_plainly), each key once. `None` for any
+/// fields are none of them [rendered](Value::is_rendered), each key once. `None` for any
 /// other, which is rendered into the thread's scratch buffer first, so that
 /// no `Display` runs under the lock.
 #[inline]
 fn plain_message<'a>(record: &Record<'a>) -> Option<&'a str> {
     let message = record.message().as_str()?;
-    (record.fields().iter().all(|f| copies_plainly(f.value)) && !record.repeats_keys())
+    (record.fields().iter().all(|f| !f.value.is_rendered()) && !record.repeats_keys())
         .then_some(message)
 }
 
@@ -1255,8 +1224,11 @@ impl Events {
         let target = push_text(&mut self.text, record.target());
         let message = push_text(&mut self.text, message);
         for field in fields {
-            let stored = Stored::copy_plain(field.key, field.value, &mut self.text, &mut self.wide);
-            self.fields.push(stored);
+            let value = Stored::copy_plain(field.value, &mut self.text, &mut self.wide);
+            self.fields.push(Stored {
+                key: field.key,
+                value: value.unwrap_or(StoredValue::Null),
+            });
         }
         self.list.push(EventMeta {
             level: record.level(),

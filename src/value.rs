@@ -241,8 +241,12 @@ impl PartialEq for Value<'_> {
 }
 
 impl Value<'_> {
-    /// Whether backends keep this value only as its rendered text.
-    fn is_rendered(&self) -> bool {
+    /// Whether backends keep this value only as its rendered text: the
+    /// kinds whose copy runs code of the caller's (a `Display`, `Debug` or
+    /// error impl, or a path's conversion). Every other kind is copied as
+    /// it is.
+    #[inline]
+    pub(crate) fn is_rendered(&self) -> bool {
         match self {
             Value::Display(_) | Value::Debug(_) | Value::Error(_) => true,
             #[cfg(feature = "std")]

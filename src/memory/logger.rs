@@ -403,15 +403,7 @@ impl MemoryLogger {
 /// `to_string` would.
 fn owned(value: Value<'_>) -> OwnedValue {
     match value {
-        Value::Str(_)
-        | Value::I64(_)
-        | Value::U64(_)
-        | Value::I128(_)
-        | Value::U128(_)
-        | Value::F64(_)
-        | Value::Bool(_)
-        | Value::Duration(_)
-        | Value::Null => OwnedValue::from(value),
+        value if !value.is_rendered() => OwnedValue::from(value),
         shown => {
             let mut text = String::new();
             let _ = write!(text, "{shown}");
