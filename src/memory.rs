@@ -379,9 +379,9 @@ impl Stored {
 
 /// The message of an entry that the recorder copies under its lock, as it
 /// is: one whose message is a literal (no argument to format) and whose
-/// fields are none of them [rendered](Value::is_rendered), each key once. `None` for any
-/// other, which is rendered into the thread's scratch buffer first, so that
-/// no `Display` runs under the lock.
+/// fields are none of them [rendered](Value::is_rendered), each key once.
+/// `None` for any other, which is rendered into the thread's scratch buffer
+/// first, so that no `Display` runs under the lock.
 #[inline]
 fn plain_message(record: &Record<'_>) -> Option<&'static str> {
     let message = record.message().as_str()?;
@@ -953,6 +953,19 @@ impl<C: Clock> MemoryTracer<C> {
 }
 
 impl Inner {
+    /// The events of the open span that `span` names; `None`, counted as a
+    /// late event, when that span has ended.
+    #[inline]
+    fn live_events(&mut self, span: &MemorySpanRef) -> Option<&mut Events> {
+        match self.slots.get_mut(span.slot as usize) {
+            Some(live) if live.generation == span.generation => Some(&mut live.events),
+            _ => {
+                self.late_events += 1;
+                None
+            }
+        }
+    }
+
     #[inline]
     fn recycle(&mut self, mut record: Box<SpanRecord>) {
         if self.pool.len() < POOL_MAX {
@@ -1076,16 +1089,14 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
         let plain = plain_message(record);
         if let Some(message) = plain.filter(|_| !context.has_fields()) {
             // Nothing to render: no scratch buffer.
-            let mut inner = self.lock();
-            match inner.slots.get_mut(span.slot as usize) {
-                Some(live) if live.generation == span.generation => live.events.push_plain(
+            if let Some(events) = self.lock().live_events(span) {
+                events.push_plain(
                     &Rendered::EMPTY,
                     record,
                     message,
                     unix_nanos,
                     self.max_events,
-                ),
-                _ => inner.late_events += 1,
+                );
             }
             return;
         }
@@ -1095,17 +1106,13 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
                 None => one.render(record, context),
             }
             let mut inner = self.lock();
-            match inner.slots.get_mut(span.slot as usize) {
-                Some(live) if live.generation == span.generation => match plain {
+            if let Some(events) = inner.live_events(span) {
+                match plain {
                     Some(message) => {
-                        live.events
-                            .push_plain(one, record, message, unix_nanos, self.max_events);
+                        events.push_plain(one, record, message, unix_nanos, self.max_events);
                     }
-                    None => live
-                        .events
-                        .append(one, record.level(), unix_nanos, self.max_events),
-                },
-                _ => inner.late_events += 1,
+                    None => events.append(one, record.level(), unix_nanos, self.max_events),
+                }
             }
             drop(inner);
             one.trim();
@@ -1172,31 +1179,40 @@ impl Events {
             });
             return;
         }
-        self.text.push_str(&one.text);
-        let wide = self.wide.len() as u32;
-        if !one.wide.is_empty() {
-            self.wide.extend_from_slice(&one.wide);
-        }
         let first = self.fields.len() as u32;
-        let text = base as u32;
-        self.fields
-            .extend(one.fields.iter().map(|f| f.shifted(text, wide)));
+        let text = self.copy_rendered(one);
         let shift = |(start, end): (u32, u32)| (start + text, end + text);
+        let (start, end) = shift(one.message);
         self.list.push(EventMeta {
             level,
             unix_nanos,
-            message: Message::Text(text + one.message.0, text + one.message.1),
+            message: Message::Text(start, end),
             target: shift(one.target),
             fields: (first, self.fields.len() as u32),
         });
     }
 
+    /// Appends what `one` rendered, its text, 128-bit integers and fields,
+    /// the fields moved to point into this span's buffers; returns where
+    /// its text starts here. The caller has checked that it fits.
+    #[inline]
+    fn copy_rendered(&mut self, one: &Rendered) -> u32 {
+        let (text, wide) = (self.text.len() as u32, self.wide.len() as u32);
+        self.text.push_str(&one.text);
+        if !one.wide.is_empty() {
+            self.wide.extend_from_slice(&one.wide);
+        }
+        self.fields
+            .extend(one.fields.iter().map(|f| f.shifted(text, wide)));
+        text
+    }
+
     /// Keeps one [plain](plain_message) event, whose message is the literal
     /// `message`: the `Ctx`'s fields rendered in `context` (those the entry
     /// does not override), then the entry's own target and fields, copied
-    /// straight into the span's buffers, and the message as it is. It is counted as dropped, as in
-    /// [`append`](Events::append), when the span has `max` events already
-    /// or its text would pass 4 GiB.
+    /// straight into the span's buffers, and the message as it is. It is
+    /// counted as dropped, as in [`append`](Events::append), when the span
+    /// has `max` events already or its text would pass 4 GiB.
     #[inline]
     fn push_plain(
         &mut self,
@@ -1222,11 +1238,7 @@ impl Events {
         }
         let first = self.fields.len() as u32;
         if !context.fields.is_empty() {
-            let (text, wide) = (self.text.len() as u32, self.wide.len() as u32);
-            self.text.push_str(&context.text);
-            self.wide.extend_from_slice(&context.wide);
-            self.fields
-                .extend(context.fields.iter().map(|f| f.shifted(text, wide)));
+            self.copy_rendered(context);
         }
         let target = push_text(&mut self.text, record.target());
         for field in fields {
