@@ -161,7 +161,12 @@ struct Inner {
 
 #[derive(Debug, Default)]
 struct Slot {
-    generation: u32,
+    /// How many spans have ended in the slot: a reference to an ended span
+    /// names an older generation. 64 bits, so that a reference held over
+    /// months never meets its generation again: 32 would wrap after about
+    /// an hour of a million spans a second through one slot, and a late
+    /// event would land in whatever span held the slot then.
+    generation: u64,
     /// Boxed, so that it moves between a record and its slot as one pointer.
     events: Box<Events>,
 }
@@ -456,7 +461,7 @@ enum StoredStatus {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemorySpanRef {
     slot: u32,
-    generation: u32,
+    generation: u64,
     ids: SpanIds,
     propagation: RefPropagation,
 }
@@ -498,7 +503,7 @@ pub struct MemorySpan<C: Clock = SystemClock> {
     /// span's ids.
     record: Option<Box<SpanRecord>>,
     slot: u32,
-    generation: u32,
+    generation: u64,
     max_attributes: u32,
     /// The clock's monotonic time at the start.
     started: u64,
@@ -1395,6 +1400,33 @@ mod tests {
     fn thread_number_matches_the_debug_output() {
         let id = std::thread::current().id();
         assert_eq!(format!("{id:?}"), format!("ThreadId({})", thread_number()));
+    }
+
+    /// A `Ctx` kept past its span's end, as a task spawned from it may be,
+    /// while the span's slot is reused 2^32 times (an hour or two of a busy
+    /// loop): its late line is still counted late, not recorded on the span
+    /// that holds the slot then, as a 32-bit generation would.
+    #[test]
+    fn a_reference_kept_while_its_slot_is_reused_four_billion_times_stays_late() {
+        let tracer = MemoryTracer::new();
+        let root = crate::Ctx::new(tracer.clone(), crate::NopLogger);
+        let (stale, span) = root.start_span("ended");
+        drop(span);
+        let slot = stale.span_ref().unwrap().slot as usize;
+        // The ends that 2^32 - 1 more spans through the slot would count.
+        let ends = u64::from(u32::MAX);
+        {
+            let mut inner = tracer.lock();
+            let generation = &mut inner.slots[slot].generation;
+            *generation = generation.wrapping_add(ends);
+        }
+        let (now, live) = root.start_span("live");
+        assert_eq!(now.span_ref().unwrap().slot as usize, slot);
+        crate::info!(stale, "late");
+        drop(live);
+        let spans = tracer.spans();
+        assert_eq!(spans.find("live").unwrap().events().len(), 0);
+        assert_eq!(tracer.late_events(), 1);
     }
 
     #[test]
