@@ -545,8 +545,9 @@ impl<W: Destination, C: crate::Clock> WriterCore<W, C> {
         render: impl FnOnce(&mut Vec<u8>),
     ) -> Self {
         let mut node = pool::take();
-        let empty = Context::default();
-        let old = self.context.0.as_deref().unwrap_or(&empty);
+        // An immutable empty value, not state: nothing ever writes to it.
+        static EMPTY: Context = Context::EMPTY;
+        let old = self.context.0.as_deref().unwrap_or(&EMPTY);
         match Arc::get_mut(&mut node) {
             Some(context) => context.fill(old, key, value, keep, render),
             // Never: pooled nodes are unique. A new one, then.
@@ -715,6 +716,15 @@ enum Kept {
 }
 
 impl Context {
+    /// No fields: the context that the first `with_field` adds to.
+    const EMPTY: Context = Context {
+        text: Vec::new(),
+        rendered: 0,
+        slots: Vec::new(),
+        key_lens: 0,
+        kept: Vec::new(),
+    };
+
     /// The bytes its buffers hold on to.
     fn capacity(&self) -> usize {
         self.text.capacity()
