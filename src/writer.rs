@@ -654,11 +654,12 @@ mod pool {
         if node.capacity() > NODE_KEEP {
             return;
         }
-        let mut node = Some(node);
-        let _ = FREE.try_with(|free| {
+        // A node that the pool does not take (it is full, in use, or gone
+        // with its thread) is freed with the closure.
+        let _ = FREE.try_with(move |free| {
             if let Ok(mut free) = free.try_borrow_mut() {
                 if free.len() < NODES {
-                    free.extend(node.take());
+                    free.push(node);
                 }
             }
         });
