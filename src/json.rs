@@ -406,46 +406,10 @@ fn may_need_escape(w: u64) -> bool {
 /// at a time and copied whole; any other goes through the byte table.
 #[inline]
 fn escape(buf: &mut Vec<u8>, s: &str) {
-    if is_plain(s.as_bytes()) {
+    if word::none(s.as_bytes(), may_need_escape) {
         buf.extend_from_slice(s.as_bytes());
     } else {
         escape_bytes(buf, s);
-    }
-}
-
-/// Whether no byte of `bytes` may need escaping, a word at a time. The last
-/// few bytes are read as a word that overlaps the one before, and a string
-/// shorter than a word as overlapping halves or its first, middle and last
-/// bytes, padded with a plain byte: no byte is left unchecked.
-#[inline]
-fn is_plain(bytes: &[u8]) -> bool {
-    const PAD: u64 = u64::from_le_bytes([b'a'; 8]);
-    let n = bytes.len();
-    let u32_at = |i: usize| {
-        let chunk = bytes
-            .get(i..i + 4)
-            .and_then(|c| <[u8; 4]>::try_from(c).ok());
-        // Never `None` for the places below; all-0xff is not plain.
-        u64::from(chunk.map_or(u32::MAX, u32::from_le_bytes))
-    };
-    if n >= 8 {
-        let mut i = 0;
-        while let Some(w) = word::at(bytes, i) {
-            if may_need_escape(w) {
-                return false;
-            }
-            i += 8;
-        }
-        i >= n || !word::at(bytes, n - 8).is_none_or(may_need_escape)
-    } else if n >= 4 {
-        !may_need_escape(u32_at(0) | u32_at(n - 4) << 32)
-    } else if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
-        let middle = bytes[n / 2];
-        let w =
-            (PAD & !0xff_ffff) | u64::from(first) | u64::from(middle) << 8 | u64::from(last) << 16;
-        !may_need_escape(w)
-    } else {
-        true
     }
 }
 
@@ -533,7 +497,11 @@ mod tests {
                     escape(&mut fast, &s);
                     escape_bytes(&mut slow, &s);
                     assert_eq!(fast, slow, "{s:?}");
-                    assert_eq!(is_plain(s.as_bytes()), special.is_empty(), "{s:?}");
+                    assert_eq!(
+                        word::none(s.as_bytes(), may_need_escape),
+                        special.is_empty(),
+                        "{s:?}"
+                    );
                 }
             }
         }

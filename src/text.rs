@@ -272,60 +272,106 @@ fn push_rendered(buf: &mut Vec<u8>, scratch: &mut Vec<u8>, args: fmt::Arguments<
 
 /// Appends `s` bare, or quoted and escaped when it needs to be.
 fn push_str(buf: &mut Vec<u8>, s: &str) {
-    if !needs_quotes(s) {
+    if needs_quotes(s) {
+        push_quoted(buf, s);
+    } else {
         buf.extend_from_slice(s.as_bytes());
-        return;
     }
+}
+
+/// Appends `s` in quotes: `"` and `\` escaped with a backslash, newline,
+/// return and tab as `\n`, `\r`, `\t`, and any other [hidden](is_hidden)
+/// character as `\u{..}`.
+///
+/// Runs of printable ASCII are skipped 8 bytes at a time and copied whole;
+/// where a word holds a byte that may need escaping, bytes are taken one at
+/// a time until the next word is plain, and only a non-ASCII byte is
+/// decoded, as the start of a character.
+fn push_quoted(buf: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
     buf.push(b'"');
-    let mut start = 0;
-    for (i, c) in s.char_indices() {
-        let escape: Option<&[u8]> = match c {
-            '"' => Some(b"\\\""),
-            '\\' => Some(b"\\\\"),
-            '\n' => Some(b"\\n"),
-            '\r' => Some(b"\\r"),
-            '\t' => Some(b"\\t"),
-            c if is_hidden(c) => None,
-            _ => continue,
-        };
-        buf.extend_from_slice(&s.as_bytes()[start..i]);
-        match escape {
-            Some(escape) => buf.extend_from_slice(escape),
-            None => {
-                let _ = write!(Bytes(buf), "\\u{{{:x}}}", u32::from(c));
+    // Copied up to `start`; `i` is always at the start of a character.
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        if let Some(w) = word::at(bytes, i) {
+            if escaped(w) | word::non_ascii(w) == 0 {
+                i += 8;
+                continue;
             }
         }
-        start = i + c.len_utf8();
+        // The escape to write (none: a hidden character, written as
+        // `\u{..}`) and the character it stands for.
+        let (escape, c): (&[u8], char) = match bytes[i] {
+            b'"' => (b"\\\"", '"'),
+            b'\\' => (b"\\\\", '\\'),
+            b'\n' => (b"\\n", '\n'),
+            b'\r' => (b"\\r", '\r'),
+            b'\t' => (b"\\t", '\t'),
+            b if b < 0x20 || b == 0x7f => (b"", char::from(b)),
+            b if b < 0x80 => {
+                i += 1;
+                continue;
+            }
+            _ => match s.get(i..).and_then(|rest| rest.chars().next()) {
+                Some(c) if is_hidden(c) => (b"", c),
+                Some(c) => {
+                    i += c.len_utf8();
+                    continue;
+                }
+                // Never: `i` is at the start of a character.
+                None => break,
+            },
+        };
+        buf.extend_from_slice(&bytes[start..i]);
+        if escape.is_empty() {
+            let _ = write!(Bytes(buf), "\\u{{{:x}}}", u32::from(c));
+        } else {
+            buf.extend_from_slice(escape);
+        }
+        i += c.len_utf8();
+        start = i;
     }
-    buf.extend_from_slice(&s.as_bytes()[start..]);
+    buf.extend_from_slice(&bytes[start..]);
     buf.push(b'"');
 }
 
+/// Whether `s` must be quoted: it is empty, or holds a space, `=`, `"`,
+/// `\` or a [hidden](is_hidden) character. It is read a word at a time;
+/// only a string that a word flags is looked at again, by
+/// [`needs_quotes_exactly`].
+#[inline]
 fn needs_quotes(s: &str) -> bool {
-    // Runs of plain ASCII, 8 bytes at a time; the rest byte by byte.
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    while let Some(w) = word::at(bytes, i) {
-        let special = word::byte(w, b' ')
-            | word::byte(w, b'=')
-            | word::byte(w, b'"')
-            | word::byte(w, b'\\')
-            | word::byte(w, 0x7f)
-            | word::below(w, 0x20)
-            | word::non_ascii(w);
-        if special != 0 {
-            break;
-        }
-        i += 8;
-    }
-    let mut non_ascii = false;
-    for &b in &bytes[i..] {
-        if matches!(b, b' ' | b'=' | b'"' | b'\\' | 0x7f) || b < 0x20 {
-            return true;
-        }
-        non_ascii |= b >= 0x80;
-    }
-    s.is_empty() || (non_ascii && s.chars().any(is_hidden))
+    s.is_empty() || (!word::none(s.as_bytes(), may_need_quotes) && needs_quotes_exactly(s))
+}
+
+/// Whether any of the 8 bytes of `w` may need quotes: one that
+/// [always does](always_quoted), or a byte of a non-ASCII character (which
+/// may be hidden).
+#[inline]
+fn may_need_quotes(w: u64) -> bool {
+    always_quoted(w) | word::non_ascii(w) != 0
+}
+
+/// Some byte of `w` needs quotes whatever else the string holds: a space,
+/// `=`, `"`, `\`, a control byte or DEL. Exact: never for a word with no
+/// such byte.
+#[inline]
+fn always_quoted(w: u64) -> u64 {
+    word::byte(w, b' ') | word::byte(w, b'=') | escaped(w)
+}
+
+/// Some byte of `w` is escaped inside quotes: `"`, `\`, a control byte or
+/// DEL. Exact: never for a word with no such byte.
+#[inline]
+fn escaped(w: u64) -> u64 {
+    word::byte(w, b'"') | word::byte(w, b'\\') | word::byte(w, 0x7f) | word::below(w, 0x20)
+}
+
+/// [`needs_quotes`] for a string that may need them: a byte that always
+/// does, found a word at a time, or else a hidden character.
+#[inline(never)]
+fn needs_quotes_exactly(s: &str) -> bool {
+    !word::none(s.as_bytes(), |w| always_quoted(w) != 0) || s.chars().any(is_hidden)
 }
 
 /// Control characters, and the invisible format characters that can end a
@@ -359,12 +405,29 @@ mod tests {
         for special in [
             " ", "=", "\"", "\\", "\n", "\u{1}", "\u{7f}", "\u{85}", "\u{200b}", "é", "x",
         ] {
-            for at in (0..20).filter(|at| !cfg!(miri) || [0, 7, 8, 15, 19].contains(at)) {
-                let s = format!("{}{special}{}", "p".repeat(at), "q".repeat(19 - at));
-                assert_eq!(needs_quotes(&s), slow(&s), "{s:?}");
+            // Every length to 20, so that short strings and the overlapping
+            // last word are covered too.
+            for len in (1..=20).filter(|len| !cfg!(miri) || [1, 3, 4, 7, 8, 9, 20].contains(len)) {
+                for at in 0..len {
+                    let s = format!("{}{special}{}", "p".repeat(at), "q".repeat(len - 1 - at));
+                    assert_eq!(needs_quotes(&s), slow(&s), "{s:?}");
+                }
             }
         }
         assert!(needs_quotes(""));
+        // Non-ASCII beside a byte that always needs quotes, and alone.
+        for s in [
+            "é x",
+            "€€€€€€€€ ",
+            "x=€",
+            "\u{200b}abcdefgh",
+            "abcdefgh\u{85}",
+        ] {
+            assert!(needs_quotes(s), "{s:?}");
+        }
+        for s in ["€🦀é", "naïve-café-über-straße"] {
+            assert!(!needs_quotes(s), "{s:?}");
+        }
     }
 
     fn quoted(s: &str) -> String {
@@ -389,6 +452,45 @@ mod tests {
         assert_eq!(quoted("\u{1b}[31m\u{7f}"), r#""\u{1b}[31m\u{7f}""#);
         assert_eq!(quoted("x\u{2028}y\u{202e}"), r#""x\u{2028}y\u{202e}""#);
         assert_eq!(quoted("\u{85}"), r#""\u{85}""#);
+    }
+
+    /// The quoting of `s` one character at a time, as the word-at-a-time
+    /// path must give it.
+    fn quoted_slowly(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if is_hidden(c) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+                c => out.push(c),
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    #[test]
+    fn quoted_runs_are_escaped_alike_at_every_place_of_a_word() {
+        let specials = [
+            "\"", "\\", "\n", "\r", "\t", "\u{1}", "\u{7f}", "\u{85}", "\u{200b}", "\u{feff}", "é",
+            "€", "🦀", " ", "=", "x",
+        ];
+        for (n, special) in specials.iter().enumerate() {
+            let other = specials[(n + 3) % specials.len()];
+            for at in (0..20).filter(|at| !cfg!(miri) || [0, 7, 8, 15, 19].contains(at)) {
+                let s = format!("{}{special}{}{other}", "p".repeat(at), "q".repeat(19 - at));
+                let mut buf = Vec::new();
+                push_quoted(&mut buf, &s);
+                assert_eq!(String::from_utf8(buf).unwrap(), quoted_slowly(&s), "{s:?}");
+            }
+        }
+        let mut buf = Vec::new();
+        push_quoted(&mut buf, "");
+        assert_eq!(buf, b"\"\"");
     }
 
     #[test]

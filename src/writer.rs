@@ -939,6 +939,47 @@ pub(crate) mod word {
     pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
 
+    /// Whether `flagged` flags no word of `bytes`, read a word at a time. The
+    /// last few bytes are read as a word that overlaps the one before, and a
+    /// string shorter than a word as overlapping halves or as its first,
+    /// middle and last bytes, padded with `a`: every byte is read, so the
+    /// answer is exact for any mask that flags no word of `a`s alone. (A
+    /// half that could not be read would read as `0xff` bytes, which masks
+    /// that flag non-ASCII flag; the places read never need it.)
+    #[inline]
+    pub(crate) fn none(bytes: &[u8], flagged: impl Fn(u64) -> bool) -> bool {
+        const PAD: u64 = u64::from_le_bytes([b'a'; 8]);
+        let n = bytes.len();
+        let u32_at = |i: usize| {
+            let chunk = bytes
+                .get(i..i + 4)
+                .and_then(|c| <[u8; 4]>::try_from(c).ok());
+            // Never `None` for the places below; all-0xff is flagged.
+            u64::from(chunk.map_or(u32::MAX, u32::from_le_bytes))
+        };
+        if n >= 8 {
+            let mut i = 0;
+            while let Some(w) = at(bytes, i) {
+                if flagged(w) {
+                    return false;
+                }
+                i += 8;
+            }
+            i >= n || !at(bytes, n - 8).is_none_or(flagged)
+        } else if n >= 4 {
+            !flagged(u32_at(0) | u32_at(n - 4) << 32)
+        } else if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
+            let middle = bytes[n / 2];
+            let w = (PAD & !0xff_ffff)
+                | u64::from(first)
+                | u64::from(middle) << 8
+                | u64::from(last) << 16;
+            !flagged(w)
+        } else {
+            true
+        }
+    }
+
     /// The 8 bytes of `bytes` from `at`, if there are that many.
     #[inline]
     pub(crate) fn at(bytes: &[u8], at: usize) -> Option<u64> {
