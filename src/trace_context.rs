@@ -387,6 +387,10 @@ pub enum TraceStateError {
     Value,
     /// More than 32 list members.
     TooManyMembers,
+    /// A member longer than the [`CAPACITY`](TraceState::CAPACITY) of a
+    /// whole `tracestate`: a key and a value of 256 characters each, each
+    /// within the grammar's limit, together make 513 bytes.
+    TooLong,
 }
 
 impl fmt::Display for TraceStateError {
@@ -396,6 +400,7 @@ impl fmt::Display for TraceStateError {
             TraceStateError::Key => "tracestate: invalid key",
             TraceStateError::Value => "tracestate: invalid value",
             TraceStateError::TooManyMembers => "tracestate: more than 32 list members",
+            TraceStateError::TooLong => "tracestate: a list member longer than 512 bytes",
         })
     }
 }
@@ -648,22 +653,29 @@ impl TraceState {
     /// # Errors
     ///
     /// [`TraceStateError::Key`] or [`TraceStateError::Value`] when `key` or
-    /// `value` breaks the grammar.
+    /// `value` breaks the grammar, and [`TraceStateError::TooLong`] when
+    /// they make a member longer than [`CAPACITY`](TraceState::CAPACITY)
+    /// (which only a key and a value of 256 characters each do).
     ///
     /// # Examples
     ///
     /// ```
-    /// use ctxtrace::TraceState;
+    /// use ctxtrace::{TraceState, TraceStateError};
     ///
     /// let state = TraceState::parse("rojo=1,congo=2").unwrap();
     /// assert_eq!(state.with_member("congo", "3").unwrap().as_str(), "congo=3,rojo=1");
     /// assert!(state.with_member("Congo", "3").is_err());
+    /// let (key, value) = ("k".repeat(256), "v".repeat(256));
+    /// assert_eq!(state.with_member(&key, &value), Err(TraceStateError::TooLong));
     /// ```
     pub fn with_member(&self, key: &str, value: &str) -> Result<TraceState, TraceStateError> {
         check_key(key)?;
         check_value(value)?;
         let mut state = TraceState::EMPTY;
         let len = key.len() + 1 + value.len();
+        if len > Self::CAPACITY {
+            return Err(TraceStateError::TooLong);
+        }
         state.buf[..key.len()].copy_from_slice(key.as_bytes());
         state.buf[key.len()] = b'=';
         state.buf[key.len() + 1..len].copy_from_slice(value.as_bytes());

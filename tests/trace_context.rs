@@ -228,6 +228,26 @@ fn with_member_adds_on_the_left_and_keeps_the_limits() {
     assert_eq!(state.with_member("", "x"), Err(TraceStateError::Key));
 }
 
+/// The grammar takes a key and a value of 256 characters each, which make a
+/// member of 513 bytes: one more than a whole `tracestate` keeps. That is
+/// an error, not a panic; 512 bytes fit, alone.
+#[test]
+fn with_member_of_more_than_512_bytes_is_an_error() {
+    let state = TraceState::parse("rojo=1").unwrap();
+    let (key, value) = ("k".repeat(256), "v".repeat(256));
+    assert_eq!(
+        state.with_member(&key, &value),
+        Err(TraceStateError::TooLong)
+    );
+    assert_eq!(
+        TraceStateError::TooLong.to_string(),
+        "tracestate: a list member longer than 512 bytes"
+    );
+    let longest = state.with_member(&key[..255], &value).unwrap();
+    assert_eq!(longest.as_str().len(), TraceState::CAPACITY);
+    assert_eq!(longest.len(), 1, "no room is left for `rojo=1`");
+}
+
 #[test]
 fn tracestate_errors_name_the_rule() {
     assert_eq!(TraceState::parse("foo"), Err(TraceStateError::Member));
