@@ -338,6 +338,27 @@ fn concurrent_children_leave_no_negative_self_time() {
     assert_eq!(folded(&rec.tracer.spans()), "fan_out;call 20\n");
 }
 
+/// Children whose times add up past `u64::MAX` nanoseconds (a clock at its
+/// end, which `ManualClock` and custom clocks allow) saturate: the parent's
+/// self time is 0, and nothing overflows.
+#[test]
+fn children_longer_than_u64_nanoseconds_in_all_saturate() {
+    let rec = recorder();
+    let (ctx, root) = rec.ctx.start_span("root");
+    for _ in 0..2 {
+        rec.clock.set(0);
+        let (_, child) = ctx.start_span("child");
+        rec.clock.set(u64::MAX);
+        drop(child);
+    }
+    drop(root);
+    let micros = u64::MAX / 1_000 + 1;
+    assert_eq!(
+        folded(&rec.tracer.spans()),
+        format!("root;child {micros}\n")
+    );
+}
+
 #[test]
 fn self_time_is_rounded_to_the_nearest_microsecond() {
     let rec = recorder();

@@ -539,7 +539,8 @@ impl<'a> FoldedStacks<'a> {
         let mut children: HashMap<SpanId, u64> = HashMap::new();
         for span in spans {
             if let Some(parent) = spans.parent(span) {
-                *children.entry(parent.span_id()).or_default() += nanos(span);
+                let time = children.entry(parent.span_id()).or_default();
+                *time = time.saturating_add(nanos(span));
             }
         }
         let mut stacks: BTreeMap<String, u64> = BTreeMap::new();
