@@ -272,3 +272,66 @@ fn a_tree_within_the_depth_limit_renders_whole() {
     assert_eq!(rendered.lines().count(), 257);
     assert!(!rendered.contains("not shown"));
 }
+
+/// The number of lines of `text` that render a span named `name`.
+fn lines_of(text: &str, name: &str) -> usize {
+    let line = format!("{name} ");
+    text.lines()
+        .filter(|l| l.trim_start().starts_with(&line))
+        .count()
+}
+
+/// Ids that repeat: the recorder's counters start again while spans are
+/// open (`with_ids` on a clone says so), so two spans have each id and each
+/// parent id names two spans, a graph in which paths double at every level.
+/// Each span is still rendered once, and the render returns at once.
+#[test]
+fn spans_whose_ids_repeat_render_once_each() {
+    let (tracer, _) = recorder();
+    let tracer = tracer.with_ids(ctxtrace::Ids::Sequential);
+    let root = Ctx::new(tracer.clone(), NopLogger);
+    let (r_ctx, r) = root.start_span("r"); // id 1
+    let (s_ctx, s) = r_ctx.start_span("s"); // id 2, under 1
+    let _ = tracer.clone().with_ids(ctxtrace::Ids::Sequential);
+    let t1 = s_ctx.start_span("t1"); // id 1 again, under 2
+    let t2 = s_ctx.start_span("t2"); // id 2 again, under 2
+    drop((t1, t2, s, r));
+    let spans = tracer.spans();
+    let ids: Vec<u64> = spans.iter().map(|s| s.span_id().0).collect();
+    assert_eq!(ids.iter().filter(|&&id| id == 1).count(), 2, "{ids:?}");
+    let rendered = spans.render();
+    assert_eq!(rendered.lines().count(), 4, "{rendered}");
+    for name in ["r", "s", "t1", "t2"] {
+        assert_eq!(lines_of(&rendered, name), 1, "{name} in\n{rendered}");
+    }
+    let below_s = spans.render_tree(spans.find("s").unwrap());
+    assert_eq!(below_s.lines().count(), 3, "{below_s}");
+}
+
+/// Ids that loop: a remote parent whose span id is the one the recorder's
+/// counter gives next, so the span is its own parent and no root reaches
+/// it. It is rendered, once, after the trees.
+#[test]
+fn spans_in_a_loop_of_ids_are_rendered_after_the_trees() {
+    let (tracer, root) = recorder();
+    let tracer = tracer.with_ids(ctxtrace::Ids::Sequential);
+    drop(root.start_span("tree")); // id 1, a root
+    let remote = ctxtrace::TraceContext::from_values(
+        "00-0af7651916cd43dd8448eb211c80319c-0000000000000002-01",
+        [""; 0],
+    )
+    .unwrap();
+    let (ctx, looped) = root.with_remote_parent(&remote).start_span("looped"); // id 2, under 2
+    drop((ctx.start_span("child"), looped)); // id 3, under 2
+    let spans = tracer.spans();
+    let looped = spans.find("looped").unwrap();
+    assert_eq!(looped.parent_id(), Some(looped.span_id()));
+    assert_eq!(spans.roots().count(), 1);
+    let rendered = spans.render();
+    let lines: Vec<&str> = rendered.lines().collect();
+    assert_eq!(lines.len(), 3, "{rendered}");
+    assert!(lines[0].starts_with("tree "), "{rendered}");
+    assert!(lines[1].starts_with("looped "), "{rendered}");
+    assert!(lines[2].starts_with("  child "), "{rendered}");
+    assert_eq!(spans.render_tree(looped).lines().count(), 2);
+}

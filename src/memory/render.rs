@@ -29,6 +29,13 @@ impl Spans {
     /// shown`). Rendering uses no recursion, so no tree can overflow the
     /// stack.
     ///
+    /// **Each span once.** Spans are found by their parent's id, and ids can
+    /// repeat (a recorder whose counters started again) or loop. A span is
+    /// still rendered once, under the first parent that reaches it, and
+    /// spans that no root reaches, in a loop of ids, follow the trees, from
+    /// the earliest one not yet shown. The time taken grows with the number
+    /// of spans, whatever their ids.
+    ///
     /// # Examples
     ///
     /// ```
@@ -50,9 +57,27 @@ impl Spans {
     /// ```
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let children = self.child_index();
-        for root in self.roots() {
-            self.render_from(&mut out, root, &children);
+        let mut children = self.child_index();
+        let mut shown = vec![false; self.spans.len()];
+        let mut by_order: Vec<usize> = (0..self.spans.len()).collect();
+        by_order.sort_by_key(|&i| self.spans[i].order);
+        let roots = by_order
+            .iter()
+            .filter(|&&i| self.parent(&self.spans[i]).is_none());
+        for &root in roots {
+            self.render_from(
+                &mut out,
+                &self.spans[root],
+                Some(root),
+                &mut children,
+                &mut shown,
+            );
+        }
+        // Spans in a loop of ids, which no root reaches.
+        for &i in &by_order {
+            if !shown[i] {
+                self.render_from(&mut out, &self.spans[i], Some(i), &mut children, &mut shown);
+            }
         }
         out
     }
@@ -78,7 +103,10 @@ impl Spans {
     /// ```
     pub fn render_tree(&self, span: &SpanRecord) -> String {
         let mut out = String::new();
-        self.render_from(&mut out, span, &self.child_index());
+        let mut shown = vec![false; self.spans.len()];
+        // `span` is one of these spans, or a record from another snapshot.
+        let top = self.spans.iter().position(|s| std::ptr::eq(s, span));
+        self.render_from(&mut out, span, top, &mut self.child_index(), &mut shown);
         out
     }
 
@@ -95,47 +123,65 @@ impl Spans {
         index
     }
 
-    /// Renders `top` and the spans below it, depth first with a stack of
-    /// its own.
+    /// Renders `top` (the span at `top_index`, if it is one of these) and
+    /// the spans below it not yet `shown`, depth first with a stack of its
+    /// own, and marks them shown.
+    ///
+    /// Each parent id's list of children is taken out of `children` when it
+    /// is first followed, so no list is walked twice: with repeated ids,
+    /// the spans of a list go under the first span of that id reached.
     fn render_from(
         &self,
         out: &mut String,
         top: &SpanRecord,
-        children: &HashMap<SpanId, Vec<usize>>,
+        top_index: Option<usize>,
+        children: &mut HashMap<SpanId, Vec<usize>>,
+        shown: &mut [bool],
     ) {
-        let below = |span: &SpanRecord| -> &[usize] {
-            children.get(&span.ids.span_id).map_or(&[], Vec::as_slice)
-        };
+        if let Some(i) = top_index {
+            shown[i] = true;
+        }
         let mut stack = vec![(top, 0)];
         while let Some((span, depth)) = stack.pop() {
             render_span(out, span, depth);
-            let next = below(span);
+            let Some(mut next) = children.remove(&span.ids.span_id) else {
+                continue;
+            };
+            next.retain(|&i| !shown[i]);
             if next.is_empty() {
                 continue;
             }
             if depth == MAX_DEPTH {
-                let hidden = self.count_below(span, children);
+                let hidden = self.hide_below(next, children, shown);
                 pad(out, depth + 1);
                 let _ = writeln!(out, "… {hidden} more spans below, not shown");
                 continue;
+            }
+            for &i in &next {
+                shown[i] = true;
             }
             stack.extend(next.iter().rev().map(|&i| (&self.spans[i], depth + 1)));
         }
     }
 
-    /// How many spans lie below `span`. A snapshot's spans form a tree; the
-    /// count stops at the snapshot's size in case one assembled otherwise
-    /// does not.
-    fn count_below(&self, span: &SpanRecord, children: &HashMap<SpanId, Vec<usize>>) -> usize {
+    /// Counts the spans of `first` and those below them not yet `shown`, and
+    /// marks them shown: they are left out below the depth limit, and not
+    /// rendered elsewhere either.
+    fn hide_below(
+        &self,
+        first: Vec<usize>,
+        children: &mut HashMap<SpanId, Vec<usize>>,
+        shown: &mut [bool],
+    ) -> usize {
         let mut count = 0;
-        let mut stack = vec![span.ids.span_id];
-        while let Some(id) = stack.pop() {
-            for &i in children.get(&id).map_or(&[][..], Vec::as_slice) {
-                count += 1;
-                if count >= self.spans.len() {
-                    return count;
-                }
-                stack.push(self.spans[i].ids.span_id);
+        let mut stack = first;
+        while let Some(i) = stack.pop() {
+            if std::mem::replace(&mut shown[i], true) {
+                continue;
+            }
+            count += 1;
+            if let Some(next) = children.remove(&self.spans[i].ids.span_id) {
+                stack.extend(next);
             }
         }
         count
