@@ -322,7 +322,8 @@ impl Stored {
 
     /// Copies `value`, writing any text into `text` and any 128-bit integer
     /// into `wide`. A `Display` that fails keeps what it wrote before
-    /// failing.
+    /// failing; one that panics leaves `text` as it was (see [`or_undo`]).
+    #[inline]
     fn copy(
         key: &'static str,
         value: Value<'_>,
@@ -332,7 +333,8 @@ impl Stored {
         let value = match Stored::copy_plain(value, text, wide) {
             Some(value) => value,
             None => {
-                let (start, end) = write_text(text, format_args!("{value}"));
+                let write = |text: &mut String| write_text(text, format_args!("{value}"));
+                let (start, end) = or_undo(text, write);
                 StoredValue::Str(start, end)
             }
         };
@@ -1317,9 +1319,9 @@ impl<C: Clock> Span for MemorySpan<C> {
         };
         match record.attributes.iter().position(|a| a.key == key) {
             Some(i) => {
-                record.release(record.attributes[i].value);
-                let stored = Stored::copy(key, value, &mut record.text, &mut record.wide);
-                record.attributes[i] = stored;
+                let new = Stored::copy(key, value, &mut record.text, &mut record.wide).value;
+                let old = record.attributes[i].value;
+                record.attributes[i].value = record.replace(old, new);
                 record.compact();
             }
             None if record.attributes.len() < self.max_attributes as usize => {
@@ -1334,15 +1336,28 @@ impl<C: Clock> Span for MemorySpan<C> {
         let Some(record) = self.record.as_deref_mut() else {
             return;
         };
-        if let StoredStatus::Error(_, (start, end)) = record.status {
-            record.release(StoredValue::Str(start, end));
-        }
+        // The new message first, the old one forgotten after: as in
+        // `set_attribute`, a `Display` that panics leaves the old one whole.
+        let old = match record.status {
+            StoredStatus::Error(_, range) => Some(range),
+            _ => None,
+        };
         record.status = match code {
-            StatusCode::Ok => StoredStatus::Ok,
-            code => StoredStatus::Error(
-                code,
-                write_text(&mut record.text, format_args!("{message}")),
-            ),
+            StatusCode::Ok => {
+                if let Some((start, end)) = old {
+                    record.release(StoredValue::Str(start, end));
+                }
+                StoredStatus::Ok
+            }
+            code => {
+                let write = |text: &mut String| write_text(text, format_args!("{message}"));
+                let new = or_undo(&mut record.text, write);
+                let range = match old {
+                    Some(old) => record.replace_text(old, new),
+                    None => new,
+                };
+                StoredStatus::Error(code, range)
+            }
         };
     }
 }
@@ -1372,6 +1387,31 @@ impl<C: Clock> Drop for MemorySpan<C> {
         }
         inner.finish(record);
     }
+}
+
+/// Runs `write` on `text` (a span's, or an event's before it reaches its
+/// span), and gives what it gives. If it panics (a `Display` did), the text
+/// is cut back to its length before it on the way out, so that no partial
+/// text is left where nothing would point to it. (A `Display` writes only
+/// text.)
+fn or_undo<R>(text: &mut String, write: impl FnOnce(&mut String) -> R) -> R {
+    struct Undo<'a> {
+        text: &'a mut String,
+        /// The length to cut back to; `None` once `write` has returned.
+        len: Option<usize>,
+    }
+    impl Drop for Undo<'_> {
+        fn drop(&mut self) {
+            if let Some(len) = self.len {
+                self.text.truncate(len);
+            }
+        }
+    }
+    let len = Some(text.len());
+    let mut undo = Undo { text, len };
+    let out = write(undo.text);
+    undo.len = None;
+    out
 }
 
 /// The number of the current thread, as in `ThreadId`'s `Debug` output,
@@ -1427,6 +1467,79 @@ mod tests {
         let spans = tracer.spans();
         assert_eq!(spans.find("live").unwrap().events().len(), 0);
         assert_eq!(tracer.late_events(), 1);
+    }
+
+    /// A key set again and again, as a string and as a wide integer, keeps
+    /// one value's worth of each buffer, with no garbage to compact.
+    #[test]
+    fn a_key_set_again_keeps_one_value_in_each_buffer() {
+        let tracer = MemoryTracer::new();
+        let (_, mut span) = crate::Ctx::new(tracer, crate::NopLogger).start_span("s");
+        let mut last = String::new();
+        for n in 0..1_000u128 {
+            last = format!("value {n}");
+            span.set_attribute("s", Value::Str(&last));
+            span.set_attribute("w", Value::U128(&(u128::MAX - n)));
+        }
+        let record = span.record.as_ref().unwrap();
+        assert_eq!(
+            (record.text.as_str(), record.wide.len()),
+            (last.as_str(), 1)
+        );
+        assert_eq!(record.garbage, (0, 0));
+        let w = record.attributes.iter().find(|a| a.key == "w").unwrap();
+        assert_eq!(
+            w.get(&record.text, &record.wide),
+            Value::U128(&(u128::MAX - 999))
+        );
+    }
+
+    /// Writes part of its text, then panics.
+    struct Boom;
+
+    impl fmt::Display for Boom {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("partial")?;
+            panic!("boom")
+        }
+    }
+
+    /// A replace, of an attribute or of the status, whose `Display` panics
+    /// leaves the span's text as it was: the old value whole, right after
+    /// the panic, and no partial text.
+    #[test]
+    fn a_panicking_replace_leaves_the_span_text_as_it_was() {
+        let tracer = MemoryTracer::new();
+        let (_, mut span) = crate::Ctx::new(tracer, crate::NopLogger).start_span("s");
+        let long = "x".repeat(1_000);
+        span.set_attribute("a", Value::Str(&long));
+        span.set_attribute("b", Value::Str("y"));
+        span.record_status(StatusCode::Internal, &long);
+        let text = |span: &MemorySpan| span.record.as_ref().unwrap().text.clone();
+        let before = text(&span);
+        for attempt in 0..2 {
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                if attempt == 0 {
+                    span.set_attribute("a", crate::display(&Boom));
+                } else {
+                    span.record_status(StatusCode::Unavailable, &Boom);
+                }
+            }));
+            assert!(panicked.is_err());
+            assert_eq!(text(&span), before, "after attempt {attempt}");
+        }
+        let record = span.record.as_ref().unwrap();
+        let a = record.attributes.iter().find(|a| a.key == "a").unwrap();
+        assert_eq!(a.get(&record.text, &record.wide), Value::Str(&long));
+        match record.status {
+            StoredStatus::Error(code, range) => {
+                assert_eq!(
+                    (code, slice(&record.text, range)),
+                    (StatusCode::Internal, long.as_str())
+                );
+            }
+            _ => panic!("the status is still the error"),
+        }
     }
 
     #[test]

@@ -189,6 +189,52 @@ fn memory_tracer_survives_a_panicking_display() {
     assert!(!spans.render().contains("half a line"));
 }
 
+/// A value set again whose `Display` panics: the old value stays whole,
+/// none of the partial text is kept, and the next replace (of that key or
+/// another, or of the status) works. Before, the old value was released
+/// before the new one was copied: a later replace counted it twice and
+/// panicked, and a value at the end of the text read the partial text.
+#[test]
+fn a_replace_whose_display_panics_keeps_the_old_value_and_the_next_replace_works() {
+    let tracer = MemoryTracer::with_clock(ManualClock::new(0));
+    let ctx = Ctx::new(tracer.clone(), NopLogger);
+    let long = "x".repeat(10_000);
+    {
+        // The old value in the middle of the text, then the status.
+        let (sctx, mut span) = ctx.start_span("middle");
+        let _ = span.with_field(&sctx, "a", long.as_str());
+        let _ = span.with_field(&sctx, "b", "y");
+        expect_boom(|| span.with_field(&sctx, "a", display(&Boom)));
+        let _ = span.with_field(&sctx, "a", "z");
+        span.set_status_code(StatusCode::Internal, &long);
+        expect_boom(|| span.set_status(&Err::<(), _>(Boom)));
+        span.set_status_code(StatusCode::Unavailable, "down");
+        let _ = span.with_field(&sctx, "b", "w");
+    }
+    {
+        // The old value at the end of the text.
+        let (sctx, mut span) = ctx.start_span("end");
+        let _ = span.with_field(&sctx, "a", "zz");
+        expect_boom(|| span.with_field(&sctx, "a", display(&Boom)));
+        let _ = span.with_field(&sctx, "b", 1);
+    }
+    let spans = tracer.spans();
+    let middle = spans.find("middle").unwrap();
+    let attributes: Vec<_> = middle.attributes().collect();
+    assert_eq!(attributes, [("a", Value::Str("z")), ("b", Value::Str("w"))]);
+    assert_eq!(
+        middle.status(),
+        ctxtrace::Status::Error {
+            code: StatusCode::Unavailable,
+            message: "down"
+        }
+    );
+    let end = spans.find("end").unwrap();
+    let attributes: Vec<_> = end.attributes().collect();
+    assert_eq!(attributes, [("a", Value::Str("zz")), ("b", Value::U64(1))]);
+    assert!(!spans.render().contains("half a line"));
+}
+
 /// A logger and a tracer in one `Ctx`: the logger formats first and panics,
 /// so neither keeps anything, and both go on working.
 #[test]

@@ -92,6 +92,49 @@ impl SpanRecord {
         }
     }
 
+    /// Puts `new`, just copied to the end of the buffers, in the place of
+    /// `old`, and gives back where `new` is then. `old`'s text or wide entry
+    /// is forgotten as [`release`](SpanRecord::release) does; text is
+    /// [replaced](SpanRecord::replace_text), and a wide integer copied just
+    /// after the old one takes its place.
+    ///
+    /// `new` is copied first and `old` forgotten after, so that a `Display`
+    /// that panics while `new` is copied leaves `old` whole.
+    pub(super) fn replace(&mut self, old: StoredValue, new: StoredValue) -> StoredValue {
+        match (old, new) {
+            (StoredValue::Str(a, b), StoredValue::Str(c, d)) => {
+                let (start, end) = self.replace_text((a, b), (c, d));
+                StoredValue::Str(start, end)
+            }
+            // A wide integer just after the old one, at the end: it takes
+            // the old one's place, as text does.
+            (StoredValue::Wide(i), StoredValue::Wide(j))
+                if i.checked_add(1) == Some(j) && j as usize + 1 == self.wide.len() =>
+            {
+                self.wide.swap_remove(i as usize);
+                StoredValue::Wide(i)
+            }
+            _ => {
+                self.release(old);
+                new
+            }
+        }
+    }
+
+    /// [`replace`](SpanRecord::replace) for text: when `old` ends where
+    /// `new` starts, at the end, `new` moves down over it, so a key set
+    /// again and again keeps one value's text; otherwise `old` is
+    /// released.
+    pub(super) fn replace_text(&mut self, old: (u32, u32), new: (u32, u32)) -> (u32, u32) {
+        let ((a, b), (c, d)) = (old, new);
+        if b == c && d as usize == self.text.len() && a <= b {
+            self.text.replace_range(a as usize..b as usize, "");
+            return (a, d - (b - a));
+        }
+        self.release(StoredValue::Str(a, b));
+        new
+    }
+
     /// Copies the live values into fresh buffers once replaced values have
     /// left more garbage than live data (and more than a little), so a key
     /// set again and again keeps one value's worth of memory.
