@@ -23,6 +23,11 @@ use crate::writer::{Padded, guarded, write_whole};
 ///   threads that log at once do not wait for one another, and only the
 ///   destination orders them.
 ///
+/// A writer must not log to the logger that writes to it: a locked one
+/// would wait for its own lock, and an unlocked one would be entered again
+/// in the middle of its own write. (A `Display` value that logs is fine:
+/// lines are formatted before the writer is reached.)
+///
 /// # Examples
 ///
 /// ```
