@@ -9,7 +9,7 @@ use crate::{
 use std::cell::RefCell;
 
 use remote::{Propagation, RefPropagation};
-use std::collections::VecDeque;
+use ring::Ring;
 use std::fmt::{self, Write as _};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
@@ -20,6 +20,7 @@ mod limits;
 mod logger;
 mod remote;
 mod render;
+mod ring;
 mod spans;
 
 pub use data::{EventData, OwnedStatus, SpanData};
@@ -142,14 +143,13 @@ impl<C> Shared<C> {
 
 #[derive(Debug)]
 struct Inner {
-    capacity: usize,
     ids: IdGenerator,
     /// Event buffers of the spans that are open, by slot.
     slots: Vec<Slot>,
     free_slots: Vec<u32>,
     // Boxed, so that a span's record moves between the pool, the span and
     // the ring as one pointer rather than a copy of the whole record.
-    finished: VecDeque<Box<SpanRecord>>,
+    finished: Ring<Box<SpanRecord>>,
     #[allow(clippy::vec_box)] // the boxes move to spans and the ring as they are
     pool: Vec<Box<SpanRecord>>,
     started: u64,
@@ -584,11 +584,10 @@ impl<C: Clock> MemoryTracer<C> {
     /// ```
     pub fn with_clock_and_capacity(clock: C, capacity: usize) -> Self {
         let inner = Inner {
-            capacity,
             ids: IdGenerator::new(Ids::Random, 0),
             slots: Vec::new(),
             free_slots: Vec::new(),
-            finished: VecDeque::new(),
+            finished: Ring::new(capacity),
             pool: Vec::new(),
             started: 0,
             dropped: 0,
@@ -780,7 +779,7 @@ impl<C: Clock> MemoryTracer<C> {
     /// assert_eq!(MemoryTracer::with_capacity(100).capacity(), 100);
     /// ```
     pub fn capacity(&self) -> usize {
-        self.lock().capacity
+        self.lock().finished.max()
     }
 
     /// How many spans were started.
@@ -925,7 +924,7 @@ impl<C: Clock> MemoryTracer<C> {
         spans.sum::<usize>()
             + slots.sum::<usize>()
             + (inner.finished.len() + inner.pool.len()) * size_of::<SpanRecord>()
-            + inner.finished.capacity() * size_of::<Box<SpanRecord>>()
+            + inner.finished.allocated() * size_of::<Box<SpanRecord>>()
             + inner.pool.capacity() * size_of::<Box<SpanRecord>>()
             + inner.slots.capacity() * size_of::<Slot>()
     }
@@ -950,7 +949,7 @@ impl<C: Clock> MemoryTracer<C> {
     /// ```
     pub fn clear(&self) {
         let mut inner = self.lock();
-        let finished = std::mem::take(&mut inner.finished);
+        let finished: Vec<_> = inner.finished.take_all().collect();
         for record in finished {
             inner.recycle(record);
         }
@@ -990,19 +989,10 @@ impl Inner {
     /// one caller.
     #[inline]
     fn finish(&mut self, record: Box<SpanRecord>) {
-        if self.finished.len() < self.capacity {
-            self.finished.push_back(record);
-            return;
+        if let Some(dropped) = self.finished.push(record) {
+            self.dropped += 1;
+            self.recycle(dropped);
         }
-        self.dropped += 1;
-        let dropped = match self.finished.pop_front() {
-            Some(oldest) => {
-                self.finished.push_back(record);
-                oldest
-            }
-            None => record,
-        };
-        self.recycle(dropped);
     }
 }
 
