@@ -1407,12 +1407,24 @@ fn or_undo<R>(text: &mut String, write: impl FnOnce(&mut String) -> R) -> R {
 /// The number of the current thread, as in `ThreadId`'s `Debug` output,
 /// read once per thread and kept in a thread-local cache: a fact about the
 /// thread, not context (spans never look at it to find their parent).
+///
+/// The cache starts at 0, which no thread's number is (they count from 1),
+/// and is filled on the first read: a `const` thread-local with nothing to
+/// drop needs no lazy-initialisation state, so a read is one load.
+#[inline]
 fn thread_number() -> u64 {
     std::thread_local! {
-        static NUMBER: u64 = read_thread_number();
+        static NUMBER: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
     }
     NUMBER
-        .try_with(|n| *n)
+        .try_with(|n| match n.get() {
+            0 => {
+                let number = read_thread_number();
+                n.set(number);
+                number
+            }
+            number => number,
+        })
         .unwrap_or_else(|_| read_thread_number())
 }
 
@@ -1428,8 +1440,18 @@ mod tests {
 
     #[test]
     fn thread_number_matches_the_debug_output() {
-        let id = std::thread::current().id();
-        assert_eq!(format!("{id:?}"), format!("ThreadId({})", thread_number()));
+        let read = || {
+            let id = format!("{:?}", std::thread::current().id());
+            // The first read fills the cache; the second reads it.
+            let (first, second) = (thread_number(), thread_number());
+            assert_eq!(id, format!("ThreadId({first})"));
+            assert_eq!(first, second);
+            first
+        };
+        let here = read();
+        let there = std::thread::spawn(read).join().unwrap();
+        assert_ne!(here, there);
+        assert_eq!(read(), here);
     }
 
     /// A `Ctx` kept past its span's end, as a task spawned from it may be,
