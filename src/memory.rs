@@ -1086,14 +1086,11 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
         let plain = plain_message(record);
         if let Some(message) = plain.filter(|_| !context.has_fields()) {
             // Nothing to render: no scratch buffer.
+            // A static, not the constant: a temporary of it would be
+            // dropped after the call, a call of its own.
+            static NO_CONTEXT: Rendered = Rendered::EMPTY;
             if let Some(events) = self.lock().live_events(span) {
-                events.push_plain(
-                    &Rendered::EMPTY,
-                    record,
-                    message,
-                    unix_nanos,
-                    self.max_events,
-                );
+                events.push_plain(&NO_CONTEXT, record, message, unix_nanos, self.max_events);
             }
             return;
         }
