@@ -180,27 +180,38 @@ impl<W: Destination, C: Clock> Logger for JsonLogger<W, C> {
         let time = self.core.now();
         let core = &self.core;
         core.emit(|buf, _scratch, times| {
-            if let Some(time) = time {
-                buf.extend_from_slice(b"{\"time\":\"");
-                times.push(buf, time);
-                buf.extend_from_slice(b"\",");
-            } else {
-                buf.push(b'{');
-            }
-            buf.extend_from_slice(level_key(record.level()));
+            // The pieces between the time and the target's text in one copy:
+            // the time's closing quote, the level, the target's key.
+            let piece = level_piece(record.level());
+            let from = match time {
+                Some(time) => {
+                    buf.extend_from_slice(b"{\"time\":\"");
+                    times.push(buf, time);
+                    0
+                }
+                None => {
+                    buf.push(b'{');
+                    TIME_END.len()
+                }
+            };
+            let to = piece.len() - TARGET_KEY.len();
             match core.target(record) {
                 // A target checked once, when its call site was made.
                 Some(target) if record.callsite().plain_target() => {
-                    buf.extend_from_slice(b",\"target\":\"");
+                    buf.extend_from_slice(&piece[from..]);
                     buf.extend_from_slice(target.as_bytes());
                     buf.extend_from_slice(b"\",\"msg\":");
                 }
                 Some(target) => {
+                    buf.extend_from_slice(&piece[from..to]);
                     buf.extend_from_slice(b",\"target\":");
                     push_str(buf, target);
                     buf.extend_from_slice(b",\"msg\":");
                 }
-                None => buf.extend_from_slice(b",\"msg\":"),
+                None => {
+                    buf.extend_from_slice(&piece[from..to]);
+                    buf.extend_from_slice(b",\"msg\":");
+                }
             }
             push_message(buf, record.message());
             if let Some(method) = core.method {
@@ -229,14 +240,20 @@ impl<W: Destination, C: Clock> Logger for JsonLogger<W, C> {
     }
 }
 
-/// `"level":"<level>"`, written as one piece.
-fn level_key(level: Level) -> &'static [u8] {
+/// What ends the time's string, before the level.
+const TIME_END: &[u8] = b"\",";
+/// What starts a plain target's string, after the level.
+const TARGET_KEY: &[u8] = b",\"target\":\"";
+
+/// [`TIME_END`], `"level":"<level>"` and [`TARGET_KEY`], as one piece: a
+/// line copies the part of it that it needs.
+fn level_piece(level: Level) -> &'static [u8] {
     match level {
-        Level::Error => b"\"level\":\"error\"",
-        Level::Warn => b"\"level\":\"warn\"",
-        Level::Info => b"\"level\":\"info\"",
-        Level::Debug => b"\"level\":\"debug\"",
-        Level::Trace => b"\"level\":\"trace\"",
+        Level::Error => b"\",\"level\":\"error\",\"target\":\"",
+        Level::Warn => b"\",\"level\":\"warn\",\"target\":\"",
+        Level::Info => b"\",\"level\":\"info\",\"target\":\"",
+        Level::Debug => b"\",\"level\":\"debug\",\"target\":\"",
+        Level::Trace => b"\",\"level\":\"trace\",\"target\":\"",
     }
 }
 
@@ -579,6 +596,22 @@ mod tests {
             r"\u0080\u0085\u009b\u009f"
         );
         assert_eq!(escaped("\u{a0}é\u{ff}"), "\u{a0}é\u{ff}");
+    }
+
+    #[test]
+    fn each_level_piece_is_the_time_end_the_level_and_the_target_key() {
+        for level in [
+            Level::Error,
+            Level::Warn,
+            Level::Info,
+            Level::Debug,
+            Level::Trace,
+        ] {
+            let piece = level_piece(level);
+            let level_key = format!("\"level\":\"{}\"", level.as_str());
+            let expected = [TIME_END, level_key.as_bytes(), TARGET_KEY].concat();
+            assert_eq!(piece, expected, "{level}");
+        }
     }
 
     #[test]
