@@ -336,12 +336,20 @@ fn push_quoted(buf: &mut Vec<u8>, s: &str) {
 }
 
 /// Whether `s` must be quoted: it is empty, or holds a space, `=`, `"`,
-/// `\` or a [hidden](is_hidden) character. It is read a word at a time;
-/// only a string that a word flags is looked at again, by
+/// `\` or a [hidden](is_hidden) character. It is read a word at a time, up
+/// to the first word that [may need quotes](may_need_quotes): one with a
+/// byte that [always needs them](always_quoted) settles it there, and only
+/// one flagged for a non-ASCII byte alone is looked at again, by
 /// [`needs_quotes_exactly`].
 #[inline]
 fn needs_quotes(s: &str) -> bool {
-    s.is_empty() || (!word::none(s.as_bytes(), may_need_quotes) && needs_quotes_exactly(s))
+    let quoted = std::cell::Cell::new(false);
+    let flagged = |w: u64| {
+        quoted.set(always_quoted(w) != 0);
+        may_need_quotes(w)
+    };
+    s.is_empty()
+        || (!word::none(s.as_bytes(), flagged) && (quoted.get() || needs_quotes_exactly(s)))
 }
 
 /// Whether any of the 8 bytes of `w` may need quotes: one that
