@@ -3,8 +3,8 @@
 
 use crate::ids::{IdGenerator, seed};
 use crate::{
-    Clock, Field, Ids, Level, LevelFilter, Logger, Record, Span, SpanId, SpanIds, StatusCode,
-    SystemClock, TraceContext, TraceFlags, TraceId, Tracer, Value,
+    Clock, Ids, Level, LevelFilter, Logger, Record, Span, SpanId, SpanIds, StatusCode, SystemClock,
+    TraceContext, TraceFlags, TraceId, Tracer, Value,
 };
 use std::cell::RefCell;
 
@@ -407,6 +407,9 @@ fn push_wide(wide: &mut Vec<Wide>, n: Wide) -> StoredValue {
         Err(_) => StoredValue::Null,
     }
 }
+
+/// The most text one span keeps, so that ranges into it fit in `u32`.
+const TEXT_MAX: usize = u32::MAX as usize;
 
 /// Appends formatted text and returns its byte range. Text past 4 GiB in one
 /// span is not kept, so ranges always fit in `u32`.
@@ -1090,7 +1093,13 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
             // dropped after the call, a call of its own.
             static NO_CONTEXT: Rendered = Rendered::EMPTY;
             if let Some(events) = self.lock().live_events(span) {
-                events.push_plain(&NO_CONTEXT, record, message, unix_nanos, self.max_events);
+                events.push_plain::<TEXT_MAX>(
+                    &NO_CONTEXT,
+                    record,
+                    message,
+                    unix_nanos,
+                    self.max_events,
+                );
             }
             return;
         }
@@ -1103,7 +1112,13 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
             if let Some(events) = inner.live_events(span) {
                 match plain {
                     Some(message) => {
-                        events.push_plain(one, record, message, unix_nanos, self.max_events);
+                        events.push_plain::<TEXT_MAX>(
+                            one,
+                            record,
+                            message,
+                            unix_nanos,
+                            self.max_events,
+                        );
                     }
                     None => events.append(one, record.level(), unix_nanos, self.max_events),
                 }
@@ -1206,9 +1221,10 @@ impl Events {
     /// does not override), then the entry's own target and fields, copied
     /// straight into the span's buffers, and the message as it is. It is
     /// counted as dropped, as in [`append`](Events::append), when the span
-    /// has `max` events already or its text would pass 4 GiB.
+    /// has `max` events already or its text would pass `TEXT` bytes: 4 GiB
+    /// ([`TEXT_MAX`]) but in the tests of the bound.
     #[inline]
-    fn push_plain(
+    fn push_plain<const TEXT: usize>(
         &mut self,
         context: &Rendered,
         record: &Record<'_>,
@@ -1217,14 +1233,11 @@ impl Events {
         max: u32,
     ) {
         let fields = record.fields();
-        // The text it adds: the context's, the target and the strings.
-        let strings =
-            |n: usize, f: &Field<'_>| n.saturating_add(f.value.as_str().map_or(0, str::len));
-        let text = fields
-            .iter()
-            .fold(context.text.len() + record.target().len(), strings);
+        // The text it adds before its strings: the context's and the target.
+        let (base, wide) = (self.text.len(), self.wide.len());
+        let text = context.text.len() + record.target().len();
         if self.list.len() >= max as usize
-            || self.text.len().saturating_add(text) > u32::MAX as usize
+            || base.saturating_add(text) > TEXT
             || self.fields.len() + context.fields.len() + fields.len() > u32::MAX as usize
         {
             self.dropped += 1;
@@ -1236,6 +1249,18 @@ impl Events {
         }
         let target = push_text(&mut self.text, record.target());
         for field in fields {
+            // A string that would take the text past the bound: the event
+            // is not kept, and what it added so far is taken back. (Checked
+            // here rather than summed up first: one pass over the fields.)
+            if let Value::Str(s) = field.value {
+                if self.text.len().saturating_add(s.len()) > TEXT {
+                    self.text.truncate(base);
+                    self.wide.truncate(wide);
+                    self.fields.truncate(first as usize);
+                    self.dropped += 1;
+                    return;
+                }
+            }
             let value = Stored::copy_plain(field.value, &mut self.text, &mut self.wide);
             self.fields.push(Stored {
                 key: field.key,
@@ -1549,6 +1574,51 @@ mod tests {
             }
             _ => panic!("the status is still the error"),
         }
+    }
+
+    /// An event whose strings would take its span's text past the bound is
+    /// not kept, and nothing of it is: a field copied before the string that
+    /// does not fit is taken back, as its text is.
+    #[test]
+    fn a_plain_event_past_the_text_bound_is_dropped_whole() {
+        static SITE: crate::Callsite<'static> = crate::Callsite::new("t", "f.rs", 1);
+        let mut events = Events::default();
+        let fits = [crate::Field::new("a", "12345")];
+        let record =
+            |fields| Record::new(Level::Info, format_args!("m"), fields).with_callsite(&SITE);
+        // Its target and its string, 6 bytes of the 10.
+        events.push_plain::<10>(&Rendered::EMPTY, &record(&fits), "m", 1, 128);
+        assert_eq!(
+            (events.list.len(), events.fields.len(), events.text.len()),
+            (1, 1, 6)
+        );
+        // 6 + 1 + 5 fits, then 9 more do not.
+        let past = [
+            crate::Field::new("a", "1234"),
+            crate::Field::new("b", "123456789"),
+        ];
+        events.push_plain::<10>(&Rendered::EMPTY, &record(&past), "m", 2, 128);
+        assert_eq!(
+            (events.list.len(), events.fields.len(), events.text.len()),
+            (1, 1, 6)
+        );
+        assert_eq!(events.dropped, 1);
+        // A target that alone passes the bound: dropped before any copy.
+        let full = [crate::Field::new("a", "123")];
+        events.push_plain::<10>(&Rendered::EMPTY, &record(&full), "m", 3, 128);
+        assert_eq!(
+            (events.list.len(), events.text.len(), events.dropped),
+            (2, 10, 1)
+        );
+        events.push_plain::<10>(&Rendered::EMPTY, &record(&[]), "m", 4, 128);
+        assert_eq!(
+            (events.list.len(), events.text.len(), events.dropped),
+            (2, 10, 2)
+        );
+        // What was kept reads back whole.
+        let kept = Stored::get(&events.fields[1], &events.text, &events.wide);
+        assert_eq!(kept, Value::Str("123"));
+        assert_eq!(slice(&events.text, events.list[1].target), "t");
     }
 
     #[test]
