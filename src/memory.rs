@@ -1112,7 +1112,7 @@ impl<C: Clock> Tracer for MemoryTracer<C> {
             if let Some(events) = inner.live_events(span) {
                 match plain {
                     Some(message) => {
-                        events.push_plain::<TEXT_MAX>(
+                        events.push_plain_after_context(
                             one,
                             record,
                             message,
@@ -1223,7 +1223,7 @@ impl Events {
     /// counted as dropped, as in [`append`](Events::append), when the span
     /// has `max` events already or its text would pass `TEXT` bytes: 4 GiB
     /// ([`TEXT_MAX`]) but in the tests of the bound.
-    #[inline]
+    #[inline(always)]
     fn push_plain<const TEXT: usize>(
         &mut self,
         context: &Rendered,
@@ -1274,6 +1274,21 @@ impl Events {
             target,
             fields: (first, self.fields.len() as u32),
         });
+    }
+
+    /// [`push_plain`](Events::push_plain) out of line, for the path that
+    /// renders the `Ctx`'s fields first, where inlining it costs more than
+    /// the call.
+    #[inline(never)]
+    fn push_plain_after_context(
+        &mut self,
+        context: &Rendered,
+        record: &Record<'_>,
+        message: &'static str,
+        unix_nanos: u64,
+        max: u32,
+    ) {
+        self.push_plain::<TEXT_MAX>(context, record, message, unix_nanos, max);
     }
 
     /// Empties the buffers, giving back those that grew past the bound.
