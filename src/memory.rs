@@ -952,8 +952,7 @@ impl<C: Clock> MemoryTracer<C> {
     /// ```
     pub fn clear(&self) {
         let mut inner = self.lock();
-        let finished: Vec<_> = inner.finished.take_all().collect();
-        for record in finished {
+        for record in inner.finished.take_all() {
             inner.recycle(record);
         }
         inner.dropped = 0;

@@ -65,11 +65,11 @@ impl<T> Ring<T> {
         older.iter().chain(newer)
     }
 
-    /// Takes every item out, oldest first, and leaves the ring empty.
-    pub(super) fn take_all(&mut self) -> impl Iterator<Item = T> {
-        let mut items = std::mem::take(&mut self.items);
-        items.rotate_left(std::mem::replace(&mut self.head, 0));
-        items.into_iter()
+    /// Takes every item out, in no particular order, and leaves the ring
+    /// empty.
+    pub(super) fn take_all(&mut self) -> std::vec::IntoIter<T> {
+        self.head = 0;
+        std::mem::take(&mut self.items).into_iter()
     }
 }
 
@@ -98,12 +98,14 @@ mod tests {
     }
 
     #[test]
-    fn take_all_gives_the_items_oldest_first_and_empties_the_ring() {
+    fn take_all_gives_every_item_and_empties_the_ring() {
         let mut ring = Ring::new(3);
         for n in 0..7 {
             ring.push(n);
         }
-        assert_eq!(ring.take_all().collect::<Vec<_>>(), [4, 5, 6]);
+        let mut taken: Vec<_> = ring.take_all().collect();
+        taken.sort();
+        assert_eq!(taken, [4, 5, 6]);
         assert_eq!(ring.len(), 0);
         ring.push(7);
         ring.push(8);
