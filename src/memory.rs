@@ -418,10 +418,10 @@ fn write_text(text: &mut String, args: fmt::Arguments<'_>) -> (u32, u32) {
         return push_text(text, s);
     }
     let start = text.len();
-    if start < u32::MAX as usize / 2 {
+    if start < TEXT_MAX / 2 {
         let _ = text.write_fmt(args);
     }
-    if text.len() > u32::MAX as usize {
+    if text.len() > TEXT_MAX {
         text.truncate(start);
     }
     (start as u32, text.len() as u32)
@@ -431,7 +431,7 @@ fn write_text(text: &mut String, args: fmt::Arguments<'_>) -> (u32, u32) {
 #[inline]
 fn push_text(text: &mut String, s: &str) -> (u32, u32) {
     let start = text.len();
-    if start.saturating_add(s.len()) <= u32::MAX as usize {
+    if start.saturating_add(s.len()) <= TEXT_MAX {
         text.push_str(s);
     }
     (start as u32, text.len() as u32)
@@ -1168,7 +1168,7 @@ impl Events {
     fn append(&mut self, one: &mut Rendered, level: Level, unix_nanos: u64, max: u32) {
         let base = self.text.len();
         if self.list.len() >= max as usize
-            || base + one.text.len() > u32::MAX as usize
+            || base + one.text.len() > TEXT_MAX
             || self.fields.len() + one.fields.len() > u32::MAX as usize
         {
             self.dropped += 1;
@@ -1606,9 +1606,12 @@ mod tests {
             (events.list.len(), events.fields.len(), events.text.len()),
             (1, 1, 6)
         );
-        // 6 + 1 + 5 fits, then 9 more do not.
+        // The target (7), a 128-bit integer and "12" (9) fit, then 9 more
+        // do not: the integer and the field copied before are taken back.
+        let wide = i128::MAX;
         let past = [
-            crate::Field::new("a", "1234"),
+            crate::Field::new("w", &wide),
+            crate::Field::new("a", "12"),
             crate::Field::new("b", "123456789"),
         ];
         events.push_plain::<10>(&Rendered::EMPTY, &record(&past), "m", 2, 128);
@@ -1616,14 +1619,15 @@ mod tests {
             (events.list.len(), events.fields.len(), events.text.len()),
             (1, 1, 6)
         );
-        assert_eq!(events.dropped, 1);
-        // A target that alone passes the bound: dropped before any copy.
+        assert_eq!((events.wide.len(), events.dropped), (0, 1));
+        // Exactly to the bound: kept.
         let full = [crate::Field::new("a", "123")];
         events.push_plain::<10>(&Rendered::EMPTY, &record(&full), "m", 3, 128);
         assert_eq!(
             (events.list.len(), events.text.len(), events.dropped),
             (2, 10, 1)
         );
+        // A target that alone passes the bound: dropped before any copy.
         events.push_plain::<10>(&Rendered::EMPTY, &record(&[]), "m", 4, 128);
         assert_eq!(
             (events.list.len(), events.text.len(), events.dropped),
