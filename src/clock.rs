@@ -313,8 +313,9 @@ impl RawInstant {
     }
 
     /// `origin` read raw, if its `Hash` has the shape that [`of`](Self::of)
-    /// reads: exactly a `u64` then a `u32`, which give the right distance
-    /// to instants a known duration later, across a carry of the
+    /// reads: exactly a `u64` then a `u32` below a second (which
+    /// [`nanos_since`](Self::nanos_since) relies on), which give the right
+    /// distance to instants a known duration later, across a carry of the
     /// nanoseconds too.
     fn origin(origin: Instant) -> Option<RawInstant> {
         let capture = Capture::of(&origin);
@@ -322,6 +323,9 @@ impl RawInstant {
             return None;
         }
         let raw = RawInstant::from_capture(capture);
+        if raw.nanos >= 1_000_000_000 {
+            return None;
+        }
         let distances = [
             1,
             999_999_999,
@@ -341,7 +345,8 @@ impl RawInstant {
 
     /// The nanoseconds from `origin` to this instant, as
     /// `saturating_nanos(self.duration_since(origin))` gives them: zero
-    /// when this instant is the earlier one.
+    /// when this instant is the earlier one. `origin`'s nanoseconds are
+    /// below a second, as [`origin`](Self::origin) checks.
     #[inline]
     fn nanos_since(self, origin: RawInstant) -> u64 {
         let secs = self.secs.wrapping_sub(origin.secs) as i64;
