@@ -343,13 +343,10 @@ fn push_quoted(buf: &mut Vec<u8>, s: &str) {
 /// [`needs_quotes_exactly`].
 #[inline]
 fn needs_quotes(s: &str) -> bool {
-    let quoted = std::cell::Cell::new(false);
-    let flagged = |w: u64| {
-        quoted.set(always_quoted(w) != 0);
-        may_need_quotes(w)
-    };
-    s.is_empty()
-        || (!word::none(s.as_bytes(), flagged) && (quoted.get() || needs_quotes_exactly(s)))
+    match word::find(s.as_bytes(), may_need_quotes) {
+        Some(w) => always_quoted(w) != 0 || needs_quotes_exactly(s),
+        None => s.is_empty(),
+    }
 }
 
 /// Whether any of the 8 bytes of `w` may need quotes: one that

@@ -939,15 +939,22 @@ pub(crate) mod word {
     pub(crate) const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
 
-    /// Whether `flagged` flags no word of `bytes`, read a word at a time. The
-    /// last few bytes are read as a word that overlaps the one before, and a
-    /// string shorter than a word as overlapping halves or as its first,
-    /// middle and last bytes, padded with `a`: every byte is read, so the
-    /// answer is exact for any mask that flags no word of `a`s alone. (A
-    /// half that could not be read would read as `0xff` bytes, which masks
-    /// that flag non-ASCII flag; the places read never need it.)
+    /// Whether `flagged` flags no word of `bytes`: see [`find`].
     #[inline]
     pub(crate) fn none(bytes: &[u8], flagged: impl Fn(u64) -> bool) -> bool {
+        find(bytes, flagged).is_none()
+    }
+
+    /// The first word of `bytes` that `flagged` flags, read a word at a
+    /// time. The last few bytes are read as a word that overlaps the one
+    /// before, and a string shorter than a word as overlapping halves or as
+    /// its first, middle and last bytes, padded with `a`: every byte is
+    /// read, so the answer is exact for any mask that flags no word of `a`s
+    /// alone. (A half that could not be read would read as `0xff` bytes,
+    /// which masks that flag non-ASCII flag; the places read never need
+    /// it.)
+    #[inline]
+    pub(crate) fn find(bytes: &[u8], flagged: impl Fn(u64) -> bool) -> Option<u64> {
         const PAD: u64 = u64::from_le_bytes([b'a'; 8]);
         let n = bytes.len();
         let u32_at = |i: usize| {
@@ -957,26 +964,32 @@ pub(crate) mod word {
             // Never `None` for the places below; all-0xff is flagged.
             u64::from(chunk.map_or(u32::MAX, u32::from_le_bytes))
         };
+        let flags = |w: u64| flagged(w).then_some(w);
         if n >= 8 {
             let mut i = 0;
             while let Some(w) = at(bytes, i) {
                 if flagged(w) {
-                    return false;
+                    return Some(w);
                 }
                 i += 8;
             }
-            i >= n || !at(bytes, n - 8).is_none_or(flagged)
+            if i >= n {
+                None
+            } else {
+                at(bytes, n - 8).and_then(flags)
+            }
         } else if n >= 4 {
-            !flagged(u32_at(0) | u32_at(n - 4) << 32)
+            flags(u32_at(0) | u32_at(n - 4) << 32)
         } else if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
             let middle = bytes[n / 2];
-            let w = (PAD & !0xff_ffff)
-                | u64::from(first)
-                | u64::from(middle) << 8
-                | u64::from(last) << 16;
-            !flagged(w)
+            flags(
+                (PAD & !0xff_ffff)
+                    | u64::from(first)
+                    | u64::from(middle) << 8
+                    | u64::from(last) << 16,
+            )
         } else {
-            true
+            None
         }
     }
 
