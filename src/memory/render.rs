@@ -59,11 +59,8 @@ impl Spans {
         let mut out = String::new();
         let mut children = self.child_index();
         let mut shown = vec![false; self.spans.len()];
-        let mut by_order: Vec<usize> = (0..self.spans.len()).collect();
-        by_order.sort_by_key(|&i| self.spans[i].order);
-        let roots = by_order
-            .iter()
-            .filter(|&&i| self.parent(&self.spans[i]).is_none());
+        let by_order = self.in_start_order();
+        let roots = by_order.iter().filter(|&&i| self.is_root(&self.spans[i]));
         for &root in roots {
             self.render_from(
                 &mut out,

@@ -905,13 +905,20 @@ impl Spans {
     /// assert_eq!(names, ["handle", "gc"]);
     /// ```
     pub fn roots(&self) -> impl Iterator<Item = &SpanRecord> + '_ {
-        let mut roots: Vec<&SpanRecord> = self
-            .spans
-            .iter()
-            .filter(|s| self.parent(s).is_none())
-            .collect();
-        roots.sort_by_key(|s| s.order);
-        roots.into_iter()
+        let spans = self.in_start_order().into_iter().map(|i| &self.spans[i]);
+        spans.filter(|s| self.is_root(s))
+    }
+
+    /// The indices of the spans, in the order they started.
+    pub(super) fn in_start_order(&self) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..self.spans.len()).collect();
+        order.sort_by_key(|&i| self.spans[i].order);
+        order
+    }
+
+    /// Whether `span`'s parent is not in the snapshot.
+    pub(super) fn is_root(&self, span: &SpanRecord) -> bool {
+        self.parent(span).is_none()
     }
 }
 
