@@ -57,9 +57,12 @@ pub struct Record<'a> {
 /// ctxtrace::info!(Ctx::new(NopTracer, logger.clone()), "from a module");
 /// assert_eq!(logger.entries()[0].target(), module_path!());
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug)]
 pub struct Callsite<'a> {
     target: &'a str,
+    /// The target again, when it is known to live as long as the program:
+    /// made by [`new_static`](Callsite::new_static), as the macros' are.
+    static_target: Option<&'static str>,
     file: &'a str,
     line: u32,
     /// The target is printable ASCII without `"` or `\\`, so a JSON line
@@ -204,7 +207,7 @@ impl<'a> Callsite<'a> {
     /// assert_eq!(Callsite::UNKNOWN.target(), "");
     /// assert_eq!(Callsite::UNKNOWN.line(), 0);
     /// ```
-    pub const UNKNOWN: Callsite<'static> = Callsite::new("", "", 0);
+    pub const UNKNOWN: Callsite<'static> = Callsite::new_static("", "", 0);
 
     /// A call site. A `const fn`, so the macros can make it a `static`.
     ///
@@ -219,6 +222,7 @@ impl<'a> Callsite<'a> {
     pub const fn new(target: &'a str, file: &'a str, line: u32) -> Self {
         Callsite {
             target,
+            static_target: None,
             file,
             line,
             plain_target: is_plain_ascii(target),
@@ -320,6 +324,70 @@ impl<'a> Callsite<'a> {
     }
 }
 
+impl Callsite<'static> {
+    /// A call site whose strings live as long as the program, as the
+    /// macros' `static` ones do: the same as [`new`](Callsite::new), and
+    /// [`target_static`](Callsite::target_static) gives the target. A
+    /// recorder keeps such a target by reference, where it copies any other
+    /// into each event.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::Callsite;
+    ///
+    /// static SITE: Callsite<'static> = Callsite::new_static("podlib", file!(), line!());
+    /// assert_eq!(SITE.target_static(), Some("podlib"));
+    /// // The same call site as one made with `new`.
+    /// assert_eq!(SITE, Callsite::new("podlib", file!(), SITE.line()));
+    /// ```
+    pub const fn new_static(target: &'static str, file: &'static str, line: u32) -> Self {
+        let mut site = Callsite::new(target, file, line);
+        site.static_target = Some(target);
+        site
+    }
+}
+
+impl<'a> Callsite<'a> {
+    /// The target, when the call site was made with
+    /// [`new_static`](Callsite::new_static): `None` for one made with
+    /// [`new`](Callsite::new), whose target may be borrowed for one call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::Callsite;
+    ///
+    /// let target = String::from("dep");
+    /// assert_eq!(Callsite::new(&target, "", 0).target_static(), None);
+    /// assert_eq!(Callsite::UNKNOWN.target_static(), Some(""));
+    /// ```
+    pub const fn target_static(&self) -> Option<&'static str> {
+        self.static_target
+    }
+
+    /// What makes two call sites the same: not how they were made.
+    fn identity(&self) -> (&'a str, &'a str, u32, &'a [&'a str]) {
+        (self.target, self.file, self.line, self.keys)
+    }
+}
+
+/// Two call sites are equal when their target, file, line and keys are,
+/// whether or not they were made with [`Callsite::new_static`].
+impl PartialEq for Callsite<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.identity() == other.identity()
+    }
+}
+
+impl Eq for Callsite<'_> {}
+
+impl core::hash::Hash for Callsite<'_> {
+    fn hash<H: core::hash::Hasher>(&self, state: &mut H) {
+        self.identity().hash(state);
+    }
+}
+
 impl<'a> Record<'a> {
     /// A record with no span ids. [`Ctx::log`](crate::Ctx::log) builds one for
     /// each entry; a backend's tests can build their own.
@@ -408,6 +476,23 @@ impl<'a> Record<'a> {
     #[inline]
     pub fn target(&self) -> &'a str {
         self.callsite.target
+    }
+
+    /// The target, when it lives as long as the program:
+    /// [`Callsite::target_static`]. The macros' records have one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::{Callsite, Level, Record};
+    ///
+    /// static SITE: Callsite<'static> = Callsite::new_static("podlib", "", 0);
+    /// let record = Record::new(Level::Info, format_args!("x"), &[]).with_callsite(&SITE);
+    /// assert_eq!(record.target_static(), Some("podlib"));
+    /// ```
+    #[inline]
+    pub fn target_static(&self) -> Option<&'static str> {
+        self.callsite.static_target
     }
 
     /// The source file of the entry: [`Callsite::file`].
@@ -892,6 +977,32 @@ pub trait Logger: Clone {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// How a call site was made does not change what it is: a static one
+    /// and one made with `new` from the same parts are equal and hash
+    /// alike, and any other part tells them apart.
+    #[test]
+    fn a_static_call_site_equals_and_hashes_as_the_same_borrowed_one() {
+        use std::hash::{BuildHasher, RandomState};
+        let hasher = RandomState::new();
+        let site = Callsite::new_static("podlib", "src/lib.rs", 3).with_keys(&["pod"]);
+        let target = String::from("podlib");
+        let same = Callsite::new(&target, "src/lib.rs", 3).with_keys(&["pod"]);
+        assert_eq!(
+            (site.target_static(), same.target_static()),
+            (Some("podlib"), None)
+        );
+        assert_eq!(site, same);
+        assert_eq!(hasher.hash_one(site), hasher.hash_one(same));
+        for other in [
+            Callsite::new("podlib::x", "src/lib.rs", 3).with_keys(&["pod"]),
+            Callsite::new("podlib", "src/x.rs", 3).with_keys(&["pod"]),
+            Callsite::new("podlib", "src/lib.rs", 4).with_keys(&["pod"]),
+            Callsite::new("podlib", "src/lib.rs", 3),
+        ] {
+            assert_ne!(site, other);
+        }
+    }
 
     /// What [`plain_key`] is documented to be, written the obvious way.
     fn plain_key_model(key: &str) -> bool {

@@ -195,7 +195,7 @@ macro_rules! __log {
         let __level = $level;
         if __ctx.enabled(__level) {
             static __CALLSITE: $crate::Callsite<'static> =
-                $crate::Callsite::new($target, ::core::file!(), ::core::line!())
+                $crate::Callsite::new_static($target, ::core::file!(), ::core::line!())
                     .with_keys(&$crate::__log!(@keys [] $($fields)*));
             __ctx.log_at(
                 &__CALLSITE,

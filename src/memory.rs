@@ -188,7 +188,7 @@ struct Events {
 /// text and wide buffers.
 #[derive(Debug)]
 struct Rendered {
-    target: (u32, u32),
+    target: EventStr,
     message: (u32, u32),
     fields: Vec<Stored>,
     text: String,
@@ -197,7 +197,7 @@ struct Rendered {
 
 impl Rendered {
     const EMPTY: Rendered = Rendered {
-        target: (0, 0),
+        target: EventStr::Text(0, 0),
         message: (0, 0),
         fields: Vec::new(),
         text: String::new(),
@@ -209,7 +209,7 @@ impl Rendered {
     /// `Display` runs here, with no lock held.
     fn render<L: Logger>(&mut self, record: &Record<'_>, context: &L) {
         self.render_context(record, context);
-        self.target = push_text(&mut self.text, record.target());
+        self.target = EventStr::target(&mut self.text, record);
         self.message = write_text(&mut self.text, record.message());
         let Rendered {
             fields, text, wide, ..
@@ -262,21 +262,55 @@ impl Rendered {
 struct EventMeta {
     level: Level,
     unix_nanos: u64,
-    message: Message,
-    /// The record's target, in the text buffer: each event keeps its own
-    /// copy. Sharing the target of the event before was tried: on spans of
-    /// ten events it saved 12% of `memory_bytes` and cost about 90
-    /// instructions an event more than the copy, for the compare.
-    target: (u32, u32),
+    message: EventStr,
+    /// The record's target: the program's own string when the call site
+    /// has one ([`Record::target_static`]), as the macros' do, else a copy
+    /// in the text buffer. (Sharing the copy of the event before was tried:
+    /// on spans of ten events it saved 12% of `memory_bytes` and cost about
+    /// 90 instructions an event more than the copy, for the compare.)
+    target: EventStr,
     fields: (u32, u32),
 }
 
-/// An event's message: a literal, kept as the program's own string, or
-/// formatted text in the span's text buffer.
+/// An event's message or target: a string of the program's own, kept as
+/// it is, or text in the span's text buffer.
 #[derive(Clone, Copy, Debug)]
-enum Message {
+enum EventStr {
     Literal(&'static str),
     Text(u32, u32),
+}
+
+impl EventStr {
+    /// `record`'s target as an event keeps it: the call site's own string
+    /// when it has one, else copied to the end of `text`.
+    #[inline]
+    fn target(text: &mut String, record: &Record<'_>) -> EventStr {
+        match record.target_static() {
+            Some(target) => EventStr::Literal(target),
+            None => {
+                let (start, end) = push_text(text, record.target());
+                EventStr::Text(start, end)
+            }
+        }
+    }
+
+    /// The same string, read from a text buffer that starts `by` bytes
+    /// later.
+    #[inline]
+    fn shifted(self, by: u32) -> EventStr {
+        match self {
+            EventStr::Text(start, end) => EventStr::Text(start + by, end + by),
+            literal => literal,
+        }
+    }
+
+    /// The string, read from `text` when it lives there.
+    fn get(self, text: &str) -> &str {
+        match self {
+            EventStr::Literal(s) => s,
+            EventStr::Text(start, end) => slice(text, (start, end)),
+        }
+    }
 }
 
 /// A field kept by the recorder: strings point into a text buffer, and
@@ -888,12 +922,13 @@ impl<C: Clock> MemoryTracer<C> {
     ///
     /// **The bound.** Each span keeps at most
     /// [`max_attributes`](SpanLimits::max_attributes) attributes of 32 bytes
-    /// and [`max_events`](SpanLimits::max_events) events of 40 bytes plus 32
-    /// bytes a field, and the text of the values it keeps. The recorder
+    /// and [`max_events`](SpanLimits::max_events) events of 56 bytes plus 32
+    /// bytes a field, and the text it keeps: strings, formatted messages and
+    /// targets not made [static](crate::Callsite::new_static). The recorder
     /// holds at most `capacity` finished spans, the open ones, and 1,024
     /// recycled ones, and a recycled buffer past 64 KiB is given back when
     /// it is reused. So with the default limits and events of up to 4
-    /// fields, a span holds under 24 KiB beside its text, and the recorder
+    /// fields, a span holds at most 27 KiB beside its text, and the recorder
     /// under (`capacity` + open + 1,024) × that.
     ///
     /// # Examples
@@ -1181,7 +1216,7 @@ impl Events {
             self.list.push(EventMeta {
                 level,
                 unix_nanos,
-                message: Message::Text(one.message.0, one.message.1),
+                message: EventStr::Text(one.message.0, one.message.1),
                 target: one.target,
                 fields: (0, self.fields.len() as u32),
             });
@@ -1189,13 +1224,12 @@ impl Events {
         }
         let first = self.fields.len() as u32;
         let text = self.copy_rendered(one);
-        let shift = |(start, end): (u32, u32)| (start + text, end + text);
-        let (start, end) = shift(one.message);
+        let (start, end) = (one.message.0 + text, one.message.1 + text);
         self.list.push(EventMeta {
             level,
             unix_nanos,
-            message: Message::Text(start, end),
-            target: shift(one.target),
+            message: EventStr::Text(start, end),
+            target: one.target.shifted(text),
             fields: (first, self.fields.len() as u32),
         });
     }
@@ -1234,7 +1268,11 @@ impl Events {
         let fields = record.fields();
         // The text it adds before its strings: the context's and the target.
         let (base, wide) = (self.text.len(), self.wide.len());
-        let text = context.text.len() + record.target().len();
+        let target = match record.target_static() {
+            Some(_) => 0,
+            None => record.target().len(),
+        };
+        let text = context.text.len() + target;
         if self.list.len() >= max as usize
             || base.saturating_add(text) > TEXT
             || self.fields.len() + context.fields.len() + fields.len() > u32::MAX as usize
@@ -1246,7 +1284,7 @@ impl Events {
         if !context.fields.is_empty() {
             self.copy_rendered(context);
         }
-        let target = push_text(&mut self.text, record.target());
+        let target = EventStr::target(&mut self.text, record);
         for field in fields {
             // A string that would take the text past the bound: the event
             // is not kept, and what it added so far is taken back. (Checked
@@ -1269,7 +1307,7 @@ impl Events {
         self.list.push(EventMeta {
             level: record.level(),
             unix_nanos,
-            message: Message::Literal(message),
+            message: EventStr::Literal(message),
             target,
             fields: (first, self.fields.len() as u32),
         });
@@ -1636,7 +1674,7 @@ mod tests {
         // What was kept reads back whole.
         let kept = Stored::get(&events.fields[1], &events.text, &events.wide);
         assert_eq!(kept, Value::Str("123"));
-        assert_eq!(slice(&events.text, events.list[1].target), "t");
+        assert_eq!(events.list[1].target.get(&events.text), "t");
     }
 
     #[test]
@@ -1645,11 +1683,11 @@ mod tests {
         assert_eq!(size_of::<Stored>(), 32);
     }
 
-    /// The README's memory bound counts 48 bytes an event and 32 a field.
+    /// The README's memory bound counts 56 bytes an event and 32 a field.
     #[test]
-    fn an_event_stays_six_words() {
-        assert_eq!(size_of::<Message>(), 16);
-        assert_eq!(size_of::<EventMeta>(), 48);
+    fn an_event_stays_seven_words() {
+        assert_eq!(size_of::<EventStr>(), 16);
+        assert_eq!(size_of::<EventMeta>(), 56);
     }
 
     #[test]

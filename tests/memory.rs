@@ -479,6 +479,52 @@ fn span_events_keep_the_target_of_their_entry() {
     assert_eq!(data.events[3].target, "podlib::pull");
 }
 
+/// A call site made with `new_static`, as the macros' are, gives its target
+/// for as long as the program runs: an event keeps that string and copies
+/// none of it. One made with `new` may borrow its target for the one call,
+/// as a bridge from another logging system does: the event keeps a copy,
+/// which reads back after the borrowed string is gone. Both, for plain and
+/// rendered events alike.
+#[test]
+fn static_targets_are_kept_by_reference_and_borrowed_ones_are_copied() {
+    const TARGET: &str = "podlib::a_module_whose_path_is_long_enough_to_count::sync";
+    static SITE: Callsite<'static> = Callsite::new_static(TARGET, "src/sync.rs", 7);
+    const EVENTS: usize = 100;
+    let log = |borrowed: bool| {
+        let tracer = MemoryTracer::new();
+        let (ctx, span) = Ctx::new(tracer.clone(), NopLogger).start_span("sync");
+        for i in 0..EVENTS {
+            let target = TARGET.to_owned();
+            let site = Callsite::new(&target, "src/sync.rs", 7);
+            let site = if borrowed { &site } else { &SITE };
+            // Plain (a literal message) and rendered (a formatted one).
+            match i % 2 {
+                0 => ctx.log_at(site, Level::Info, format_args!("plain"), &[]),
+                _ => ctx.log_at(site, Level::Info, format_args!("n={i}"), &[]),
+            }
+        }
+        drop(span);
+        let spans = tracer.spans();
+        let targets: Vec<String> = spans
+            .find("sync")
+            .unwrap()
+            .events()
+            .map(|e| e.target().to_owned())
+            .collect();
+        assert_eq!(
+            targets,
+            vec![TARGET.to_owned(); EVENTS],
+            "borrowed: {borrowed}"
+        );
+        tracer.memory_bytes()
+    };
+    let (kept, copied) = (log(false), log(true));
+    assert!(
+        copied >= kept + EVENTS * TARGET.len(),
+        "{copied} bytes with copied targets, {kept} with kept ones"
+    );
+}
+
 /// An event's every kept part, in a form that compares.
 fn event_parts(event: ctxtrace::Event<'_>) -> (Level, String, String, u64, Vec<String>) {
     let fields = event

@@ -6,7 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::limits::{BUF_KEEP, clear_text, clear_vec};
-use super::{Events, Message, Stored, StoredStatus, StoredValue, Wide, push_text, slice};
+use super::{Events, Stored, StoredStatus, StoredValue, Wide, push_text, slice};
 use crate::{Level, SpanId, SpanIds, Status, TraceId, Value};
 
 /// One finished span, as the [`MemoryTracer`](crate::MemoryTracer) recorded it.
@@ -553,10 +553,7 @@ impl<'a> Event<'a> {
     /// assert_eq!(event.message(), "synced 2 containers");
     /// ```
     pub fn message(&self) -> &'a str {
-        match self.meta.message {
-            Message::Literal(message) => message,
-            Message::Text(start, end) => slice(&self.events.text, (start, end)),
-        }
+        self.meta.message.get(&self.events.text)
     }
 
     /// The entry's target: the module that wrote it, or the macro's
@@ -578,7 +575,7 @@ impl<'a> Event<'a> {
     /// assert_eq!(targets, [module_path!(), "podlib::pull"]);
     /// ```
     pub fn target(&self) -> &'a str {
-        slice(&self.events.text, self.meta.target)
+        self.meta.target.get(&self.events.text)
     }
 
     /// When the entry was logged, in nanoseconds since the Unix epoch.

@@ -245,8 +245,10 @@ where
                     }
                 }
             }
+            // `tracing`'s metadata is static: a recorder keeps the target
+            // by reference rather than copying it into each event.
             let file = meta.file().unwrap_or("");
-            let callsite = Callsite::new(meta.target(), file, meta.line().unwrap_or(0));
+            let callsite = Callsite::new_static(meta.target(), file, meta.line().unwrap_or(0));
             scratch.log(&self.logger, level, &callsite, span_ids);
         });
     }

@@ -431,3 +431,37 @@ fn span_fields_in_the_readme_example() {
     assert_eq!(entry.field("retries").unwrap().to_string(), "3");
     assert!(logger.enabled(ctxtrace::Level::Info));
 }
+
+/// A logger that keeps each record's static target.
+#[derive(Clone, Debug, Default)]
+struct StaticTargets(Arc<Mutex<Vec<Option<&'static str>>>>);
+
+impl ctxtrace::Logger for StaticTargets {
+    const MAX_LEVEL: LevelFilter = LevelFilter::Trace;
+    fn enabled(&self, _: Level) -> bool {
+        true
+    }
+    fn with_field(&self, _: &'static str, _: ctxtrace::Value<'_>) -> Self {
+        self.clone()
+    }
+    fn log(&self, record: &ctxtrace::Record<'_>) {
+        self.0.lock().unwrap().push(record.target_static());
+    }
+}
+
+/// `tracing`'s metadata lives as long as the program, so its target reaches
+/// the logger as a static one: a recorder keeps it by reference instead of
+/// copying it into each event.
+#[test]
+fn an_event_target_arrives_static() {
+    let logger = StaticTargets::default();
+    let subscriber = tracing_subscriber::registry().with(CtxtraceLayer::new(logger.clone()));
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info!("here");
+        tracing::warn!(target: "kube::runtime", "there");
+    });
+    assert_eq!(
+        *logger.0.lock().unwrap(),
+        [Some(module_path!()), Some("kube::runtime")]
+    );
+}
