@@ -364,26 +364,25 @@ impl Stored {
         text: &mut String,
         wide: &mut Vec<Wide>,
     ) -> Stored {
-        let value = match Stored::copy_plain(value, text, wide) {
-            Some(value) => value,
-            None => {
-                let write = |text: &mut String| write_text(text, format_args!("{value}"));
-                let (start, end) = or_undo(text, write);
-                StoredValue::Str(start, end)
-            }
-        };
+        let value = Stored::copy_plain(value, text, wide, |text| {
+            let write = |text: &mut String| write_text(text, format_args!("{value}"));
+            let (start, end) = or_undo(text, write);
+            StoredValue::Str(start, end)
+        });
         Stored { key, value }
     }
 
     /// [`copy`](Stored::copy)'s part for a value that is not
-    /// [rendered](Value::is_rendered), inlined: `None` for one that is.
+    /// [rendered](Value::is_rendered), inlined; a rendered one is given to
+    /// `rendered`, with `text`.
     #[inline(always)]
     fn copy_plain(
         value: Value<'_>,
         text: &mut String,
         wide: &mut Vec<Wide>,
-    ) -> Option<StoredValue> {
-        Some(match value {
+        rendered: impl FnOnce(&mut String) -> StoredValue,
+    ) -> StoredValue {
+        match value {
             Value::I64(n) => StoredValue::I64(n),
             Value::U64(n) => StoredValue::U64(n),
             Value::F64(n) => StoredValue::F64(n),
@@ -396,8 +395,8 @@ impl Stored {
                 let (start, end) = push_text(text, s);
                 StoredValue::Str(start, end)
             }
-            _ => return None,
-        })
+            _ => rendered(text),
+        }
     }
 
     fn get<'a>(&self, text: &'a str, wide: &'a [Wide]) -> Value<'a> {
@@ -1298,10 +1297,13 @@ impl Events {
                     return;
                 }
             }
-            let value = Stored::copy_plain(field.value, &mut self.text, &mut self.wide);
+            // Never rendered: a plain event has no such value.
+            let value = Stored::copy_plain(field.value, &mut self.text, &mut self.wide, |_| {
+                StoredValue::Null
+            });
             self.fields.push(Stored {
                 key: field.key,
-                value: value.unwrap_or(StoredValue::Null),
+                value,
             });
         }
         self.list.push(EventMeta {
