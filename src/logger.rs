@@ -37,11 +37,12 @@ pub struct Record<'a> {
 /// its fields when they are known. What a logger receives with each
 /// [`Record`].
 ///
-/// The logging macros make one `static` `Callsite` per call, with the
-/// caller's `module_path!()` as the target (or the `target: "..."` given to
-/// the macro), `file!()`, `line!()` and the keys of the call's fields
-/// ([`with_keys`](Callsite::with_keys)), so passing it costs a reference. A
-/// bridge from another logging system borrows its strings for the one call.
+/// The logging macros make one `static` `Callsite` per call, with
+/// [`new_static`](Callsite::new_static), the caller's `module_path!()` as the
+/// target (or the `target: "..."` given to the macro), `file!()`, `line!()`
+/// and the keys of the call's fields ([`with_keys`](Callsite::with_keys)),
+/// so passing it costs a reference. A bridge from another logging system
+/// borrows its strings for the one call, with [`new`](Callsite::new).
 ///
 /// # Examples
 ///
