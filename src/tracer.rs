@@ -670,7 +670,15 @@ impl TraceId {
     /// assert_eq!(&hex[30..], b"01");
     /// ```
     pub const fn to_hex(self) -> [u8; 32] {
-        hex(self.0)
+        let (high, low) = (hex16((self.0 >> 64) as u64), hex16(self.0 as u64));
+        let mut out = [0u8; 32];
+        let mut i = 0;
+        while i < 16 {
+            out[i] = high[i];
+            out[16 + i] = low[i];
+            i += 1;
+        }
+        out
     }
 }
 
@@ -683,20 +691,28 @@ impl SpanId {
     /// assert_eq!(&ctxtrace::SpanId(0x1f).to_hex(), b"000000000000001f");
     /// ```
     pub const fn to_hex(self) -> [u8; 16] {
-        hex(self.0 as u128)
+        hex16(self.0)
     }
 }
 
-/// The low `N / 2` bytes of `n` as `N` lower-case hex digits.
-const fn hex<const N: usize>(n: u128) -> [u8; N] {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = [0u8; N];
-    let mut i = 0;
-    while i < N {
-        out[i] = HEX[((n >> (4 * (N - 1 - i))) & 0xf) as usize];
-        i += 1;
-    }
-    out
+/// `n` as 16 lower-case hex digits, most significant first.
+const fn hex16(n: u64) -> [u8; 16] {
+    (((hex8((n >> 32) as u32) as u128) << 64) | hex8(n as u32) as u128).to_be_bytes()
+}
+
+/// `n` as 8 lower-case hex digits in the bytes of a word, the most
+/// significant digit in its highest byte: all 8 at once, each nibble spread
+/// into a byte of its own, then moved to its digit with no carry between
+/// bytes.
+const fn hex8(n: u32) -> u64 {
+    let mut x = n as u64;
+    x = (x | (x << 16)) & 0x0000_ffff_0000_ffff;
+    x = (x | (x << 8)) & 0x00ff_00ff_00ff_00ff;
+    x = (x | (x << 4)) & 0x0f0f_0f0f_0f0f_0f0f;
+    // 1 in each byte whose nibble is 10 or more, which goes from past
+    // `'9'` to `'a'`: 39 further.
+    let letters = ((x + 0x0606_0606_0606_0606) >> 4) & 0x0101_0101_0101_0101;
+    x + 0x3030_3030_3030_3030 + letters * 39
 }
 
 impl fmt::Display for TraceId {

@@ -179,3 +179,38 @@ fn loggers_get_the_random_ids() {
     assert_eq!(entry.span_ids(), Some(recorded));
     assert_eq!(entry.span_ids(), ctx.span_ids());
 }
+
+/// `to_hex` writes what `{:032x}` and `{:016x}` write: every digit value in
+/// every position (a single nibble set, and all of them), the edges, and a
+/// run of values that mix them.
+#[test]
+fn ids_in_hex_match_the_formatter() {
+    use ctxtrace::{SpanId, TraceId};
+    let mut values: Vec<u128> = vec![0, 1, u128::MAX, u128::MAX >> 1, 1 << 127];
+    for position in 0..32 {
+        for digit in 0..16u128 {
+            values.push(digit << (4 * position));
+        }
+    }
+    // A fixed sequence (xorshift), so that a failure repeats.
+    let mut x: u128 = 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210;
+    for _ in 0..if cfg!(miri) { 100 } else { 10_000 } {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        values.push(x);
+    }
+    for n in values {
+        let trace = TraceId(n).to_hex();
+        assert_eq!(std::str::from_utf8(&trace).unwrap(), format!("{n:032x}"));
+        let span = SpanId(n as u64).to_hex();
+        assert_eq!(
+            std::str::from_utf8(&span).unwrap(),
+            format!("{:016x}", n as u64)
+        );
+        assert_eq!(TraceId(n).to_string(), format!("{n:032x}"));
+    }
+    // Still a `const fn`.
+    const HEX: [u8; 16] = SpanId(0xfeed).to_hex();
+    assert_eq!(&HEX, b"000000000000feed");
+}
