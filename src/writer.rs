@@ -670,22 +670,20 @@ mod pool {
 /// one ends so that one can be replaced or left out, and, for a `Ctx` whose
 /// tracer records events, each value kept as it was given.
 ///
-/// `text` holds the rendered fields first, up to `rendered`, then the raw
-/// text of kept values that the rendered form does not hold as they are
-/// (escaped strings, `Display` values); both live in one buffer. A string
-/// written unescaped, the common case, is kept as a place in its own
-/// rendered field. `kept` runs beside `slots`, and is empty (no work) while
-/// no field is kept.
+/// `text` holds the rendered fields. `kept` runs beside `slots`, and is empty
+/// (no work) while no field is kept; a kept string, or the text of a kept
+/// `Display` value, is in `raw`, which holds those and nothing else, so it
+/// reads back as a `str` with no check of its bytes.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Context {
     text: Vec<u8>,
-    rendered: usize,
     /// Each field's key and where its rendered form ends.
     slots: Vec<(&'static str, usize)>,
     /// Bit `n % 64` is set for each key of `n` bytes: an entry whose keys
     /// have none of these lengths overrides no field, with no compare.
     key_lens: u64,
     kept: Vec<Kept>,
+    raw: String,
 }
 
 /// The bit of [`Context::key_lens`] for `key`.
@@ -700,14 +698,8 @@ enum Kept {
     /// Not kept: the field was added for a `Ctx` whose tracer records no
     /// events.
     Skip,
-    /// A string inside the slot's own rendered field: `len` bytes that start
-    /// `back` bytes before the field's end.
-    InField {
-        back: u32,
-        len: u32,
-    },
-    /// A string in the raw part of the context's text.
-    Raw(usize, usize),
+    /// A string in the context's `raw` text.
+    Str(usize, usize),
     I64(i64),
     U64(u64),
     F64(f64),
@@ -720,10 +712,10 @@ impl Context {
     /// No fields: the context that the first `with_field` adds to.
     const EMPTY: Context = Context {
         text: Vec::new(),
-        rendered: 0,
         slots: Vec::new(),
         key_lens: 0,
         kept: Vec::new(),
+        raw: String::new(),
     };
 
     /// The bytes its buffers hold on to.
@@ -731,6 +723,7 @@ impl Context {
         self.text.capacity()
             + self.slots.capacity() * std::mem::size_of::<(&str, usize)>()
             + self.kept.capacity() * std::mem::size_of::<Kept>()
+            + self.raw.capacity()
     }
 
     /// `old` with the field `key` set, rendered by `render`: written into
@@ -746,42 +739,48 @@ impl Context {
         let keeping = keep || !old.kept.is_empty();
         let Context {
             text,
-            rendered,
             slots,
             key_lens,
             kept,
+            raw,
         } = self;
         text.clear();
         slots.clear();
         kept.clear();
+        raw.clear();
         // No old key has this one's length (mod 64): a new key, unseen.
         let new_key = old.key_lens & len_bit(key) == 0 || old.slots.iter().all(|&(k, _)| k != key);
         if new_key {
-            // A new key, the common case: the old fields as they are.
-            text.extend_from_slice(&old.text[..old.rendered]);
+            // A new key, the common case: the old fields as they are. The
+            // old `raw` holds only kept text, so its places stay right.
+            text.extend_from_slice(&old.text);
             slots.extend_from_slice(&old.slots);
             if keeping {
                 kept.extend(
                     (0..old.slots.len()).map(|i| old.kept.get(i).copied().unwrap_or(Kept::Skip)),
                 );
+                raw.push_str(&old.raw);
             }
         } else {
+            // The old fields but `key`'s, each kept string copied anew so
+            // that `raw` keeps no text of the value replaced.
             let mut start = 0;
             for (i, &(k, end)) in old.slots.iter().enumerate() {
                 if k != key {
-                    text.extend_from_slice(&old.text[start..end]);
+                    text.extend_from_slice(old.text.get(start..end).unwrap_or_default());
                     slots.push((k, text.len()));
                     if keeping {
-                        kept.push(old.kept.get(i).copied().unwrap_or(Kept::Skip));
+                        kept.push(match old.kept.get(i).copied().unwrap_or(Kept::Skip) {
+                            Kept::Str(a, b) => keep_str(raw, old.raw.get(a..b).unwrap_or_default()),
+                            other => other,
+                        });
                     }
                 }
                 start = end;
             }
         }
-        let field = text.len();
         render(text);
         slots.push((key, text.len()));
-        *rendered = text.len();
         *key_lens = if slots.len() == old.slots.len() + 1 {
             // A new key: the old lengths and this one.
             old.key_lens | len_bit(key)
@@ -789,23 +788,11 @@ impl Context {
             slots.iter().fold(0, |bits, &(k, _)| bits | len_bit(k))
         };
         if keeping {
-            // `None` from `keep_in_field`: kept in the raw part, below.
-            let new = if keep {
-                keep_in_field(&text[field..], value)
+            kept.push(if keep {
+                keep_value(raw, value)
             } else {
-                Some(Kept::Skip)
-            };
-            // The raw part: the old one's kept strings, then the new value's
-            // if its rendered field does not hold it. Every raw place moves,
-            // an empty one too: the old offsets may lie past the new text.
-            for kept in kept.iter_mut() {
-                if let Kept::Raw(a, b) = *kept {
-                    let from = text.len();
-                    text.extend_from_slice(&old.text[a..b]);
-                    *kept = Kept::Raw(from, text.len());
-                }
-            }
-            kept.push(new.unwrap_or_else(|| keep_raw(text, value)));
+                Kept::Skip
+            });
         }
     }
 
@@ -826,33 +813,25 @@ impl Context {
         let overridden = |k: &str| entry.iter().any(|f| f.key == k);
         let may_override = entry.iter().any(|f| self.key_lens & len_bit(f.key) != 0);
         if !may_override || !self.slots.iter().any(|&(k, _)| overridden(k)) {
-            buf.extend_from_slice(&self.text[..self.rendered]);
+            buf.extend_from_slice(&self.text);
             return;
         }
         let mut start = 0;
         for &(k, end) in &self.slots {
             if !overridden(k) {
-                buf.extend_from_slice(&self.text[start..end]);
+                buf.extend_from_slice(self.text.get(start..end).unwrap_or_default());
             }
             start = end;
         }
     }
 
     fn for_each(&self, mut f: impl FnMut(&'static str, crate::Value<'_>)) {
-        // Never panics, whatever the places say: a place that does not fit
-        // the text reads as an empty string.
-        let str_at = |a: usize, b: usize| {
-            let bytes = self.text.get(a..b).unwrap_or_default();
-            crate::Value::Str(std::str::from_utf8(bytes).unwrap_or_default())
-        };
-        for (&(key, end), &kept) in self.slots.iter().zip(&self.kept) {
+        for (&(key, _), &kept) in self.slots.iter().zip(&self.kept) {
             let value = match kept {
                 Kept::Skip => continue,
-                Kept::InField { back, len } => {
-                    let start = end.saturating_sub(back as usize);
-                    str_at(start, start.saturating_add(len as usize))
-                }
-                Kept::Raw(a, b) => str_at(a, b),
+                // Never panics, whatever the place says: one that does not
+                // fit the text reads as an empty string.
+                Kept::Str(a, b) => crate::Value::Str(self.raw.get(a..b).unwrap_or_default()),
                 Kept::I64(n) => crate::Value::I64(n),
                 Kept::U64(n) => crate::Value::U64(n),
                 Kept::F64(n) => crate::Value::F64(n),
@@ -865,49 +844,31 @@ impl Context {
     }
 }
 
-/// Keeps `value` without copying when it can: numbers, bools, durations and
-/// `None` as they are, and a string that its rendered `field` holds as it is
-/// (bare in logfmt, before the closing quote in JSON) as its place there.
-/// Anything else is `None` here, and is kept in the raw part by
-/// [`keep_raw`].
-fn keep_in_field(field: &[u8], value: crate::Value<'_>) -> Option<Kept> {
-    Some(match value {
+/// Keeps `value`: numbers, bools, durations and `None` as they are, a
+/// string or the text of a `Display` value appended to `raw`.
+fn keep_value(raw: &mut String, value: crate::Value<'_>) -> Kept {
+    match value {
         crate::Value::I64(n) => Kept::I64(n),
         crate::Value::U64(n) => Kept::U64(n),
         crate::Value::F64(n) => Kept::F64(n),
         crate::Value::Bool(b) => Kept::Bool(b),
         crate::Value::Duration(d) => Kept::Duration(d),
         crate::Value::Null => Kept::Null,
-        crate::Value::Str(s) => {
-            let s = s.as_bytes();
-            let in_field = |back: usize| {
-                let start = field.len().checked_sub(back)?;
-                let (back, len) = (u32::try_from(back).ok()?, u32::try_from(s.len()).ok()?);
-                (field.get(start..start + s.len()) == Some(s))
-                    .then_some(Kept::InField { back, len })
-            };
-            return in_field(s.len()).or_else(|| in_field(s.len() + 1));
-        }
-        _ => return None,
-    })
-}
-
-/// Keeps `value` in the raw part of `text`: its text, appended; `None` as
-/// itself.
-fn keep_raw(text: &mut Vec<u8>, value: crate::Value<'_>) -> Kept {
-    match value {
-        crate::Value::Null => Kept::Null,
-        crate::Value::Str(s) => {
-            let from = text.len();
-            text.extend_from_slice(s.as_bytes());
-            Kept::Raw(from, text.len())
-        }
+        crate::Value::Str(s) => keep_str(raw, s),
         other => {
-            let from = text.len();
-            let _ = std::fmt::Write::write_fmt(&mut Bytes(text), format_args!("{other}"));
-            Kept::Raw(from, text.len())
+            let from = raw.len();
+            let _ = std::fmt::Write::write_fmt(raw, format_args!("{other}"));
+            Kept::Str(from, raw.len())
         }
     }
+}
+
+/// Appends `s` to `raw` and gives its place.
+#[inline]
+fn keep_str(raw: &mut String, s: &str) -> Kept {
+    let from = raw.len();
+    raw.push_str(s);
+    Kept::Str(from, raw.len())
 }
 
 impl<W: Destination, C> std::fmt::Debug for WriterCore<W, C> {
@@ -923,7 +884,7 @@ impl<W: Destination, C> std::fmt::Debug for WriterCore<W, C> {
                     .context
                     .0
                     .as_deref()
-                    .map(|c| String::from_utf8_lossy(&c.text[..c.rendered])),
+                    .map(|c| String::from_utf8_lossy(&c.text)),
             )
             .field("lines", &self.sink().lines())
             .field("errors", &self.sink().errors())
@@ -1430,7 +1391,7 @@ mod tests {
     }
 
     #[test]
-    fn kept_strings_come_back_whether_the_field_holds_them_or_not() {
+    fn kept_strings_come_back_however_the_field_renders_them() {
         let push =
             |text: &'static str| move |buf: &mut Vec<u8>| buf.extend_from_slice(text.as_bytes());
         // Bare (logfmt), quoted (JSON), escaped, and a `Display` value.
@@ -1468,10 +1429,10 @@ mod tests {
             "none=Null",
         ];
         assert_eq!(kept(&context), want);
-        assert!(matches!(context.kept[0], Kept::InField { .. }));
-        assert!(matches!(context.kept[1], Kept::InField { .. }));
-        assert!(matches!(context.kept[2], Kept::Raw(..)));
-        // Rebuilt around a replaced key, every kept value moves with it.
+        // The kept text is that of the kept strings and nothing else.
+        assert_eq!(context.raw, "web-1n1a\"b7");
+        // Rebuilt around a replaced key, every kept value moves with it,
+        // and the replaced one's text is gone.
         let context = context.with(
             "bare",
             crate::Value::Str("web-2"),
@@ -1481,6 +1442,7 @@ mod tests {
         let mut want = want[1..].to_vec();
         want.push("bare=Str(\"web-2\")");
         assert_eq!(kept(&context), want);
+        assert_eq!(context.raw, "n1a\"b7web-2");
         assert_eq!(
             rendered(&context, &[]),
             r#","json":"n1","esc":"a\"b" shown=7 bare=web-2"#
