@@ -42,14 +42,16 @@ pub struct Record<'a> {
 /// target (or the `target: "..."` given to the macro), `file!()`, `line!()`
 /// and the keys of the call's fields ([`with_keys`](Callsite::with_keys)),
 /// so passing it costs a reference. A bridge from another logging system
-/// borrows its strings for the one call, with [`new`](Callsite::new).
+/// uses `new_static` when that system's strings live as long as the
+/// program (as `tracing`'s metadata does), else [`new`](Callsite::new),
+/// borrowing them for the one call.
 ///
 /// # Examples
 ///
 /// ```
 /// use ctxtrace::{Callsite, Ctx, Level, MemoryLogger, NopTracer, Record};
 ///
-/// static SITE: Callsite<'static> = Callsite::new("podlib::sync", "src/sync.rs", 42);
+/// static SITE: Callsite<'static> = Callsite::new_static("podlib::sync", "src/sync.rs", 42);
 /// let record = Record::new(Level::Info, format_args!("synced"), &[]).with_callsite(&SITE);
 /// assert_eq!((record.target(), record.file(), record.line()), ("podlib::sync", "src/sync.rs", 42));
 ///
@@ -210,15 +212,20 @@ impl<'a> Callsite<'a> {
     /// ```
     pub const UNKNOWN: Callsite<'static> = Callsite::new_static("", "", 0);
 
-    /// A call site. A `const fn`, so the macros can make it a `static`.
+    /// A call site whose strings may be borrowed, for one call if need be,
+    /// as a bridge's are. A recorder copies its target into each event;
+    /// for strings that live as long as the program, use
+    /// [`new_static`](Callsite::new_static), whose target it keeps by
+    /// reference. A `const fn`, as `new_static` is.
     ///
     /// # Examples
     ///
     /// ```
     /// use ctxtrace::Callsite;
     ///
-    /// const SITE: Callsite<'static> = Callsite::new("podlib", file!(), line!());
-    /// assert_eq!(SITE.target(), "podlib");
+    /// let target = String::from("podlib");
+    /// let site = Callsite::new(&target, file!(), line!());
+    /// assert_eq!((site.target(), site.target_static()), ("podlib", None));
     /// ```
     pub const fn new(target: &'a str, file: &'a str, line: u32) -> Self {
         Callsite {
@@ -480,7 +487,10 @@ impl<'a> Record<'a> {
     }
 
     /// The target, when it lives as long as the program:
-    /// [`Callsite::target_static`]. The macros' records have one.
+    /// [`Callsite::target_static`]. The macros' records have one, and so
+    /// does a record made with [`Record::new`] alone (its call site is
+    /// [`Callsite::UNKNOWN`], whose target is `""`): `Some` says how long
+    /// the target lives, not where the record came from.
     ///
     /// # Examples
     ///

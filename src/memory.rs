@@ -184,8 +184,9 @@ struct Events {
 }
 
 /// One event rendered outside the recorder's lock, in the calling thread's
-/// scratch buffer: its target, message and fields, with ranges into its own
-/// text and wide buffers.
+/// scratch buffer: its target (a range into its own text, or the call
+/// site's static string), message and fields, with ranges into its own text
+/// and wide buffers.
 #[derive(Debug)]
 struct Rendered {
     target: EventStr,
@@ -927,7 +928,8 @@ impl<C: Clock> MemoryTracer<C> {
     /// holds at most `capacity` finished spans, the open ones, and 1,024
     /// recycled ones, and a recycled buffer past 64 KiB is given back when
     /// it is reused. So with the default limits and events of up to 4
-    /// fields, a span holds at most 27 KiB beside its text, and the recorder
+    /// fields, a span holds 27 KiB of attributes and events and 344 bytes
+    /// of its own record: under 28 KiB beside its text, and the recorder
     /// under (`capacity` + open + 1,024) × that.
     ///
     /// # Examples
@@ -1250,7 +1252,8 @@ impl Events {
 
     /// Keeps one [plain](plain_message) event, whose message is the literal
     /// `message`: the `Ctx`'s fields rendered in `context` (those the entry
-    /// does not override), then the entry's own target and fields, copied
+    /// does not override), then the entry's own target (unless it is
+    /// [static](Record::target_static), kept as it is) and fields, copied
     /// straight into the span's buffers, and the message as it is. It is
     /// counted as dropped, as in [`append`](Events::append), when the span
     /// has `max` events already or its text would pass `TEXT` bytes: 4 GiB
@@ -1685,11 +1688,13 @@ mod tests {
         assert_eq!(size_of::<Stored>(), 32);
     }
 
-    /// The README's memory bound counts 56 bytes an event and 32 a field.
+    /// The README's memory bound counts 56 bytes an event, 32 a field, and
+    /// 344 of the span's own record.
     #[test]
     fn an_event_stays_seven_words() {
         assert_eq!(size_of::<EventStr>(), 16);
         assert_eq!(size_of::<EventMeta>(), 56);
+        assert_eq!(size_of::<spans::SpanRecord>() + size_of::<Events>(), 344);
     }
 
     #[test]

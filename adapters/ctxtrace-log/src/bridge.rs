@@ -361,11 +361,18 @@ impl<L: SendLogger> log::Log for LogBridge<L> {
         if !self.writes(level) {
             return;
         }
-        let callsite = Callsite::new(
-            record.target(),
-            record.file().unwrap_or(""),
-            record.line().unwrap_or(0),
-        );
+        let line = record.line().unwrap_or(0);
+        // `log`'s macros give the module path and the file for the
+        // program's life, and the module path is their default target: then
+        // the target is static too, and a recorder keeps it by reference.
+        let module = record.module_path_static();
+        let callsite = match (
+            module.filter(|&m| m == record.target()),
+            record.file_static(),
+        ) {
+            (Some(target), Some(file)) => Callsite::new_static(target, file, line),
+            _ => Callsite::new(record.target(), record.file().unwrap_or(""), line),
+        };
         kv::with_fields(&self.keys, record.key_values(), |fields| {
             self.logger
                 .log(&Record::new(level, *record.args(), fields).with_callsite(&callsite));

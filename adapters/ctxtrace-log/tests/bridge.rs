@@ -47,16 +47,23 @@ impl Logger for Router {
 /// Sends the `log` records with `target` to `logger`, installing the one
 /// bridge of this test binary on first use.
 fn route<L: SendLogger>(target: &'static str, logger: L) {
+    route_to(
+        target,
+        Arc::new(move |record| {
+            if L::MAX_LEVEL.allows(record.level()) && logger.enabled(record.level()) {
+                logger.log(record);
+            }
+        }),
+    );
+}
+
+/// Sends the `log` records with `target` to `route`, as [`route`] does.
+fn route_to(target: &'static str, route: Route) {
     static ROUTER: OnceLock<Router> = OnceLock::new();
     let router = ROUTER.get_or_init(|| {
         let router = Router::default();
         LogBridge::new(router.clone()).install().unwrap();
         router
-    });
-    let route: Route = Arc::new(move |record| {
-        if L::MAX_LEVEL.allows(record.level()) && logger.enabled(record.level()) {
-            logger.log(record);
-        }
     });
     router.0.lock().unwrap().insert(target, route);
 }
@@ -375,4 +382,70 @@ fn flush_does_nothing_and_debug_shows_the_bound() {
     let debug = format!("{bridge:?}");
     assert!(debug.contains("key_limit: 8"), "{debug}");
     assert!(debug.contains("interned_keys: 0"), "{debug}");
+}
+
+/// A record's target, and its static target if it has one.
+type Targets = (String, Option<&'static str>);
+
+/// A route that keeps each record's [`Targets`] in `seen`.
+fn keep_targets(seen: &Arc<Mutex<Vec<Targets>>>) -> Route {
+    let seen = Arc::clone(seen);
+    Arc::new(move |record| {
+        let targets = (record.target().to_owned(), record.target_static());
+        seen.lock().unwrap().push(targets);
+    })
+}
+
+/// A record of `log`'s macros, whose target is the module path they give
+/// for the program's life, arrives with a static target; one whose target
+/// was named, or whose module path or file is borrowed, arrives with the
+/// target borrowed, to be copied.
+#[test]
+fn a_macro_record_arrives_with_a_static_target_and_others_borrow_theirs() {
+    let seen = Arc::default();
+    let router = Router::default();
+    for target in ["dep::sync", "named"] {
+        router.0.lock().unwrap().insert(target, keep_targets(&seen));
+    }
+    let bridge = LogBridge::new(router);
+    let borrowed = String::from("dep::sync");
+    let records = [
+        // As `log::info!` builds it.
+        log::Record::builder()
+            .target("dep::sync")
+            .module_path_static(Some("dep::sync"))
+            .file_static(Some("dep/src/sync.rs"))
+            .args(format_args!("macro"))
+            .build(),
+        // `log::info!(target: "named", ...)`.
+        log::Record::builder()
+            .target("named")
+            .module_path_static(Some("dep::sync"))
+            .file_static(Some("dep/src/sync.rs"))
+            .args(format_args!("named"))
+            .build(),
+        // Built by hand with borrowed parts.
+        log::Record::builder()
+            .target(&borrowed)
+            .module_path(Some(&borrowed))
+            .file(Some("dep/src/sync.rs"))
+            .args(format_args!("borrowed"))
+            .build(),
+    ];
+    for record in &records {
+        bridge.log(record);
+    }
+    // And what the macro really builds, through the installed bridge.
+    route_to(module_path!(), keep_targets(&seen));
+    log::info!("through the macro");
+    let got = seen.lock().unwrap().clone();
+    assert_eq!(
+        got,
+        [
+            ("dep::sync".to_owned(), Some("dep::sync")),
+            ("named".to_owned(), None),
+            ("dep::sync".to_owned(), None),
+            (module_path!().to_owned(), Some(module_path!())),
+        ]
+    );
 }
