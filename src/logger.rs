@@ -330,6 +330,28 @@ impl<'a> Callsite<'a> {
     pub const fn line(&self) -> u32 {
         self.line
     }
+
+    /// The target, when the call site was made with
+    /// [`new_static`](Callsite::new_static): `None` for one made with
+    /// [`new`](Callsite::new), whose target may be borrowed for one call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use ctxtrace::Callsite;
+    ///
+    /// let target = String::from("dep");
+    /// assert_eq!(Callsite::new(&target, "", 0).target_static(), None);
+    /// assert_eq!(Callsite::UNKNOWN.target_static(), Some(""));
+    /// ```
+    pub const fn target_static(&self) -> Option<&'static str> {
+        self.static_target
+    }
+
+    /// What makes two call sites the same: not how they were made.
+    fn identity(&self) -> (&'a str, &'a str, u32, &'a [&'a str]) {
+        (self.target, self.file, self.line, self.keys)
+    }
 }
 
 impl Callsite<'static> {
@@ -353,30 +375,6 @@ impl Callsite<'static> {
         let mut site = Callsite::new(target, file, line);
         site.static_target = Some(target);
         site
-    }
-}
-
-impl<'a> Callsite<'a> {
-    /// The target, when the call site was made with
-    /// [`new_static`](Callsite::new_static): `None` for one made with
-    /// [`new`](Callsite::new), whose target may be borrowed for one call.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use ctxtrace::Callsite;
-    ///
-    /// let target = String::from("dep");
-    /// assert_eq!(Callsite::new(&target, "", 0).target_static(), None);
-    /// assert_eq!(Callsite::UNKNOWN.target_static(), Some(""));
-    /// ```
-    pub const fn target_static(&self) -> Option<&'static str> {
-        self.static_target
-    }
-
-    /// What makes two call sites the same: not how they were made.
-    fn identity(&self) -> (&'a str, &'a str, u32, &'a [&'a str]) {
-        (self.target, self.file, self.line, self.keys)
     }
 }
 

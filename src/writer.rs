@@ -912,8 +912,8 @@ pub(crate) mod word {
     /// its first, middle and last bytes, padded with `a`: every byte is
     /// read, so the answer is exact for any mask that flags no word of `a`s
     /// alone. (A half that could not be read would read as `0xff` bytes,
-    /// which masks that flag non-ASCII flag; the places read never need
-    /// it.)
+    /// which any mask that flags non-ASCII bytes flags; the places read are
+    /// always there.)
     #[inline]
     pub(crate) fn find(bytes: &[u8], flagged: impl Fn(u64) -> bool) -> Option<u64> {
         const PAD: u64 = u64::from_le_bytes([b'a'; 8]);
